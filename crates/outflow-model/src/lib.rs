@@ -1,0 +1,26 @@
+//! outflow's vocabulary, shared by every stage of the pipeline.
+//!
+//! The types here are plain data with serde: they know nothing of browsers,
+//! JavaScript parsers or output formats. Field names are part of the JSON
+//! schema ([`SCHEMA_VERSION`]); rename a field only with a schema bump.
+//!
+//! - [`location`]: where in a source something was found.
+//! - [`script`]: what static analysis learns about one script (endpoints,
+//!   privacy-relevant API use, obfuscation signals).
+//! - [`attribution`]: who is behind a host, with sourced facts.
+
+pub mod attribution;
+pub mod location;
+pub mod script;
+
+pub use attribution::{Attribution, Entity, Flag, LegalNote, Ownership, Party, SourcedFact};
+pub use location::{Location, SourceSpan};
+pub use script::{
+    Access, ApiUse, ComputedBy, Endpoint, EndpointKind, Obfuscation, ObfuscationSignal,
+    ObfuscationSignalKind, ParseDiagnostic, Recovery, ScriptAnalysis, ScriptInput, Sink,
+    Technique,
+};
+
+/// Version of the JSON documents outflow writes. Bumped on any breaking
+/// change of a serialised field.
+pub const SCHEMA_VERSION: &str = "0.1";
