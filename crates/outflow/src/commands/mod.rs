@@ -1,0 +1,56 @@
+//! One module per subcommand; this file declares the command line and
+//! dispatches.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod js;
+
+/// Shows where a web page sends its visitors' data, and who is behind each
+/// destination.
+#[derive(Debug, Parser)]
+#[command(name = "outflow", version, about, long_about = None)]
+struct Cli {
+    /// Log verbosity for progress and diagnostics on stderr (error, warn,
+    /// info, debug, trace). Also read from OUTFLOW_LOG.
+    #[arg(long, global = true, default_value = "warn", env = "OUTFLOW_LOG")]
+    log: String,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Analyse JavaScript files, directories, HTML pages or standard input:
+    /// endpoints, privacy-relevant API use, obfuscation.
+    Js(js::Args),
+}
+
+/// Parses the command line, runs the subcommand and turns its outcome into
+/// the process exit code.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli.log);
+    let outcome = match cli.command {
+        Command::Js(args) => js::run(args),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_logging(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .init();
+}
