@@ -8,12 +8,19 @@
 //! - [`script`]: what static analysis learns about one script (endpoints,
 //!   privacy-relevant API use, obfuscation signals).
 //! - [`attribution`]: who is behind a host, with sourced facts.
+//! - [`capture`]: what a page did during one visit (browser or HAR).
 
 pub mod attribution;
+pub mod capture;
 pub mod location;
 pub mod script;
 
 pub use attribution::{Attribution, Entity, Flag, LegalNote, Ownership, Party, SourcedFact};
+pub use capture::{
+    ApiAccess, ApiCall, Body, Canary, CanaryKind, Capture, CaptureError, CaptureErrorKind,
+    CaptureSource, Cookie, CookieSetter, Frame, Header, Initiator, PageEvent, Request, Response,
+    Script, ScriptOrigin, StackFrame, StorageArea, StorageWrite, WebSocketFrame,
+};
 pub use location::{Location, SourceSpan};
 pub use script::{
     Access, ApiUse, ComputedBy, Endpoint, EndpointKind, Obfuscation, ObfuscationSignal,
