@@ -1,1 +1,63 @@
 //! Static analysis of JavaScript: what a script can reach and what it probes.
+//!
+//! For every script it reads (a file, standard input, an HTML page's inline
+//! `<script>` blocks, strings of a JSON document, and code that a script
+//! builds and runs with `eval`/`Function`/`document.write`), outflow-js
+//! reports:
+//!
+//! - **endpoints**: URLs, hosts and addresses the code names, with the sink
+//!   they flow into when visible, including those it computes from literals
+//!   ([`evaluate`]) and patterns with unknown parts;
+//! - **API use** relevant to privacy, by technique ([`api_catalog`]);
+//! - **obfuscation signals** and a 0–1 score ([`obfuscation`]).
+//!
+//! Entry points: [`analyze_script`] for one script's bytes,
+//! [`analyze_document`] for a file of any supported kind, and
+//! [`analyze_paths`] for files and directories in parallel.
+//!
+//! Hostile input is expected: scripts larger than
+//! [`Options::max_script_bytes`] are skipped with a note, binary files are
+//! refused, invalid UTF-8 is replaced, syntax errors are recovered from
+//! ([`parse`]), expression nesting is bounded, and every static evaluation
+//! runs under a step budget. Analysis runs on threads with a large stack
+//! ([`ANALYSIS_STACK_BYTES`]) so that deep but legal nesting parses.
+
+pub mod analyze;
+pub mod api_catalog;
+pub mod bindings;
+pub mod endpoint;
+pub mod evaluate;
+pub mod html;
+pub mod input;
+pub mod lexical;
+pub mod line_index;
+pub mod obfuscation;
+pub mod parse;
+pub mod script;
+pub mod value;
+
+pub use input::{analyze_document, analyze_paths};
+pub use script::analyze_script;
+
+/// Stack reserved for each analysis thread. Parsing recurses once per
+/// nesting level of the source; this leaves room for tens of thousands of
+/// levels in debug builds. Untouched stack costs no memory.
+pub const ANALYSIS_STACK_BYTES: usize = 512 << 20;
+
+/// Limits and switches of an analysis.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Scripts larger than this are skipped with a note.
+    pub max_script_bytes: usize,
+    /// How many layers of code built at run time (`eval(atob(…))` inside
+    /// `eval(…)`) are decoded and analysed.
+    pub max_decoded_depth: u32,
+    /// How many files a directory walk reads at most.
+    pub max_files: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { max_script_bytes: 64 << 20, max_decoded_depth: 4, max_files: 200_000 }
+    }
+}

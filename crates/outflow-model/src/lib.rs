@@ -5,16 +5,19 @@
 //! schema ([`SCHEMA_VERSION`]); rename a field only with a schema bump.
 //!
 //! - [`location`]: where in a source something was found.
+//! - [`document`]: a file given to `outflow js` and the scripts in it.
 //! - [`script`]: what static analysis learns about one script (endpoints,
 //!   privacy-relevant API use, obfuscation signals).
 //! - [`attribution`]: who is behind a host, with sourced facts.
 //! - [`capture`]: what a page did during one visit (browser or HAR).
 
 pub mod attribution;
+pub mod document;
 pub mod capture;
 pub mod location;
 pub mod script;
 
+pub use document::{DocumentAnalysis, DocumentFormat};
 pub use attribution::{Attribution, Entity, Flag, LegalNote, Ownership, Party, SourcedFact};
 pub use capture::{
     ApiAccess, ApiCall, Body, Canary, CanaryKind, Capture, CaptureError, CaptureErrorKind,

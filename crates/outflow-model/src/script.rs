@@ -90,7 +90,7 @@ pub struct ParseDiagnostic {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Endpoint {
     /// The URL, host or address. Parts the analysis could not resolve are
-    /// written `{?}` (see [`Endpoint::pattern`]).
+    /// written `{*}` (see [`Endpoint::pattern`]).
     pub value: String,
     /// What kind of destination this is.
     pub kind: EndpointKind,
