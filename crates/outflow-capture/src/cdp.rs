@@ -1,0 +1,98 @@
+//! DevTools commands sent as plain JSON, each with a time limit.
+//!
+//! chromiumoxide's generated command types match an older protocol than the
+//! installed Chromium; a renamed or retyped field in a response would make a
+//! typed command fail as a whole. Commands here are sent by name with JSON
+//! parameters and their results read leniently, field by field, so protocol
+//! drift costs at most the one field that moved.
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use chromiumoxide::types::{Command, Method, MethodId};
+use chromiumoxide::{Browser, Page};
+use serde::Serialize;
+use serde_json::Value;
+
+/// A DevTools command given by method name and JSON parameters.
+#[derive(Debug, Clone)]
+pub(crate) struct RawCommand {
+    method: &'static str,
+    params: Value,
+}
+
+impl RawCommand {
+    pub(crate) fn new(method: &'static str, params: Value) -> Self {
+        Self { method, params }
+    }
+}
+
+impl Serialize for RawCommand {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.params.serialize(serializer)
+    }
+}
+
+impl Method for RawCommand {
+    fn identifier(&self) -> MethodId {
+        Cow::Borrowed(self.method)
+    }
+}
+
+impl Command for RawCommand {
+    type Response = Value;
+}
+
+/// Why a DevTools command gave no result.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CallError {
+    /// The browser answered with an error, or the connection failed.
+    #[error("{method}: {message}")]
+    Failed {
+        method: &'static str,
+        message: String,
+    },
+    /// No answer within the limit.
+    #[error("{method}: no answer within {seconds:.1} s")]
+    TimedOut { method: &'static str, seconds: f64 },
+}
+
+/// Sends `method` to the page's session and waits at most `limit`.
+pub(crate) async fn call(
+    page: &Page,
+    method: &'static str,
+    params: Value,
+    limit: Duration,
+) -> Result<Value, CallError> {
+    match tokio::time::timeout(limit, page.execute(RawCommand::new(method, params))).await {
+        Ok(Ok(response)) => Ok(response.result),
+        Ok(Err(error)) => Err(CallError::Failed {
+            method,
+            message: error.to_string(),
+        }),
+        Err(_) => Err(CallError::TimedOut {
+            method,
+            seconds: limit.as_secs_f64(),
+        }),
+    }
+}
+
+/// Sends `method` to the browser's own session and waits at most `limit`.
+pub(crate) async fn call_browser(
+    browser: &Browser,
+    method: &'static str,
+    params: Value,
+    limit: Duration,
+) -> Result<Value, CallError> {
+    match tokio::time::timeout(limit, browser.execute(RawCommand::new(method, params))).await {
+        Ok(Ok(response)) => Ok(response.result),
+        Ok(Err(error)) => Err(CallError::Failed {
+            method,
+            message: error.to_string(),
+        }),
+        Err(_) => Err(CallError::TimedOut {
+            method,
+            seconds: limit.as_secs_f64(),
+        }),
+    }
+}

@@ -1,0 +1,575 @@
+//! Scans of fixture sites in a real Chromium, on loopback only.
+//!
+//! Third-party host names are mapped to the test's own server with
+//! `--map-host`, so a page loads "cdn.tracker.test" and "cmpassport.com"
+//! without any network. These tests need Debian's Chromium: they fail,
+//! saying so, when it is missing (scripts/setup installs it).
+
+mod support;
+
+use std::fs::File;
+use std::time::Duration;
+
+use outflow_capture::{
+    CaptureFailure, HostMapping, Persona, ScanOptions, ScanOutput, TypingPace, chromium_path, scan,
+};
+use outflow_model::{
+    ApiAccess, CanaryKind, Capture, CaptureErrorKind, CookieSetter, PageEvent, Request,
+    ScriptOrigin, StorageArea,
+};
+use sha2::{Digest, Sha256};
+use support::server::FixtureServer;
+
+/// Methods the recorder reads leniently when chromiumoxide's types reject
+/// them; drift in any other method would be a lost message.
+const READ_LENIENTLY: &[&str] = &[
+    "Network.requestWillBeSent",
+    "Network.requestWillBeSentExtraInfo",
+    "Network.responseReceived",
+    "Network.responseReceivedExtraInfo",
+    "Network.loadingFinished",
+    "Network.loadingFailed",
+    "Network.webSocketCreated",
+    "Network.webSocketFrameSent",
+    "Network.webSocketFrameReceived",
+    "Page.frameAttached",
+    "Page.frameNavigated",
+    "Page.loadEventFired",
+    "Page.javascriptDialogOpening",
+    "Page.windowOpen",
+    "Debugger.scriptParsed",
+    "Runtime.bindingCalled",
+];
+
+fn require_chromium() {
+    let path = chromium_path();
+    assert!(
+        path.is_file(),
+        "Chromium is missing at {}: run scripts/setup (it installs Debian's chromium package)",
+        path.display()
+    );
+}
+
+/// One Chromium at a time across test processes: the machine has two cores
+/// and parallel browsers would make every wait slower than the test's.
+fn browser_lock() -> File {
+    let path = std::env::temp_dir().join("outflow-capture-tests.lock");
+    let file = File::create(&path).expect("creating the test lock file");
+    file.lock().expect("locking the test lock file");
+    file
+}
+
+fn options(server: &FixtureServer, hosts: &[&str]) -> ScanOptions {
+    ScanOptions {
+        mappings: hosts
+            .iter()
+            .map(|h| HostMapping::parse(&server.mapping(h)).unwrap())
+            .collect(),
+        timeout: Duration::from_secs(20),
+        pace: TypingPace {
+            max_hold: Duration::from_millis(20),
+            max_gap: Duration::from_millis(30),
+        },
+        ..ScanOptions::default()
+    }
+}
+
+async fn run(url: &str, options: &ScanOptions) -> ScanOutput {
+    let out = tokio::time::timeout(Duration::from_secs(120), scan(url, options))
+        .await
+        .expect("the scan finished within two minutes")
+        .expect("the scan started");
+    if let Some(dir) = std::env::var_os("OUTFLOW_TEST_DUMP") {
+        let name = url.replace(|c: char| !c.is_ascii_alphanumeric(), "_");
+        let path = std::path::Path::new(&dir).join(format!("{name}.json"));
+        std::fs::write(path, serde_json::to_string_pretty(&out.capture).unwrap()).unwrap();
+    }
+    no_lost_messages(&out.capture);
+    out
+}
+
+fn no_lost_messages(capture: &Capture) {
+    for error in &capture.errors {
+        assert_ne!(
+            error.kind,
+            CaptureErrorKind::Protocol,
+            "a DevTools problem: {}",
+            error.message
+        );
+        if error.kind == CaptureErrorKind::ProtocolDrift {
+            assert!(
+                READ_LENIENTLY
+                    .iter()
+                    .any(|m| error.message.contains(&format!(" {m} "))),
+                "a message outflow cannot read failed to parse: {}",
+                error.message
+            );
+        }
+    }
+}
+
+fn find<'a>(capture: &'a Capture, what: impl Fn(&Request) -> bool) -> Vec<&'a Request> {
+    capture.requests.iter().filter(|r| what(r)).collect()
+}
+
+fn body(request: &Request) -> &str {
+    let body = request.body.as_ref().expect("the request has a body");
+    assert!(!body.base64 && !body.truncated);
+    &body.text
+}
+
+fn fixture_sha256(path: &str) -> String {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/sites")
+        .join(path);
+    hex::encode(Sha256::digest(std::fs::read(file).unwrap()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_page_capture() {
+    require_chromium();
+    let _lock = browser_lock();
+    let server = FixtureServer::start();
+    let opts = options(
+        &server,
+        &[
+            "login.site.test",
+            "cdn.tracker.test",
+            "collect.tracker.test",
+            "pixel.tracker.test",
+            "cmpassport.com",
+            "widget.test",
+        ],
+    );
+    let out = run("http://login.site.test/", &opts).await;
+    let capture = &out.capture;
+    let tracker = "http://cdn.tracker.test/t.js";
+
+    // The document, with its security headers and the real request headers.
+    let document = find(capture, |r| {
+        r.url == "http://login.site.test/" && r.resource_type == "Document"
+    });
+    assert_eq!(document.len(), 1);
+    let response = document[0].response.as_ref().expect("document answered");
+    assert_eq!(response.status, 200);
+    assert!(
+        response
+            .security_headers
+            .iter()
+            .any(|h| h.name.eq_ignore_ascii_case("content-security-policy"))
+    );
+    assert!(
+        response
+            .security_headers
+            .iter()
+            .any(|h| h.name.eq_ignore_ascii_case("set-cookie")
+                && h.value.starts_with("session=fixture123"))
+    );
+
+    // The tracker, loaded by the parser, with the headers sent on the wire
+    // (Host is only in requestWillBeSentExtraInfo, the event whose drift
+    // chromiumoxide 0.9.1 cannot parse).
+    let script = find(capture, |r| r.url == tracker);
+    assert_eq!(script.len(), 1);
+    assert_eq!(script[0].resource_type, "Script");
+    assert_eq!(script[0].initiator.kind, "parser");
+    assert!(
+        script[0]
+            .headers
+            .iter()
+            .any(|h| h.name == "Host" && h.value == "cdn.tracker.test"),
+        "wire headers missing: {:?}",
+        script[0].headers
+    );
+    // A same-site request carries the cookies, as sent.
+    let native = find(capture, |r| {
+        r.url.starts_with("http://login.site.test/pixel?native=")
+    });
+    assert_eq!(native.len(), 1);
+    assert!(
+        native[0].headers.iter().any(
+            |h| h.name.eq_ignore_ascii_case("cookie") && h.value.contains("session=fixture123")
+        ),
+        "cookie header missing: {:?}",
+        native[0].headers
+    );
+
+    // The load beacon: a Ping with its JSON body, initiated by the tracker.
+    let load = find(capture, |r| {
+        r.url == "http://collect.tracker.test/collect?ev=load"
+    });
+    assert_eq!(load.len(), 1);
+    assert_eq!(load[0].method, "POST");
+    assert_eq!(load[0].resource_type, "Ping");
+    let sent: serde_json::Value = serde_json::from_str(body(load[0])).unwrap();
+    assert!(sent["tz"].is_string());
+    assert!(sent["ua"].as_str().unwrap().contains("Chrome/"));
+    assert!(!sent["ua"].as_str().unwrap().contains("Headless"));
+    assert_eq!(load[0].initiator.url.as_deref(), Some(tracker));
+
+    // The SDK's Blob POST: its body is fetched separately.
+    let verify = find(capture, |r| r.url == "http://cmpassport.com/api/verify");
+    assert_eq!(verify.len(), 1);
+    assert_eq!(verify[0].method, "POST");
+    let sent: serde_json::Value = serde_json::from_str(body(verify[0])).unwrap();
+    assert_eq!(sent["sdk"], "cm-one-tap");
+    assert!(sent["renderer"].is_number());
+    assert_eq!(
+        verify[0].initiator.url.as_deref(),
+        Some("http://cmpassport.com/sdk.js")
+    );
+
+    // Canaries: an e-mail and a password, typed key by key, then blurred.
+    let email = capture
+        .canaries
+        .iter()
+        .find(|c| c.kind == CanaryKind::Email)
+        .expect("an e-mail canary");
+    assert!(email.value.ends_with("@example.com"));
+    assert_eq!(email.field, "input[type=email][name=email]#email");
+    assert!(
+        capture
+            .canaries
+            .iter()
+            .any(|c| c.kind == CanaryKind::Password)
+    );
+    assert!(!capture.submitted);
+
+    // The blur beacon carries the canary and one keydown per character; the
+    // pixel carries it in its URL. Both are attributed to the tracker
+    // through the stack (the initiator has no URL of its own).
+    let blur = find(capture, |r| {
+        r.url == "http://collect.tracker.test/collect?ev=blur"
+    });
+    assert_eq!(blur.len(), 1, "one blur beacon");
+    let sent: serde_json::Value = serde_json::from_str(body(blur[0])).unwrap();
+    assert_eq!(sent["email"], email.value.as_str());
+    // One keydown per character, plus the Tab that moved focus away.
+    assert_eq!(sent["keys"], email.value.chars().count() + 1);
+    assert_eq!(blur[0].initiator.url.as_deref(), Some(tracker));
+    let pixel_url = format!(
+        "http://pixel.tracker.test/pixel.gif?e={}",
+        email.value.replace('@', "%40")
+    );
+    let pixel = find(capture, |r| r.url == pixel_url);
+    assert_eq!(pixel.len(), 1, "the pixel with the canary");
+    assert_eq!(pixel[0].resource_type, "Image");
+    assert_eq!(pixel[0].initiator.url.as_deref(), Some(tracker));
+    assert!(pixel[0].initiator.stack.iter().any(|f| f.url == tracker));
+
+    // The server saw the same bodies.
+    let received = server.received();
+    assert!(
+        received.iter().any(|r| r.path == "/collect?ev=blur"
+            && String::from_utf8_lossy(&r.body).contains(&email.value))
+    );
+
+    // Scripts: external by URL with the file's hash, inline, and eval'd.
+    let external = capture
+        .scripts
+        .iter()
+        .find(|s| matches!(&s.origin, ScriptOrigin::External { url } if url == tracker))
+        .expect("the tracker script");
+    assert_eq!(external.sha256, fixture_sha256("cdn.tracker.test/t.js"));
+    assert!(out.sources.contains_key(&external.sha256));
+    assert!(capture.scripts.iter().any(|s| matches!(
+        &s.origin,
+        ScriptOrigin::Inline { document, index: 0, .. } if document == "http://login.site.test/"
+    )));
+    let eval = capture
+        .scripts
+        .iter()
+        .find(
+            |s| matches!(&s.origin, ScriptOrigin::Eval { parent_url: Some(u), .. } if u == tracker),
+        )
+        .expect("the eval'd snippet");
+    assert!(out.sources[&eval.sha256].contains("navigator.platform"));
+    // outflow's own instrumentation is not listed as a page script.
+    assert!(!out.sources.values().any(|s| s.contains("toStringWrapper")));
+
+    // API calls, attributed to the calling script.
+    let calls = capture.api_calls.as_ref().expect("API calls recorded");
+    let call = |url: &str, api: &str, access: ApiAccess| {
+        calls
+            .iter()
+            .find(|c| c.script_url == url && c.api == api && c.access == access)
+            .unwrap_or_else(|| {
+                panic!(
+                    "no {api} ({access:?}) from {url}; have {:#?}",
+                    calls
+                        .iter()
+                        .map(|c| (&c.script_url, &c.api))
+                        .collect::<Vec<_>>()
+                )
+            })
+    };
+    let to_data_url = call(tracker, "HTMLCanvasElement.toDataURL", ApiAccess::Call);
+    assert_eq!(to_data_url.arguments, vec!["220x30 image/png".to_string()]);
+    assert_eq!(to_data_url.script_id.as_deref(), Some(external.id.as_str()));
+    assert_eq!(to_data_url.first_stack[0].url, tracker);
+    assert_eq!(to_data_url.first_stack[0].at.line, 13);
+    let fill = call(
+        tracker,
+        "CanvasRenderingContext2D.fillText",
+        ApiAccess::Call,
+    );
+    assert_eq!(
+        fill.arguments,
+        vec!["Cwm fjordbank glyphs vext quiz".to_string()]
+    );
+    assert_eq!(
+        call(tracker, "CanvasRenderingContext2D.font", ApiAccess::Set).arguments,
+        vec!["14px Arial".to_string()]
+    );
+    call(tracker, "Navigator.userAgent", ApiAccess::Get);
+    call(tracker, "Navigator.hardwareConcurrency", ApiAccess::Get);
+    call(tracker, "Screen.width", ApiAccess::Get);
+    call(
+        tracker,
+        "Intl.DateTimeFormat.resolvedOptions",
+        ApiAccess::Call,
+    );
+    call(tracker, "Navigator.sendBeacon", ApiAccess::Call);
+    let listeners = call(tracker, "EventTarget.addEventListener", ApiAccess::Call);
+    assert!(
+        listeners
+            .arguments
+            .contains(&"keydown on input[type=email][name=email]#email".to_string())
+    );
+    assert!(
+        listeners
+            .arguments
+            .contains(&"blur on input[type=email][name=email]#email".to_string())
+    );
+    let read = call(tracker, "HTMLInputElement.value", ApiAccess::Get);
+    assert_eq!(
+        read.arguments,
+        vec!["input[type=email][name=email]#email".to_string()]
+    );
+    assert_eq!(
+        read.count, 1,
+        "outflow's own typing reads no value in the page's world"
+    );
+    call(
+        "http://cmpassport.com/sdk.js",
+        "HTMLCanvasElement.getContext",
+        ApiAccess::Call,
+    );
+    call(
+        "http://login.site.test/",
+        "Navigator.userAgent",
+        ApiAccess::Get,
+    );
+    let frame_probe = calls
+        .iter()
+        .find(|c| {
+            c.api == "HTMLCanvasElement.toDataURL"
+                && c.script_url == "http://widget.test/frame.html"
+        })
+        .expect("the cross-origin frame is instrumented too");
+    assert_eq!(
+        frame_probe.frame_url.as_deref(),
+        Some("http://widget.test/frame.html")
+    );
+    assert!(
+        capture
+            .frames
+            .iter()
+            .any(|f| f.url == "http://widget.test/frame.html" && f.parent_id.is_some())
+    );
+
+    // Wrappers pass the page's own native-code checks.
+    assert_eq!(
+        find(capture, |r| r
+            .url
+            .starts_with("http://login.site.test/pixel?native="))
+        .first()
+        .map(|r| r.url.as_str()),
+        Some("http://login.site.test/pixel?native=true")
+    );
+
+    // Storage and cookies, with who wrote them.
+    let writes = capture.storage_writes.as_ref().unwrap();
+    assert!(writes.iter().any(|w| w.area == StorageArea::Local
+        && w.key == "trk_id"
+        && w.value == "abc123"
+        && w.script_url == tracker));
+    assert!(writes.iter().any(|w| w.area == StorageArea::Cookie
+        && w.key == "fp_seen"
+        && w.script_url == "http://login.site.test/"));
+    let cookies = capture.cookies.as_ref().unwrap();
+    let session = cookies
+        .iter()
+        .find(|c| c.name == "session")
+        .expect("session cookie");
+    assert!(session.http_only);
+    assert!(
+        matches!(&session.set_by, CookieSetter::Http { request_id } if *request_id == document[0].id)
+    );
+    let seen = cookies
+        .iter()
+        .find(|c| c.name == "fp_seen")
+        .expect("script cookie");
+    assert!(
+        matches!(&seen.set_by, CookieSetter::Script { script_url } if script_url == "http://login.site.test/")
+    );
+
+    assert!(
+        capture
+            .browser_version
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Chrome/")
+    );
+    assert_eq!(
+        capture.final_url.as_deref(),
+        Some("http://login.site.test/")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn submit_sends_the_form() {
+    require_chromium();
+    let _lock = browser_lock();
+    let server = FixtureServer::start();
+    let mut opts = options(
+        &server,
+        &[
+            "login.site.test",
+            "cdn.tracker.test",
+            "collect.tracker.test",
+            "pixel.tracker.test",
+            "cmpassport.com",
+            "widget.test",
+        ],
+    );
+    opts.submit = true;
+    let out = run("http://login.site.test/", &opts).await;
+    let capture = &out.capture;
+    assert!(capture.submitted);
+    let password = capture
+        .canaries
+        .iter()
+        .find(|c| c.kind == CanaryKind::Password)
+        .unwrap();
+    let post = find(capture, |r| r.url == "http://login.site.test/api/login");
+    assert_eq!(post.len(), 1);
+    assert_eq!(post[0].method, "POST");
+    assert!(body(post[0]).contains(&format!("password={}", password.value.replace('!', "%21"))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn personas_change_what_the_page_sees() {
+    require_chromium();
+    let _lock = browser_lock();
+    let server = FixtureServer::start();
+    let mut seen = Vec::new();
+    for name in ["us", "cn"] {
+        let mut opts = options(&server, &["persona.site.test"]);
+        opts.persona = Some(Persona::builtin(name).unwrap());
+        opts.fill_forms = false;
+        let out = run("http://persona.site.test/", &opts).await;
+        assert_eq!(out.capture.persona.as_deref(), Some(name));
+        let report = find(&out.capture, |r| {
+            r.url.starts_with("http://persona.site.test/pixel?tz=")
+        });
+        assert_eq!(report.len(), 1);
+        let document = find(&out.capture, |r| r.resource_type == "Document")[0].clone();
+        let language = document
+            .headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case("accept-language"))
+            .map(|h| h.value.clone())
+            .unwrap_or_default();
+        seen.push((report[0].url.clone(), language));
+    }
+    assert_eq!(
+        seen[0].0,
+        "http://persona.site.test/pixel?tz=America%2FNew_York&lang=en-US&langs=en-US%2Cen"
+    );
+    assert_eq!(
+        seen[1].0,
+        "http://persona.site.test/pixel?tz=Asia%2FShanghai&lang=zh-CN&langs=zh-CN%2Czh"
+    );
+    assert_eq!(seen[0].1, "en-US,en;q=0.9");
+    assert_eq!(seen[1].1, "zh-CN,zh;q=0.9");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dialogs_are_answered_and_recorded() {
+    require_chromium();
+    let _lock = browser_lock();
+    let server = FixtureServer::start();
+    let mut opts = options(&server, &["dialog.site.test"]);
+    opts.fill_forms = false;
+    let out = run("http://dialog.site.test/", &opts).await;
+    assert!(out.capture.events.iter().any(|e| matches!(
+        e,
+        PageEvent::Dialog { dialog_type, message, .. } if dialog_type == "alert" && message == "hello from the fixture"
+    )));
+    // The page went on after the dialog.
+    assert_eq!(
+        find(&out.capture, |r| r.url
+            == "http://dialog.site.test/pixel?after=alert")
+        .len(),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_that_never_loads_times_out_with_partial_results() {
+    require_chromium();
+    let _lock = browser_lock();
+    let server = FixtureServer::start();
+    let mut opts = options(&server, &["slow.site.test"]);
+    opts.timeout = Duration::from_secs(3);
+    opts.fill_forms = false;
+    let out = run("http://slow.site.test/slow", &opts).await;
+    let capture = &out.capture;
+    assert!(
+        capture
+            .errors
+            .iter()
+            .any(|e| e.kind == CaptureErrorKind::Timeout),
+        "errors: {:?}",
+        capture.errors
+    );
+    // What happened before the timeout is kept.
+    assert_eq!(
+        find(capture, |r| r.url == "http://slow.site.test/slow").len(),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_page_is_reported() {
+    require_chromium();
+    let _lock = browser_lock();
+    // Port 9 on loopback: nothing listens there (discard is not enabled).
+    let mut opts = ScanOptions::default();
+    opts.fill_forms = false;
+    opts.timeout = Duration::from_secs(10);
+    let out = run("http://127.0.0.1:9/", &opts).await;
+    let error = out
+        .capture
+        .errors
+        .iter()
+        .find(|e| e.kind == CaptureErrorKind::Navigation)
+        .expect("a navigation error");
+    assert!(
+        error.message.contains("ERR_CONNECTION_REFUSED"),
+        "{}",
+        error.message
+    );
+}
+
+#[tokio::test]
+async fn a_missing_chromium_says_how_to_install_it() {
+    let opts = ScanOptions {
+        chromium: "/nonexistent/chromium".into(),
+        ..ScanOptions::default()
+    };
+    let error = scan("http://127.0.0.1:9/", &opts).await.unwrap_err();
+    assert!(matches!(error, CaptureFailure::ChromiumMissing { .. }));
+    assert!(error.to_string().contains("apt-get install chromium"));
+}
