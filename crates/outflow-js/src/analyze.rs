@@ -165,7 +165,7 @@ impl<'b, 'a> Analyzer<'b, 'a> {
         self.evaluator.global_name(expr, scope)
     }
 
-    fn member_name(&mut self, member: &MemberExpression<'a>) -> Option<String> {
+    fn member_name(&mut self, member: &MemberExpression<'a>) -> Option<std::borrow::Cow<'a, str>> {
         let scope = self.scope();
         self.evaluator.member_name(member, scope)
     }
@@ -173,6 +173,14 @@ impl<'b, 'a> Analyzer<'b, 'a> {
     /// Evaluates `expr` and records the destinations it names.
     fn report(&mut self, expr: &Expression<'a>, sink: Option<Sink>) {
         if self.findings.endpoints.len() >= MAX_ENDPOINTS {
+            return;
+        }
+        // Most literals in a bundle are property names and messages: only
+        // text with a dot, a colon or a slash can name a destination.
+        if let Expression::StringLiteral(literal) = expr
+            && sink.is_none()
+            && !literal.value.as_str().contains(['.', ':', '/'])
+        {
             return;
         }
         let scope = self.scope();
@@ -314,23 +322,28 @@ impl<'b, 'a> Analyzer<'b, 'a> {
         }
     }
 
+    /// Code run from a string: `eval(x)`, `Function(x)`, `setTimeout(x)`,
+    /// `document.write(x)`. Counts as an obfuscation trace when the string
+    /// is computed (for timers and writes: when it is a string at all), and
+    /// is kept for analysis when its whole text is known.
     fn dynamic_code(&mut self, how: &'static str, code: Option<&Expression<'a>>, span: Span) {
-        let Some(code) = code else { return };
+        let Some(code) = code.map(Expression::without_parentheses) else { return };
         if matches!(code, Expression::FunctionExpression(_) | Expression::ArrowFunctionExpression(_)) {
             return;
         }
+        let literal = matches!(code, Expression::StringLiteral(_));
         let scope = self.scope();
         let value = self.evaluator.evaluate(code, scope).value;
-        match value.to_partial_string().as_known() {
-            Some(text) if !matches!(code, Expression::StringLiteral(_)) || !text.is_empty() => {
-                if !matches!(code.without_parentheses(), Expression::StringLiteral(_)) {
-                    self.findings.obfuscation.dynamic_code.push(range(span));
-                }
-                if matches!(value, Value::Str(_)) {
-                    self.findings.evaluated_code.push((text.to_owned(), how, range(span)));
-                }
-            }
-            _ => self.findings.obfuscation.dynamic_code.push(range(span)),
+        let is_string = matches!(value, Value::Str(_));
+        let always_code = matches!(how, "eval" | "Function");
+        if !literal && (always_code || is_string) {
+            self.findings.obfuscation.dynamic_code.push(range(span));
+        }
+        if let Value::Str(text) = value
+            && let Some(text) = text.as_known()
+            && !text.trim().is_empty()
+        {
+            self.findings.evaluated_code.push((text.to_owned(), how, range(span)));
         }
     }
 }
@@ -463,11 +476,7 @@ impl<'b, 'a> Visit<'a> for Analyzer<'b, 'a> {
                 self.dynamic_code("Function", it.arguments.last().and_then(Argument::as_expression), it.span)
             }
             Some("setTimeout" | "setInterval") => {
-                if let Some(code) = it.arguments.first().and_then(Argument::as_expression)
-                    && !matches!(code, Expression::Identifier(_) | Expression::StaticMemberExpression(_))
-                {
-                    self.dynamic_code("setTimeout", Some(code), it.span);
-                }
+                self.dynamic_code("setTimeout", it.arguments.first().and_then(Argument::as_expression), it.span);
             }
             Some(name) => self.global_api(name, Access::Call, it.span),
             None => {}
@@ -579,7 +588,7 @@ impl<'b, 'a> Visit<'a> for Analyzer<'b, 'a> {
             let object = member.object();
             if let Some(name) = self.member_name(member) {
                 let object_global = self.global(object);
-                sink = match (object_global.as_deref(), name.as_str()) {
+                sink = match (object_global.as_deref(), name.as_ref()) {
                     (Some("window" | "document" | "self" | "top"), "location") => Some(Sink::Location),
                     (Some("location" | "document.location"), "href") => Some(Sink::Location),
                     (_, "src" | "href" | "action" | "data") => self.src_sink(object, &name),

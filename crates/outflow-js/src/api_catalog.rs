@@ -218,9 +218,14 @@ pub fn member(name: &str) -> &'static [ApiEntry] {
     members().get(name).map_or(&[], Vec::as_slice)
 }
 
+fn globals() -> &'static FxHashMap<&'static str, ApiEntry> {
+    static MAP: OnceLock<FxHashMap<&'static str, ApiEntry>> = OnceLock::new();
+    MAP.get_or_init(|| GLOBALS.iter().copied().collect())
+}
+
 /// The catalogue entry for a browser global.
 pub fn global(name: &str) -> Option<&'static ApiEntry> {
-    GLOBALS.iter().find(|(n, _)| *n == name).map(|(_, e)| e)
+    globals().get(name)
 }
 
 /// The technique and API name of a listener for `event`.

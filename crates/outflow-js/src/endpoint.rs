@@ -169,7 +169,10 @@ fn embedded_urls(value: &PartialString) -> Vec<Recognised> {
             let end = text[scheme_end..]
                 .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | ')' | '`' | '\\'))
                 .map_or(text.len(), |i| scheme_end + i);
-            if let Some(r) = recognise_start(&text[scheme_start..end], None) {
+            // Prose around a URL: "see https://x.example/a." ends the
+            // sentence, not the URL.
+            let url = text[scheme_start..end].trim_end_matches(['.', ',', ';', ':', '!', '?']);
+            if let Some(r) = recognise_start(url, None) {
                 found.push(r);
             }
             from = end.max(from);

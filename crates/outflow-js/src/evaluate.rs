@@ -13,6 +13,8 @@
 //! and arrays are capped (see [`crate::value`]), so hostile code cannot make
 //! evaluation hang or allocate without bound.
 
+use std::borrow::Cow;
+
 use base64::Engine as _;
 use oxc_ast::ast::{
     Argument, ArrayExpressionElement, BinaryExpression, CallExpression, Expression,
@@ -112,13 +114,16 @@ impl<'b, 'a> Evaluator<'b, 'a> {
 
     /// The known name of a member access: `a.b` gives `b`; `a["b" + "c"]`
     /// gives `bc` when the key evaluates fully.
-    pub fn member_name(&mut self, member: &MemberExpression<'a>, scope: ScopeIndex) -> Option<String> {
+    pub fn member_name(&mut self, member: &MemberExpression<'a>, scope: ScopeIndex) -> Option<Cow<'a, str>> {
         match member {
-            MemberExpression::StaticMemberExpression(m) => Some(m.property.name.as_str().to_owned()),
+            MemberExpression::StaticMemberExpression(m) => Some(Cow::Borrowed(m.property.name.as_str())),
             MemberExpression::ComputedMemberExpression(m) => {
+                if let Expression::StringLiteral(s) = &m.expression {
+                    return Some(Cow::Borrowed(s.value.as_str()));
+                }
                 let key = self.evaluate(&m.expression, scope).value;
                 let key = key.to_partial_string();
-                key.as_known().filter(|k| k.len() <= 128).map(str::to_owned)
+                key.as_known().filter(|k| k.len() <= 128).map(|k| Cow::Owned(k.to_owned()))
             }
             MemberExpression::PrivateFieldExpression(_) => None,
         }
@@ -165,7 +170,7 @@ impl<'b, 'a> Evaluator<'b, 'a> {
         let object = self.global_name_at(member.object(), scope, depth + 1)?;
         let name = self.member_name(member, scope)?;
         if GLOBAL_OBJECTS.contains(&object.as_str()) {
-            Some(name)
+            Some(name.into_owned())
         } else if object == "document" && name == "defaultView" {
             Some("window".into())
         } else {
@@ -377,7 +382,7 @@ impl<'b, 'a> Evaluator<'b, 'a> {
             return value;
         }
         let object = self.eval(member.object(), scope, depth);
-        match (&object, name.as_str()) {
+        match (&object, name.as_ref()) {
             (Value::Str(s), "length") => s
                 .as_known()
                 .map_or(Value::Unknown, |t| Value::Num(t.encode_utf16().count() as f64)),

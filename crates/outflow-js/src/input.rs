@@ -60,7 +60,7 @@ pub fn analyze_paths(inputs: &[String], options: &Options) -> Vec<DocumentAnalys
     }
     let pool = rayon::ThreadPoolBuilder::new().stack_size(crate::ANALYSIS_STACK_BYTES).build();
     let analyse = |(path, read): (String, Result<Vec<u8>, String>)| match read {
-        Ok(bytes) => analyze_document(&path, &bytes, options),
+        Ok(bytes) => analyze_document_here(&path, &bytes, options),
         Err(error) => unreadable(&path, error),
     };
     let read_file = |path: &String| {
@@ -93,6 +93,11 @@ fn unreadable(path: &str, error: String) -> DocumentAnalysis {
 /// Analyses one document of any supported kind, told apart by extension
 /// and content.
 pub fn analyze_document(path: &str, bytes: &[u8], options: &Options) -> DocumentAnalysis {
+    crate::on_analysis_stack(|| analyze_document_here(path, bytes, options))
+}
+
+/// [`analyze_document`] on the current thread, which must have a large stack.
+fn analyze_document_here(path: &str, bytes: &[u8], options: &Options) -> DocumentAnalysis {
     let mut document = DocumentAnalysis {
         path: path.to_owned(),
         format: DocumentFormat::Javascript,
@@ -126,7 +131,7 @@ pub fn analyze_document(path: &str, bytes: &[u8], options: &Options) -> Document
     document.format = format;
     match format {
         DocumentFormat::Javascript => {
-            document.scripts = crate::analyze_script(path, script_input(path), bytes, options);
+            document.scripts = crate::script::analyze_script_here(path, script_input(path), bytes, options);
         }
         DocumentFormat::Html => {
             let mut scripts = Vec::new();
@@ -202,7 +207,7 @@ fn analyze_json(document: &mut DocumentAnalysis, text: &str, options: &Options) 
             // Not JSON after all (a `.json` file holding a script): read it
             // as JavaScript.
             document.format = outflow_model::DocumentFormat::Javascript;
-            document.scripts = crate::analyze_script(&document.path, script_input(&document.path), text.as_bytes(), options);
+            document.scripts = crate::script::analyze_script_here(&document.path, script_input(&document.path), text.as_bytes(), options);
             if let Some(first) = document.scripts.first_mut() {
                 first.diagnostics.insert(0, ParseDiagnostic { message: format!("not valid JSON ({error}); read as JavaScript"), location: None });
             }

@@ -181,13 +181,13 @@ pub fn score(counters: &ObfuscationCounters) -> (f64, Vec<RawSignal>) {
     if !counters.dynamic_code.is_empty() {
         push(
             ObfuscationSignalKind::DynamicCode,
-            0.3,
+            0.15,
             format!("{} calls of eval/Function/string timers on computed strings", counters.dynamic_code.len()),
             counters.dynamic_code.first().copied(),
         );
     }
     if counters.high_entropy_literals > 0 {
-        let weight = (0.1 * f64::from(counters.high_entropy_literals)).min(0.3);
+        let weight = (0.05 * f64::from(counters.high_entropy_literals)).min(0.15);
         push(
             ObfuscationSignalKind::HighEntropyStrings,
             weight,

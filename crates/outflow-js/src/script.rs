@@ -24,6 +24,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// those of the code it builds and runs (`eval` of a decoded string and the
 /// like), each named after its parent.
 pub fn analyze_script(name: &str, input: ScriptInput, bytes: &[u8], options: &Options) -> Vec<ScriptAnalysis> {
+    crate::on_analysis_stack(|| analyze_script_here(name, input, bytes, options))
+}
+
+/// [`analyze_script`] on the current thread, which must have a large stack.
+pub(crate) fn analyze_script_here(name: &str, input: ScriptInput, bytes: &[u8], options: &Options) -> Vec<ScriptAnalysis> {
     let text = String::from_utf8_lossy(bytes);
     let mut out = Vec::new();
     let mut located = Located { document: &text, base: 0 };
@@ -192,6 +197,7 @@ pub(crate) fn analyze_text(
     };
     analysis.obfuscation = obfuscation;
     let parent_name = analysis.name.clone();
+    let parent = out.len();
     out.push(analysis);
 
     if depth >= options.max_decoded_depth {
@@ -202,10 +208,21 @@ pub(crate) fn analyze_text(
         let child_name = format!("{parent_name}#{how}[{n}]");
         let input = ScriptInput::Decoded { parent: parent_name.clone(), how: format!("{how}(…)"), at };
         let mut child_located = Located { document: &code, base: 0 };
+        let mut decoded = Vec::new();
         if how == "document.write" {
-            crate::input::analyze_html_text(&child_name, &code, options, depth + 1, out, Some(input));
+            // Tags written into the page (`<script src>`, `<img src>`) are
+            // destinations of the writing script, located at the write.
+            let references =
+                crate::input::analyze_html_text(&child_name, &code, options, depth + 1, &mut decoded, Some(input));
+            out[parent].endpoints.extend(references.into_iter().map(|mut r| {
+                r.location = at;
+                r
+            }));
         } else {
-            analyze_text(&child_name, input, &code, &mut child_located, None, options, depth + 1, out);
+            analyze_text(&child_name, input, &code, &mut child_located, None, options, depth + 1, &mut decoded);
         }
+        // Decoded code is shown for what it reveals: `Function("return
+        // this")` reveals nothing and would only add noise.
+        out.extend(decoded.into_iter().filter(|s| !s.endpoints.is_empty() || !s.api_uses.is_empty()));
     }
 }

@@ -40,3 +40,14 @@ pub struct DocumentAnalysis {
     /// The scripts found in the file, each analysed.
     pub scripts: Vec<ScriptAnalysis>,
 }
+
+/// The JSON document `outflow js --format json` writes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JsReport {
+    /// [`crate::SCHEMA_VERSION`] of this document.
+    pub schema_version: String,
+    /// The outflow version that wrote it.
+    pub tool_version: String,
+    /// One entry per input file, in input order.
+    pub documents: Vec<DocumentAnalysis>,
+}

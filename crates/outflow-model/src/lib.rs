@@ -17,7 +17,7 @@ pub mod capture;
 pub mod location;
 pub mod script;
 
-pub use document::{DocumentAnalysis, DocumentFormat};
+pub use document::{DocumentAnalysis, DocumentFormat, JsReport};
 pub use attribution::{Attribution, Entity, Flag, LegalNote, Ownership, Party, SourcedFact};
 pub use capture::{
     ApiAccess, ApiCall, Body, Canary, CanaryKind, Capture, CaptureError, CaptureErrorKind,
