@@ -325,10 +325,8 @@ impl Recorder {
             }
             "Debugger.scriptParsed" => return self.on_script(params),
             "Debugger.paused" => return vec![FollowUp::Resume],
-            "Runtime.bindingCalled" => {
-                if str_of(params, "name") == self.binding {
-                    self.on_batch(str_of(params, "payload"));
-                }
+            "Runtime.bindingCalled" if str_of(params, "name") == self.binding => {
+                self.on_batch(str_of(params, "payload"));
             }
             _ => {}
         }
@@ -611,13 +609,19 @@ impl Recorder {
             return Vec::new();
         }
         let start = Location {
-            line: clamp(params.get("startLine").and_then(Value::as_u64).unwrap_or(0) + 1),
+            line: clamp(
+                params
+                    .get("startLine")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0)
+                    .saturating_add(1),
+            ),
             column: clamp(
                 params
                     .get("startColumn")
                     .and_then(Value::as_u64)
                     .unwrap_or(0)
-                    + 1,
+                    .saturating_add(1),
             ),
         };
         let created_by = params.get("stackTrace").map(stack::from_cdp);

@@ -53,8 +53,9 @@ pub struct ScanOptions {
     /// Write script bodies here (`<sha256>.js`) instead of keeping them in
     /// memory.
     pub scripts_dir: Option<PathBuf>,
-    /// Inject the instrumentation and record scripts. Off only to measure a
-    /// bare load.
+    /// Record the page: network, scripts, and the instrumentation's API
+    /// calls. Off only to measure a bare load (scripts/bench-scan): the page
+    /// is then navigated with nothing but the Page domain enabled.
     pub instrument: bool,
 }
 
@@ -86,6 +87,9 @@ pub struct ScanOutput {
     pub capture: Capture,
     /// Script bodies by SHA-256 (empty when written to `scripts_dir`).
     pub sources: BTreeMap<String, String>,
+    /// Milliseconds from the navigation command to the load event, when it
+    /// fired (settle waits and form filling excluded).
+    pub load_ms: Option<u64>,
 }
 
 type Shared = Arc<Mutex<Recorder>>;
@@ -185,6 +189,7 @@ pub async fn scan(url: &str, options: &ScanOptions) -> Result<ScanOutput, Captur
     let mut submitted = false;
     let mut user_agent = None;
     let mut cookies = None;
+    let mut load_ms = None;
     if let Some(page) = &page {
         spawn_follow_ups(
             &mut tasks,
@@ -211,7 +216,8 @@ pub async fn scan(url: &str, options: &ScanOptions) -> Result<ScanOutput, Captur
             options,
             started,
         };
-        let loaded = session.navigate(url, &mut capture_errors).await;
+        let (loaded, load_time) = session.navigate(url, &mut capture_errors).await;
+        load_ms = load_time;
         if loaded {
             session.settle().await;
             if options.fill_forms && !session.dead() {
@@ -331,7 +337,11 @@ pub async fn scan(url: &str, options: &ScanOptions) -> Result<ScanOutput, Captur
         errors: finished.errors,
     };
     drop(profile);
-    Ok(ScanOutput { capture, sources })
+    Ok(ScanOutput {
+        capture,
+        sources,
+        load_ms,
+    })
 }
 
 /// Runs the recorder's follow-ups (bodies, script sources, dialog answers)
@@ -485,17 +495,16 @@ async fn prepare(
     errors: &mut Vec<(CaptureErrorKind, String)>,
 ) -> Option<String> {
     let limit = options.command_timeout;
-    let mut steps: Vec<(&'static str, Value)> = vec![
-        (
+    let mut steps: Vec<(&'static str, Value)> = vec![("Page.enable", json!({}))];
+    if options.instrument {
+        steps.extend([(
             "Network.enable",
             json!({"maxPostDataSize": BODY_LIMIT, "maxTotalBufferSize": 32 * 1024 * 1024, "maxResourceBufferSize": 4 * 1024 * 1024}),
         ),
-        ("Page.enable", json!({})),
         ("Runtime.enable", json!({})),
-        // Pop-ups, downloads and crashes are reported on the page session.
-        ("Inspector.enable", json!({})),
-    ];
-    if options.instrument {
+            // Crashes are reported on the page session.
+            ("Inspector.enable", json!({})),
+        ]);
         steps.extend([
             ("Debugger.enable", json!({})),
             // Anti-debugging `debugger;` loops must not stop the page.
@@ -558,7 +567,9 @@ async fn prepare(
         .replace("HeadlessChrome/", "Chrome/");
     let mut params = json!({"userAgent": agent});
     if let Some(persona) = &options.persona {
-        params["acceptLanguage"] = json!(persona.accept_language());
+        // Chromium derives navigator.languages from this list and adds the
+        // q-values to the header itself.
+        params["acceptLanguage"] = json!(persona.languages.join(","));
     }
     if let Err(error) = call(page, "Network.setUserAgentOverride", params, limit).await {
         errors.push((CaptureErrorKind::Protocol, error.to_string()));
@@ -581,9 +592,15 @@ impl Session<'_> {
     }
 
     /// Navigates and waits for the load event; returns whether the page
-    /// loaded (possibly late, possibly partly).
-    async fn navigate(&self, url: &str, errors: &mut Vec<(CaptureErrorKind, String)>) -> bool {
+    /// loaded (possibly late, possibly partly), and how long the load event
+    /// took when it fired.
+    async fn navigate(
+        &self,
+        url: &str,
+        errors: &mut Vec<(CaptureErrorKind, String)>,
+    ) -> (bool, Option<u64>) {
         lock(self.recorder).expect_load();
+        let sent = Instant::now();
         let result = call(
             self.page,
             "Page.navigate",
@@ -599,7 +616,7 @@ impl Session<'_> {
                     .filter(|t| !t.is_empty())
                 {
                     errors.push(classify_navigation_error(url, text, self.options));
-                    return false;
+                    return (false, None);
                 }
             }
             Err(error) => {
@@ -609,10 +626,12 @@ impl Session<'_> {
                         "{url}: the navigation did not answer: {error}; keeping what was recorded"
                     ),
                 ));
-                return false;
+                return (false, None);
             }
         }
-        if !self.wait_for_load().await && !self.dead() {
+        let fired = self.wait_for_load().await;
+        let load_ms = fired.then(|| u64::try_from(sent.elapsed().as_millis()).unwrap_or(u64::MAX));
+        if !fired && !self.dead() {
             errors.push((
                 CaptureErrorKind::Timeout,
                 format!(
@@ -628,7 +647,7 @@ impl Session<'_> {
             )
             .await;
         }
-        !self.dead()
+        (!self.dead(), load_ms)
     }
 
     /// Waits for the load event, at most the page timeout from now.

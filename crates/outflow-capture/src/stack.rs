@@ -38,8 +38,8 @@ pub(crate) fn from_cdp(stack: &Value) -> Vec<StackFrame> {
                         .and_then(Value::as_str)
                         .map(str::to_string),
                     at: Location {
-                        line: clamp(line + 1),
-                        column: clamp(column + 1),
+                        line: clamp(line.saturating_add(1)),
+                        column: clamp(column.saturating_add(1)),
                     },
                     async_boundary: boundary.take(),
                 });

@@ -108,7 +108,7 @@ fn no_lost_messages(capture: &Capture) {
     }
 }
 
-fn find<'a>(capture: &'a Capture, what: impl Fn(&Request) -> bool) -> Vec<&'a Request> {
+fn find(capture: &Capture, what: impl Fn(&Request) -> bool) -> Vec<&Request> {
     capture.requests.iter().filter(|r| what(r)).collect()
 }
 
@@ -545,11 +545,18 @@ async fn a_page_that_never_loads_times_out_with_partial_results() {
 async fn an_unreachable_page_is_reported() {
     require_chromium();
     let _lock = browser_lock();
-    // Port 9 on loopback: nothing listens there (discard is not enabled).
-    let mut opts = ScanOptions::default();
-    opts.fill_forms = false;
-    opts.timeout = Duration::from_secs(10);
-    let out = run("http://127.0.0.1:9/", &opts).await;
+    // A port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let opts = ScanOptions {
+        fill_forms: false,
+        timeout: Duration::from_secs(10),
+        ..ScanOptions::default()
+    };
+    let out = run(&format!("http://127.0.0.1:{port}/"), &opts).await;
     let error = out
         .capture
         .errors

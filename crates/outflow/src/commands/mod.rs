@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod har;
 mod js;
+mod scan;
 
 /// Shows where a web page sends its visitors' data, and who is behind each
 /// destination.
@@ -26,6 +28,11 @@ enum Command {
     /// Analyse JavaScript files, directories, HTML pages or standard input:
     /// endpoints, privacy-relevant API use, obfuscation.
     Js(js::Args),
+    /// Visit pages in Chromium and record everything they do: requests,
+    /// scripts, API calls, canaries typed into their login forms.
+    Scan(scan::Args),
+    /// Turn HAR 1.2 recordings into captures.
+    Har(har::Args),
 }
 
 /// Parses the command line, runs the subcommand and turns its outcome into
@@ -35,6 +42,8 @@ pub fn run() -> ExitCode {
     init_logging(&cli.log);
     let outcome = match cli.command {
         Command::Js(args) => js::run(args),
+        Command::Scan(args) => scan::run(args),
+        Command::Har(args) => har::run(args),
     };
     match outcome {
         Ok(code) => code,

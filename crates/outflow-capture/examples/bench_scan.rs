@@ -1,0 +1,130 @@
+//! Whole-page scan benchmark, run by scripts/bench-scan.
+//!
+//! 1. Overhead: the bench fixture page loaded with full recording
+//!    (network, scripts, instrumentation) and bare (Page domain only), in
+//!    the same Chromium binary, alternately, ROUNDS times each. The figure
+//!    is navigation-to-load-event time; launch, settle waits and form
+//!    filling are excluded. Prints the medians and their ratio.
+//! 2. Weight: runs the real `outflow scan` binary (path as the first
+//!    argument) on a page making 500 requests and samples its peak resident
+//!    memory (VmHWM) until it exits. Chromium's own processes are not
+//!    counted: they are not outflow.
+//!
+//! Everything is served on 127.0.0.1 by the fixture server.
+
+#[path = "../tests/support/server.rs"]
+mod server;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use outflow_capture::{HostMapping, ScanOptions, scan};
+use server::FixtureServer;
+
+const ROUNDS: usize = 7;
+
+fn median(values: &mut [u64]) -> u64 {
+    values.sort_unstable();
+    values[values.len() / 2]
+}
+
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let outflow = std::env::args().nth(1);
+    let server = FixtureServer::start();
+    let mapping = HostMapping::parse(&server.mapping("bench.site.test")).expect("mapping");
+    let base = ScanOptions {
+        mappings: vec![mapping],
+        fill_forms: false,
+        ..ScanOptions::default()
+    };
+    let url = "http://bench.site.test/";
+    // One warm-up of each, so that disk caches favour neither.
+    let mut timings: [Vec<u64>; 2] = [Vec::new(), Vec::new()];
+    for round in 0..=ROUNDS {
+        for (slot, instrument) in [(0, false), (1, true)] {
+            let options = ScanOptions {
+                instrument,
+                ..base.clone()
+            };
+            let out = scan(url, &options).await.expect("scan started");
+            let Some(load) = out.load_ms else {
+                panic!("the bench page did not load: {:?}", out.capture.errors);
+            };
+            if instrument {
+                let calls = out.capture.api_calls.as_ref().map_or(0, Vec::len);
+                assert!(calls > 10, "the instrumented load recorded API calls");
+            }
+            if round > 0 {
+                timings[slot].push(load);
+            }
+        }
+    }
+    let bare = median(&mut timings[0]);
+    let instrumented = median(&mut timings[1]);
+    println!("page load, navigation to load event, median of {ROUNDS} (same Chromium binary):");
+    println!("  bare:          {bare} ms");
+    println!("  instrumented:  {instrumented} ms");
+    println!(
+        "  ratio:         {:.2}x  (target <= 1.3x)",
+        instrumented as f64 / bare.max(1) as f64
+    );
+
+    let Some(outflow) = outflow else {
+        println!("peak RSS: skipped (pass the outflow binary's path)");
+        return;
+    };
+    let out_dir = tempfile::tempdir().expect("temporary directory");
+    let started = Instant::now();
+    let mut child = Command::new(&outflow)
+        .args([
+            "scan",
+            "http://many.site.test/",
+            "--no-forms",
+            "--map-host",
+            &server.mapping("many.site.test"),
+            "--out",
+        ])
+        .arg(out_dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting outflow");
+    let pid = child.id();
+    let mut peak = 0;
+    loop {
+        if let Some(kib) = peak_rss_kib(pid) {
+            peak = peak.max(kib);
+        }
+        if let Some(status) = child.try_wait().expect("waiting for outflow") {
+            assert!(status.success(), "outflow scan failed: {status}");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let capture_path = std::fs::read_dir(out_dir.path())
+        .expect("output directory")
+        .filter_map(Result::ok)
+        .find(|e| e.file_name().to_string_lossy().ends_with(".capture.json"))
+        .expect("a capture was written")
+        .path();
+    let capture: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(capture_path).expect("capture")).expect("JSON");
+    let requests = capture["requests"].as_array().map_or(0, Vec::len);
+    println!("outflow scan of a page making 500 requests:");
+    println!("  requests recorded: {requests}");
+    println!("  wall time:         {} ms", started.elapsed().as_millis());
+    println!(
+        "  peak RSS:          {:.1} MB  (target < 150 MB)",
+        peak as f64 / 1024.0
+    );
+}

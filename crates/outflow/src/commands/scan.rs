@@ -1,0 +1,181 @@
+//! `outflow scan`: visit pages in Chromium and record what they do.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use outflow_capture::{
+    CaptureDir, HostMapping, Persona, ScanOptions, capture_failed, capture_name,
+};
+use outflow_model::Capture;
+
+/// Arguments of `outflow scan`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Pages to visit.
+    #[arg(required = true, value_name = "URL")]
+    pub urls: Vec<String>,
+
+    /// Write each capture as `<page>[.<persona>].capture.json` and script
+    /// bodies as `scripts/<sha256>.js` here. Without it the capture JSON
+    /// goes to standard output and script bodies are not kept.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Visit as these personas, one scan each: built-ins `us`, `eu`, `cn`,
+    /// or paths of JSON persona files. Comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "NAME|FILE")]
+    pub persona: Vec<String>,
+
+    /// Send a host's connections to another address (like curl's
+    /// --resolve): `PATTERN=IP[:PORT]`, PATTERN may start with `*.`.
+    /// Repeatable.
+    #[arg(long = "map-host", value_name = "PATTERN=IP[:PORT]")]
+    pub map_host: Vec<String>,
+
+    /// Submit the login form after typing the canaries.
+    #[arg(long)]
+    pub submit: bool,
+
+    /// Do not look for a login form or type canaries.
+    #[arg(long, conflicts_with = "submit")]
+    pub no_forms: bool,
+
+    /// Seconds the page may take to load; recording goes on without it.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    pub timeout: u64,
+
+    /// Accept invalid TLS certificates (self-signed staging servers).
+    #[arg(long)]
+    pub ignore_https_errors: bool,
+}
+
+/// Runs `outflow scan`. Exits 2 when a browser could not start or a page
+/// could not be loaded at all, after writing every capture it could make.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let mappings = args
+        .map_host
+        .iter()
+        .map(|rule| HostMapping::parse(rule))
+        .collect::<Result<Vec<_>, _>>()?;
+    let personas: Vec<Option<Persona>> = if args.persona.is_empty() {
+        vec![None]
+    } else {
+        args.persona
+            .iter()
+            .map(|name| Persona::resolve(name.trim()).map(Some))
+            .collect::<Result<_, _>>()?
+    };
+    let dir = args.out.as_deref().map(CaptureDir::create).transpose()?;
+    let base = ScanOptions {
+        mappings,
+        timeout: Duration::from_secs(args.timeout.max(1)),
+        fill_forms: !args.no_forms,
+        submit: args.submit,
+        ignore_https_errors: args.ignore_https_errors,
+        scripts_dir: dir.as_ref().map(CaptureDir::scripts_dir),
+        ..ScanOptions::default()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let mut any_failed = false;
+    let mut printed = Vec::new();
+    for url in &args.urls {
+        for persona in &personas {
+            let options = ScanOptions {
+                persona: persona.clone(),
+                ..base.clone()
+            };
+            let name = capture_name(url, persona.as_ref().map(|p| p.name.as_str()));
+            eprintln!(
+                "scanning {url}{}",
+                persona
+                    .as_ref()
+                    .map(|p| format!(" as {}", p.name))
+                    .unwrap_or_default()
+            );
+            match runtime.block_on(outflow_capture::scan(url, &options)) {
+                Ok(output) => {
+                    any_failed |= capture_failed(&output.capture);
+                    summarise(&name, &output.capture);
+                    save(
+                        dir.as_ref(),
+                        &name,
+                        output.capture,
+                        &output.sources,
+                        &mut printed,
+                    )?;
+                }
+                Err(error) => {
+                    eprintln!("error: {url}: {error}");
+                    any_failed = true;
+                }
+            }
+        }
+    }
+    print_captures(printed)?;
+    Ok(if any_failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Writes a capture into `dir`, or holds it for standard output.
+pub fn save(
+    dir: Option<&CaptureDir>,
+    name: &str,
+    capture: Capture,
+    sources: &BTreeMap<String, String>,
+    printed: &mut Vec<Capture>,
+) -> anyhow::Result<()> {
+    match dir {
+        Some(dir) => {
+            let path = dir.write(name, &capture, sources)?;
+            eprintln!("  written: {}", path.display());
+        }
+        None => printed.push(capture),
+    }
+    Ok(())
+}
+
+/// Prints held captures: one as an object, several as an array.
+pub fn print_captures(printed: Vec<Capture>) -> anyhow::Result<()> {
+    if printed.is_empty() {
+        return Ok(());
+    }
+    let mut stdout = std::io::stdout().lock();
+    if printed.len() == 1 {
+        serde_json::to_writer_pretty(&mut stdout, &printed[0])
+    } else {
+        serde_json::to_writer_pretty(&mut stdout, &printed)
+    }
+    .context("writing the capture")?;
+    stdout.write_all(b"\n").context("writing the capture")?;
+    Ok(())
+}
+
+/// One line per capture on standard error, then its problems.
+pub fn summarise(name: &str, capture: &Capture) {
+    let calls = capture
+        .api_calls
+        .as_ref()
+        .map(|c| c.len().to_string())
+        .unwrap_or_else(|| "n/a".to_string());
+    eprintln!(
+        "{name}: {} requests, {} scripts, {calls} API call records, {} canaries, {} problems",
+        capture.requests.len(),
+        capture.scripts.len(),
+        capture.canaries.len(),
+        capture.errors.len()
+    );
+    for error in &capture.errors {
+        eprintln!("  {:?}: {}", error.kind, error.message);
+    }
+}
