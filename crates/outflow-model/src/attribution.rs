@@ -82,6 +82,11 @@ pub struct Flag {
     pub list: String,
     /// The list's name, e.g. "FCC Covered List".
     pub list_name: String,
+    /// The legal person the list names, when it is not the entity itself
+    /// (e.g. "China Mobile International (USA) Inc.", a subsidiary of China
+    /// Mobile).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listed_name: Option<String>,
     /// What the membership says, e.g. "Section 214 application denied".
     pub detail: String,
     /// When the entity was added (`YYYY-MM-DD`), when known.
@@ -104,6 +109,17 @@ pub struct LegalNote {
     pub source: SourcedFact,
 }
 
+/// The network an IP address belongs to, from an offline IP → ASN dataset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Network {
+    /// The autonomous system number announcing the address.
+    pub asn: u32,
+    /// The organisation the dataset names for that ASN.
+    pub organisation: String,
+    /// The dataset, with its version date.
+    pub source: SourcedFact,
+}
+
 /// Who is behind a host or address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attribution {
@@ -118,10 +134,18 @@ pub struct Attribution {
     /// The owner, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity: Option<Entity>,
+    /// The network of an IP address (or of a host's recorded DNS answer),
+    /// when an IP dataset is installed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<Network>,
     /// ISO 3166-1 alpha-2 country of the destination (the entity's, or the
     /// address's network), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+    /// Where the country comes from (the entity's sources or the IP
+    /// dataset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country_source: Option<SourcedFact>,
     /// Government-list memberships of the entity or its parent.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<Flag>,

@@ -18,7 +18,9 @@ pub mod location;
 pub mod script;
 
 pub use document::{DocumentAnalysis, DocumentFormat, JsReport};
-pub use attribution::{Attribution, Entity, Flag, LegalNote, Ownership, Party, SourcedFact};
+pub use attribution::{
+    Attribution, Entity, Flag, LegalNote, Network, Ownership, Party, SourcedFact,
+};
 pub use capture::{
     ApiAccess, ApiCall, Body, Canary, CanaryKind, Capture, CaptureError, CaptureErrorKind,
     CaptureSource, Cookie, CookieSetter, Frame, Header, Initiator, PageEvent, Request, Response,

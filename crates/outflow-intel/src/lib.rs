@@ -1,0 +1,188 @@
+//! Host intelligence for outflow: who is behind a host or an IP address,
+//! in which country, under which government lists and laws, each fact with
+//! the URL and date of its source.
+//!
+//! Load once, then look up as often as needed, in memory:
+//!
+//! ```
+//! let intel = outflow_intel::Intel::load(&outflow_intel::IntelOptions::default()).unwrap();
+//! let attribution = intel.lookup("https://login.cmpassport.com/x", Some("chat.example"));
+//! assert_eq!(attribution.entity.unwrap().name, "China Mobile");
+//! assert_eq!(attribution.country.as_deref(), Some("CN"));
+//! ```
+//!
+//! What is loaded, highest precedence first (see [`store`](crate) docs in
+//! `src/store.rs`): the user's `--intel DIR` files, outflow's own sourced
+//! table (`data/`), then the imported third-party-web map. The IP datasets
+//! (`scripts/setup` installs them) are read on the first IP lookup; when
+//! they are missing, every IP attribution says so in its notes.
+
+mod address;
+pub mod embedded;
+mod error;
+mod host;
+mod ipdata;
+mod lookup;
+pub mod schema;
+mod store;
+mod validate;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+pub use address::{AddressScope, classify};
+pub use error::IntelError;
+pub use host::{InvalidTarget, MAX_INPUT_BYTES, Target, parse_target, registrable_domain};
+pub use ipdata::{IP_DATA_ENV, NOTE_IP_DATASET_MISSING, default_ip_data_dir};
+pub use lookup::Site;
+pub use store::LoadStats;
+pub use validate::validate_files;
+
+use crate::ipdata::IpData;
+use crate::schema::{ImportedFile, IntelFile};
+use crate::store::{Layer, Store};
+
+/// Largest user data file accepted.
+const MAX_USER_FILE_BYTES: u64 = 16 * 1024 * 1024;
+/// Most files read from one `--intel DIR`.
+const MAX_USER_FILES: usize = 1_000;
+
+/// Where IP datasets come from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum IpDataSource {
+    /// `$OUTFLOW_IP_DATA`, else the folder `scripts/setup` installs into.
+    #[default]
+    Default,
+    /// A folder holding `asn/` and `iptoasn-country-mmdb/`.
+    Dir(PathBuf),
+    /// No IP data: IP attributions carry a note saying so.
+    Disabled,
+}
+
+/// What to load besides the built-in data.
+#[derive(Debug, Clone, Default)]
+pub struct IntelOptions {
+    /// Folders of TOML files in the built-in schema ([`schema`]); they take
+    /// precedence over built-in data.
+    pub intel_dirs: Vec<PathBuf>,
+    /// Domains (with their subdomains) to treat as first party.
+    pub first_party: Vec<String>,
+    /// The IP datasets.
+    pub ip_data: IpDataSource,
+}
+
+/// Loaded intelligence: immutable, cheap to share between threads.
+pub struct Intel {
+    store: Store,
+    ip_source: IpDataSource,
+    ip_data: OnceLock<Result<IpData, String>>,
+}
+
+impl Intel {
+    /// Loads built-in data and the options' additions. Fails when a file
+    /// cannot be read or parsed, or breaks a schema rule (every problem is
+    /// listed in the error).
+    pub fn load(options: &IntelOptions) -> Result<Intel, IntelError> {
+        let mut files: Vec<(String, Layer, IntelFile)> = Vec::new();
+        for dir in &options.intel_dirs {
+            for path in toml_files(dir)? {
+                let text = read_user_file(&path)?;
+                files.push((path.display().to_string(), Layer::User, parse_toml(&path.display().to_string(), &text)?));
+            }
+        }
+        let mut extra = IntelFile::default();
+        for domain in &options.first_party {
+            match parse_target(domain) {
+                Ok(Target::Host(host)) => extra.first_party.push(host.into_owned()),
+                _ => {
+                    return Err(IntelError::Invalid {
+                        problems: vec![format!("--first-party {domain:?} is not a domain name")],
+                    });
+                }
+            }
+        }
+        files.push(("--first-party".into(), Layer::User, extra));
+        for (origin, text) in embedded::BUILT_IN_FILES {
+            files.push(((*origin).to_owned(), Layer::BuiltIn, parse_toml(origin, text)?));
+        }
+        let mut imported = Vec::new();
+        for (origin, text) in embedded::IMPORTED_FILES {
+            imported.push(serde_json::from_str::<ImportedFile>(text).map_err(|error| IntelError::Parse {
+                origin: (*origin).to_owned(),
+                message: error.to_string(),
+            })?);
+        }
+
+        let named: Vec<(String, IntelFile)> =
+            files.iter().map(|(origin, _, file)| (origin.clone(), file.clone())).collect();
+        let problems = validate_files(&named);
+        if !problems.is_empty() {
+            return Err(IntelError::Invalid { problems });
+        }
+        let layered: Vec<(Layer, IntelFile)> = files.into_iter().map(|(_, layer, file)| (layer, file)).collect();
+        Ok(Intel {
+            store: Store::build(&layered, &imported),
+            ip_source: options.ip_data.clone(),
+            ip_data: OnceLock::new(),
+        })
+    }
+
+    /// What was loaded.
+    pub fn stats(&self) -> &LoadStats {
+        &self.store.stats
+    }
+
+    /// Loads the IP datasets now rather than on the first IP lookup.
+    /// Returns why they are unavailable, if they are.
+    pub fn ip_data_status(&self) -> Result<(usize, usize), String> {
+        self.ip_data().map(IpData::range_counts)
+    }
+
+    fn ip_data(&self) -> Result<&IpData, String> {
+        self.ip_data
+            .get_or_init(|| {
+                let dir = match &self.ip_source {
+                    IpDataSource::Disabled => return Err("IP datasets disabled".into()),
+                    IpDataSource::Default => default_ip_data_dir(),
+                    IpDataSource::Dir(dir) => dir.clone(),
+                };
+                if !dir.join("asn").is_dir() || !dir.join("iptoasn-country-mmdb").is_dir() {
+                    return Err(NOTE_IP_DATASET_MISSING.into());
+                }
+                IpData::load(&dir).map_err(|error| format!("IP dataset unusable ({error}): run scripts/setup"))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
+fn parse_toml(origin: &str, text: &str) -> Result<IntelFile, IntelError> {
+    toml::from_str(text).map_err(|error| IntelError::Parse { origin: origin.to_owned(), message: error.to_string() })
+}
+
+fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, IntelError> {
+    let read_error = |source| IntelError::Read { path: dir.to_owned(), source };
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(read_error)? {
+        let path = entry.map_err(read_error)?.path();
+        if path.extension().is_some_and(|ext| ext == "toml") && path.is_file() {
+            paths.push(path);
+            if paths.len() > MAX_USER_FILES {
+                return Err(IntelError::Invalid {
+                    problems: vec![format!("{} holds more than {MAX_USER_FILES} TOML files", dir.display())],
+                });
+            }
+        }
+    }
+    paths.sort();
+    Ok(paths)
+}
+
+fn read_user_file(path: &Path) -> Result<String, IntelError> {
+    let read_error = |source| IntelError::Read { path: path.to_owned(), source };
+    let size = std::fs::metadata(path).map_err(read_error)?.len();
+    if size > MAX_USER_FILE_BYTES {
+        return Err(IntelError::TooLarge { path: path.to_owned(), size, limit: MAX_USER_FILE_BYTES });
+    }
+    std::fs::read_to_string(path).map_err(read_error)
+}
