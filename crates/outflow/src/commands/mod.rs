@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod deobfuscate;
 mod har;
 mod js;
 mod scan;
@@ -33,6 +34,9 @@ enum Command {
     Scan(scan::Args),
     /// Turn HAR 1.2 recordings into captures.
     Har(har::Args),
+    /// Print a script with its obfuscation undone (string arrays, packers,
+    /// flattened control flow) and a header saying what was undone.
+    Deobfuscate(deobfuscate::Args),
 }
 
 /// Parses the command line, runs the subcommand and turns its outcome into
@@ -44,6 +48,7 @@ pub fn run() -> ExitCode {
         Command::Js(args) => js::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Har(args) => har::run(args),
+        Command::Deobfuscate(args) => deobfuscate::run(args),
     };
     match outcome {
         Ok(code) => code,

@@ -1,0 +1,337 @@
+//! Deobfuscation for outflow: undoes javascript-obfuscator (obfuscator.io)
+//! 4.x and 5.x output and the common packers, in place, in an oxc AST.
+//!
+//! The contract with the analysis that runs afterwards: every node replaced
+//! by a recovered value keeps the span of the expression it replaces (the
+//! decoder call site `_0x1a2b(0x1f3, 'abcd')`, the storage-object read, the
+//! concatenation of split strings), so findings point into the original
+//! source; [`Outcome::recovered`] lists those spans with how each value was
+//! recovered.
+//!
+//! The machinery is found by shape, so code that shows none of the shapes
+//! (minified bundles included) is returned untouched after one cheap look at
+//! its top-level statements. The script's own code only ever runs inside the
+//! QuickJS sandbox of [`sandbox`], under [`Options`]' CPU-time, memory and
+//! stack limits; when a script fights it, the outcome carries a
+//! "could not decode: <reason>" note and whatever was recovered before.
+
+pub mod bindings;
+pub mod control_flow;
+pub mod packers;
+pub mod rewrite;
+pub mod sandbox;
+pub mod string_array;
+pub mod value;
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use oxc_allocator::Allocator;
+use oxc_ast::ast::{Expression, Program, Statement};
+use oxc_ast_visit::{Visit, VisitMut};
+use oxc_span::{SourceType, Span};
+
+use crate::bindings::Bindings;
+use crate::rewrite::{Counts, Rewriter};
+use crate::sandbox::Limits;
+
+/// Limits and switches of one deobfuscation.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// CPU time the sandbox may spend on one string array (rotation and all
+    /// decoder calls). Default 2 s.
+    pub sandbox_cpu_time: Duration,
+    /// Heap the sandbox may use, in bytes. Default 64 MiB.
+    pub sandbox_memory_bytes: usize,
+    /// Native stack the sandbox may use, in bytes. Default 512 KiB.
+    pub sandbox_stack_bytes: usize,
+    /// Rewriting rounds (each round can expose more: decoded strings feed
+    /// storage objects, which feed dispatchers). Default 8.
+    pub max_rounds: u32,
+    /// Layers of packed code (`eval(atob(..))` inside `eval(..)`) that
+    /// [`deobfuscate_source`] decodes and prints. Default 4.
+    pub max_decoded_layers: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            sandbox_cpu_time: Duration::from_secs(2),
+            sandbox_memory_bytes: 64 * 1024 * 1024,
+            sandbox_stack_bytes: 512 * 1024,
+            max_rounds: 8,
+            max_decoded_layers: 4,
+        }
+    }
+}
+
+impl Options {
+    fn limits(&self) -> Limits {
+        Limits { cpu_time: self.sandbox_cpu_time, memory_bytes: self.sandbox_memory_bytes, stack_bytes: self.sandbox_stack_bytes }
+    }
+}
+
+/// What a deobfuscation did.
+#[derive(Debug, Default, Clone)]
+pub struct Outcome {
+    /// Nodes of the mutated program that now hold a recovered value.
+    pub recovered: Vec<Recovered>,
+    /// What was undone, for a header: "string array (rc4, rotated, 3 wrappers)".
+    pub undone: Vec<String>,
+    /// Partial failures: "could not decode: <reason>".
+    pub notes: Vec<String>,
+    /// Code produced by packers, for separate analysis.
+    pub decoded_scripts: Vec<DecodedScript>,
+}
+
+/// A node holding a recovered value, located at the original expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recovered {
+    /// Span of the original expression (e.g. the decoder call) in the source.
+    pub span: Span,
+    /// How the value was recovered, e.g. "string array, rc4".
+    pub method: String,
+}
+
+/// Code a packer builds at run time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodedScript {
+    /// The decoded code (not itself deobfuscated).
+    pub code: String,
+    /// How it was produced, e.g. "eval(atob)", "eval(p,a,c,k,e,d)".
+    pub how: String,
+    /// Span of the call that runs it (`eval(...)`, `document.write(...)`).
+    pub at: Span,
+}
+
+/// Cheap look at the top level: does the program show any shape we undo?
+fn looks_obfuscated(program: &Program<'_>, source: &str) -> bool {
+    if string_array::find_prelude(program, source).is_some() {
+        return true;
+    }
+    program.body.iter().any(|s| match s {
+        Statement::VariableDeclaration(d) => d.declarations.iter().any(|d| {
+            matches!(&d.init, Some(Expression::ArrayExpression(a))
+                if a.elements.len() >= 3
+                    && a.elements.iter().all(|e| matches!(e, oxc_ast::ast::ArrayExpressionElement::StringLiteral(_))))
+        }),
+        _ => false,
+    })
+}
+
+/// Names of the string-array machinery still referenced from outside it.
+fn kept_machinery<'a>(bindings: &Bindings<'a>, prelude: &string_array::Prelude<'a>) -> (HashSet<&'a str>, Vec<(&'a str, Span)>) {
+    let mut machinery: Vec<(&'a str, Span)> = Vec::new();
+    for (name, w) in &bindings.wrappers {
+        if string_array::reaches_decoder(bindings, prelude, name) && !prelude.decoders.contains(name) {
+            machinery.push((name, w.span));
+        }
+    }
+    for (name, (_, span)) in &bindings.aliases {
+        if string_array::reaches_decoder(bindings, prelude, name) && !prelude.decoders.contains(name) {
+            machinery.push((name, *span));
+        }
+    }
+    let inside = |pos: u32| prelude.contains(pos) || machinery.iter().any(|(_, s)| s.start <= pos && pos < s.end);
+    let mut kept: HashSet<&'a str> = HashSet::new();
+    let mut stack: Vec<&'a str> = Vec::new();
+    for name in prelude.decoders.iter().copied().chain(machinery.iter().map(|(n, _)| *n)) {
+        if bindings.references.get(name).is_some_and(|refs| refs.iter().any(|p| !inside(*p))) {
+            stack.push(name);
+        }
+    }
+    while let Some(name) = stack.pop() {
+        if !kept.insert(name) {
+            continue;
+        }
+        if let Some((target, _)) = bindings.aliases.get(name) {
+            stack.push(target);
+        } else if let Some(w) = bindings.wrappers.get(name) {
+            stack.push(w.callee);
+        }
+    }
+    (kept, machinery)
+}
+
+/// Deobfuscates `program` in place. `source_text` must be the text it was
+/// parsed from (the sandbox runs the decoder's exact source). Never panics;
+/// failures are reported in [`Outcome::notes`].
+pub fn deobfuscate<'a>(allocator: &'a Allocator, program: &mut Program<'a>, source_text: &'a str, options: &Options) -> Outcome {
+    let mut outcome = Outcome::default();
+    outcome.decoded_scripts = packers::find(program, &mut outcome.notes);
+    let mut hows: Vec<String> = outcome.decoded_scripts.iter().map(|d| format!("packer: {}", d.how)).collect();
+    hows.dedup();
+    outcome.undone.extend(hows);
+    if !looks_obfuscated(program, source_text) {
+        return outcome;
+    }
+    rewrite::split_top_level_sequences(program, allocator);
+    let mut total = Counts::default();
+    let mut string_array_summary: Option<String> = None;
+    let mut inlined_objects: HashSet<String> = HashSet::new();
+    let mut sandbox_failed = false;
+    for _round in 0..options.max_rounds.max(1) {
+        let bindings = Bindings::collect(allocator, &program.body);
+        let mut strings: HashMap<Span, (String, String)> = HashMap::new();
+        let mut remove: HashSet<Span> = HashSet::new();
+        if let Some(prelude) = string_array::find_prelude(program, source_text) {
+            let (kept, machinery) = kept_machinery(&bindings, &prelude);
+            if !kept.is_empty() && !sandbox_failed {
+                match string_array::decode(program, source_text, &bindings, &prelude, options.limits()) {
+                    Ok(decoded) => {
+                        if string_array_summary.is_none() && !decoded.strings.is_empty() {
+                            let mut parts = vec![prelude.encoding.clone()];
+                            if prelude.rotated {
+                                parts.push("rotated".into());
+                            }
+                            if decoded.wrapper_names > 0 {
+                                parts.push(format!("{} wrappers, chains up to {}", decoded.wrapper_names, decoded.max_wrappers));
+                            }
+                            parts.push(format!("{} call sites", decoded.strings.len()));
+                            string_array_summary = Some(format!("string array ({})", parts.join(", ")));
+                        }
+                        if decoded.unresolved > 0 {
+                            outcome.notes.push(format!(
+                                "could not decode: {} string-array call sites have arguments only known at run time",
+                                decoded.unresolved
+                            ));
+                        }
+                        if decoded.failed > 0 {
+                            outcome.notes.push(format!("could not decode: the decoder returned no string for {} call sites", decoded.failed));
+                        }
+                        strings = decoded.strings;
+                    }
+                    Err(error) => {
+                        sandbox_failed = true;
+                        outcome.notes.push(format!("could not decode: string array: {error}"));
+                    }
+                }
+            }
+            for (name, span) in &machinery {
+                if !kept.contains(name) {
+                    remove.insert(*span);
+                }
+            }
+            if !prelude.decoders.iter().any(|d| kept.contains(d)) {
+                remove.extend(prelude.statements.iter().copied());
+            }
+        }
+        // Argument objects and storage objects left without readers.
+        for (name, object) in &bindings.objects {
+            if bindings.object_is_inlinable(name) && bindings.reference_count(name) > 0 {
+                inlined_objects.insert((*name).to_string());
+            } else if bindings.reference_count(name) == 0
+                && bindings.declared.get(name) == Some(&1)
+                && inlined_objects.contains(*name)
+                && object.entries.iter().all(|(key, entry)| {
+                    // Keep objects that may hold a latent endpoint; argument
+                    // objects have generated keys and numbers.
+                    key.starts_with("_0x") || !matches!(entry, bindings::ObjectEntry::Value(value::Value::Str(_)))
+                })
+            {
+                remove.insert(object.span);
+                remove.extend(object.init_statements.iter().copied());
+            }
+        }
+        let mut rewriter = Rewriter::new(allocator, &strings, &bindings, &remove);
+        rewriter.visit_program(program);
+        outcome.recovered.extend(rewriter.recovered);
+        let counts = rewriter.counts;
+        let changed = counts.changed();
+        accumulate(&mut total, &counts);
+        if !changed {
+            break;
+        }
+    }
+    if let Some(summary) = string_array_summary {
+        outcome.undone.push(summary);
+    }
+    describe(&total, &mut outcome.undone);
+    keep_live_recoveries(program, &mut outcome.recovered);
+    outcome
+}
+
+fn accumulate(total: &mut Counts, round: &Counts) {
+    total.strings += round.strings;
+    total.folded += round.folded;
+    total.storage += round.storage;
+    total.table += round.table;
+    total.dead_branches += round.dead_branches;
+    total.unflattened += round.unflattened;
+    total.removed += round.removed;
+    total.protection += round.protection;
+    total.members += round.members;
+}
+
+fn describe(total: &Counts, undone: &mut Vec<String>) {
+    let mut push = |n: usize, what: &str| {
+        if n > 0 {
+            undone.push(format!("{what} ({n})"));
+        }
+    };
+    push(total.table, "string table reads inlined");
+    push(total.folded, "constant expressions folded (numbers to expressions, split strings)");
+    push(total.storage, "control-flow storage objects inlined");
+    push(total.unflattened, "control-flow flattening undone (dispatchers)");
+    push(total.dead_branches, "dead-code branches removed (opaque predicates)");
+    push(total.protection, "self-defending / debug-protection helpers removed");
+    push(total.members, "computed member keys written as properties");
+}
+
+/// Keeps only the recoveries whose node is still in the final program (a
+/// later fold can absorb an earlier one).
+fn keep_live_recoveries(program: &Program<'_>, recovered: &mut Vec<Recovered>) {
+    struct Literals(HashSet<Span>, u32);
+    impl<'a> Visit<'a> for Literals {
+        fn visit_expression(&mut self, it: &Expression<'a>) {
+            if self.1 > bindings::MAX_WALK_DEPTH {
+                return;
+            }
+            self.1 += 1;
+            oxc_ast_visit::walk::walk_expression(self, it);
+            self.1 -= 1;
+        }
+        fn visit_string_literal(&mut self, it: &oxc_ast::ast::StringLiteral<'a>) {
+            self.0.insert(it.span);
+        }
+    }
+    let mut literals = Literals(HashSet::new(), 0);
+    literals.visit_program(program);
+    let mut seen = HashSet::new();
+    recovered.retain(|r| literals.0.contains(&r.span) && seen.insert(r.span));
+    recovered.sort_by_key(|r| (r.span.start, r.span.end));
+}
+
+/// Parses `source_text` as a classic script, deobfuscates it and prints it
+/// with oxc_codegen. Packed layers are decoded, deobfuscated and appended
+/// (up to [`Options::max_decoded_layers`]), each after a comment line.
+/// Code that does not parse is returned as is, with a note.
+pub fn deobfuscate_source(source_text: &str, options: &Options) -> (String, Outcome) {
+    let allocator = Allocator::default();
+    let parsed = oxc_parser::Parser::new(&allocator, source_text, SourceType::cjs()).parse();
+    if parsed.panicked {
+        let outcome = Outcome { notes: vec!["could not decode: the script does not parse".into()], ..Outcome::default() };
+        return (source_text.to_string(), outcome);
+    }
+    let mut program = parsed.program;
+    let mut outcome = deobfuscate(&allocator, &mut program, source_text, options);
+    if !parsed.diagnostics.is_empty() {
+        outcome.notes.push(format!("the script has {} syntax errors; deobfuscated what parsed", parsed.diagnostics.len()));
+    }
+    let mut code = oxc_codegen::Codegen::new().build(&program).code;
+    if options.max_decoded_layers > 0 {
+        let inner = Options { max_decoded_layers: options.max_decoded_layers - 1, ..options.clone() };
+        for script in &outcome.decoded_scripts {
+            let (decoded, nested) = deobfuscate_source(&script.code, &inner);
+            code.push_str(&format!("\n// ---- code decoded from {} at byte {} ----\n", script.how, script.at.start));
+            code.push_str(&decoded);
+            for note in nested.notes {
+                outcome.notes.push(format!("in code decoded from {}: {note}", script.how));
+            }
+            for undone in nested.undone {
+                outcome.undone.push(format!("in code decoded from {}: {undone}", script.how));
+            }
+        }
+    }
+    (code, outcome)
+}

@@ -1,0 +1,354 @@
+//! javascript-obfuscator's string array: the array function, its rotator and
+//! its decoders, found by shape among the top-level statements, then every
+//! call site (through wrappers, aliases and argument objects) decoded in one
+//! sandboxed batch that runs the script's own array, rotator and decoder
+//! code, verbatim, so that self-defending checks over `toString()` see the
+//! compact source they expect.
+
+use std::collections::{HashMap, HashSet};
+
+use oxc_ast::ast::{
+    Argument, CallExpression, Expression, Function, Program, Statement, VariableDeclarationKind,
+};
+use oxc_ast_visit::{Visit, walk};
+use oxc_span::{GetSpan, Span};
+
+use crate::bindings::{Bindings, MAX_WALK_DEPTH, ObjectScope};
+use crate::sandbox::{self, Limits, SandboxError};
+use crate::value::{Value, evaluate, evaluate_argument, number_to_string};
+
+/// Deepest wrapper chain followed (the obfuscator emits at most a handful).
+const MAX_CHAIN: u32 = 16;
+
+/// The string array's machinery, by top-level statement.
+pub struct Prelude<'a> {
+    /// Name of the function returning the array.
+    pub array_fn: &'a str,
+    /// Names of the decoder functions.
+    pub decoders: Vec<&'a str>,
+    /// Spans of the statements that make up the machinery, in source order.
+    pub statements: Vec<Span>,
+    /// What the sandbox runs: spans of the declarations, and of the rotator's
+    /// expression (flagged `true`, run in parentheses).
+    pub code: Vec<(Span, bool)>,
+    /// Encoding read off the decoders' code: "none", "base64", "rc4" or a mix.
+    pub encoding: String,
+    /// Whether a rotator was found.
+    pub rotated: bool,
+}
+
+impl Prelude<'_> {
+    /// Whether `offset` lies in the machinery.
+    pub fn contains(&self, offset: u32) -> bool {
+        self.statements.iter().any(|s| s.start <= offset && offset < s.end)
+    }
+}
+
+/// `function A() { var x = ['..', ...]; A = function () { return x; }; return A(); }`
+fn array_function_name<'a>(statement: &Statement<'a>) -> Option<&'a str> {
+    let Statement::FunctionDeclaration(f) = statement else { return None };
+    let name = f.id.as_ref()?.name.as_str();
+    let body = f.body.as_ref()?;
+    let has_array = body.statements.iter().any(|s| match s {
+        Statement::VariableDeclaration(d) => d.declarations.iter().any(|d| {
+            matches!(&d.init, Some(Expression::ArrayExpression(a))
+                if a.elements.iter().all(|e| matches!(e, oxc_ast::ast::ArrayExpressionElement::StringLiteral(_))))
+        }),
+        _ => false,
+    });
+    let reassigns_itself = body.statements.iter().any(|s| match s {
+        Statement::ExpressionStatement(e) => matches!(&e.expression,
+            Expression::AssignmentExpression(a) if matches!(&a.left,
+                oxc_ast::ast::AssignmentTarget::AssignmentTargetIdentifier(id) if id.name == name)),
+        _ => false,
+    });
+    (has_array && reassigns_itself).then_some(name)
+}
+
+/// Finds calls of one name anywhere below a node.
+struct CallsOf<'n> {
+    names: &'n [&'n str],
+    found: bool,
+    depth: u32,
+}
+
+impl<'a> Visit<'a> for CallsOf<'_> {
+    fn visit_expression(&mut self, it: &Expression<'a>) {
+        if self.found || self.depth > MAX_WALK_DEPTH {
+            return;
+        }
+        self.depth += 1;
+        walk::walk_expression(self, it);
+        self.depth -= 1;
+    }
+    fn visit_identifier_reference(&mut self, it: &oxc_ast::ast::IdentifierReference<'a>) {
+        if self.names.contains(&it.name.as_str()) {
+            self.found = true;
+        }
+    }
+}
+
+fn mentions<'a>(statement: &Statement<'a>, names: &[&str]) -> bool {
+    let mut v = CallsOf { names, found: false, depth: 0 };
+    v.visit_statement(statement);
+    v.found
+}
+
+fn function_of<'s, 'a>(statement: &'s Statement<'a>) -> Option<(&'a str, &'s Function<'a>)> {
+    match statement {
+        Statement::FunctionDeclaration(f) => Some((f.id.as_ref()?.name.as_str(), f)),
+        Statement::VariableDeclaration(d) if d.declarations.len() == 1 && d.kind != VariableDeclarationKind::Using => {
+            let d = &d.declarations[0];
+            let oxc_ast::ast::BindingPattern::BindingIdentifier(id) = &d.id else { return None };
+            match &d.init {
+                Some(Expression::FunctionExpression(f)) => Some((id.name.as_str(), f)),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Finds the string array machinery among the top-level statements.
+pub fn find_prelude<'a>(program: &Program<'a>, source: &str) -> Option<Prelude<'a>> {
+    let body = &program.body;
+    let (array_index, array_fn) = body.iter().enumerate().find_map(|(i, s)| array_function_name(s).map(|n| (i, n)))?;
+    let mut statements = vec![body[array_index].span()];
+    let mut code = vec![(body[array_index].span(), false)];
+    let mut decoders = Vec::new();
+    let mut rotated = false;
+    for (i, statement) in body.iter().enumerate() {
+        if i == array_index || !mentions(statement, &[array_fn]) {
+            continue;
+        }
+        if let Some((name, _)) = function_of(statement) {
+            decoders.push(name);
+            statements.push(statement.span());
+            code.push((statement.span(), false));
+        } else if let Statement::ExpressionStatement(es) = statement {
+            // The rotator receives the array function as an argument.
+            rotated = true;
+            statements.push(statement.span());
+            code.push((es.expression.span(), true));
+        }
+    }
+    if decoders.is_empty() {
+        return None;
+    }
+    statements.sort_by_key(|s| s.start);
+    code.sort_by_key(|(s, _)| s.start);
+    let mut encodings = Vec::new();
+    for statement in body.iter() {
+        if let Some((name, _)) = function_of(statement)
+            && decoders.contains(&name)
+        {
+            let text = source.get(statement.span().start as usize..statement.span().end as usize).unwrap_or("");
+            let base64 = text.contains("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/=");
+            let rc4 = base64 && (text.contains("0x100") || text.contains("256"));
+            encodings.push(if rc4 { "rc4" } else if base64 { "base64" } else { "none" });
+        }
+    }
+    encodings.sort_unstable();
+    encodings.dedup();
+    Some(Prelude { array_fn, decoders, statements, code, encoding: encodings.join("+"), rotated })
+}
+
+/// A decoder call, after following wrappers: which decoder, which arguments.
+#[derive(Debug, Clone, PartialEq)]
+struct Resolved<'a> {
+    decoder: &'a str,
+    args: Vec<Value>,
+    wrappers: u32,
+}
+
+fn resolve<'a>(bindings: &Bindings<'a>, prelude: &Prelude<'a>, name: &'a str, args: Vec<Value>, depth: u32) -> Option<Resolved<'a>> {
+    if depth > MAX_CHAIN || !bindings.is_constant(name) {
+        return None;
+    }
+    if prelude.decoders.contains(&name) {
+        return Some(Resolved { decoder: name, args, wrappers: depth });
+    }
+    if let Some((target, _)) = bindings.aliases.get(name) {
+        return resolve(bindings, prelude, target, args, depth + 1);
+    }
+    let wrapper = bindings.wrappers.get(name)?;
+    let params: Vec<(&'a str, Value)> = wrapper
+        .params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (*p, args.get(i).cloned().unwrap_or(Value::Undefined)))
+        .collect();
+    let scope = ObjectScope { bindings, params: &params };
+    let next = wrapper.args.iter().map(|e| evaluate(e, &scope)).collect::<Option<Vec<_>>>()?;
+    resolve(bindings, prelude, wrapper.callee, next, depth + 1)
+}
+
+/// Whether `name` leads to a decoder through aliases and wrappers.
+pub fn reaches_decoder(bindings: &Bindings<'_>, prelude: &Prelude<'_>, name: &str) -> bool {
+    let mut current = name;
+    for _ in 0..MAX_CHAIN {
+        if prelude.decoders.contains(&current) {
+            return true;
+        }
+        if let Some((target, _)) = bindings.aliases.get(current) {
+            current = target;
+        } else if let Some(w) = bindings.wrappers.get(current) {
+            current = w.callee;
+        } else {
+            return false;
+        }
+    }
+    false
+}
+
+struct CallSites<'b, 'a> {
+    bindings: &'b Bindings<'a>,
+    prelude: &'b Prelude<'a>,
+    sites: Vec<(Span, Resolved<'a>)>,
+    unresolved: usize,
+    depth: u32,
+}
+
+impl<'a> Visit<'a> for CallSites<'_, 'a> {
+    fn visit_statement(&mut self, it: &Statement<'a>) {
+        if self.depth > MAX_WALK_DEPTH || self.prelude.statements.contains(&it.span()) {
+            return;
+        }
+        self.depth += 1;
+        walk::walk_statement(self, it);
+        self.depth -= 1;
+    }
+    fn visit_expression(&mut self, it: &Expression<'a>) {
+        if self.depth > MAX_WALK_DEPTH {
+            return;
+        }
+        self.depth += 1;
+        walk::walk_expression(self, it);
+        self.depth -= 1;
+    }
+    fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
+        if let Expression::Identifier(callee) = &it.callee {
+            let name = callee.name.as_str();
+            if reaches_decoder(self.bindings, self.prelude, name) {
+                let scope = ObjectScope { bindings: self.bindings, params: &[] };
+                let args = it.arguments.iter().map(|a: &Argument<'a>| evaluate_argument(a, &scope)).collect::<Option<Vec<_>>>();
+                match args.and_then(|args| resolve(self.bindings, self.prelude, name, args, 0)) {
+                    Some(r) => self.sites.push((it.span, r)),
+                    // Calls inside wrapper bodies forward parameters: not call sites.
+                    None if !self.inside_wrapper(it.span) => self.unresolved += 1,
+                    None => {}
+                }
+            }
+        }
+        walk::walk_call_expression(self, it);
+    }
+}
+
+impl CallSites<'_, '_> {
+    fn inside_wrapper(&self, span: Span) -> bool {
+        self.bindings.wrappers.values().any(|w| w.span.start <= span.start && span.end <= w.span.end)
+    }
+}
+
+/// The decoded call sites of one round.
+pub struct Decoded {
+    /// Call span → (decoded string, method).
+    pub strings: HashMap<Span, (String, String)>,
+    /// Call sites whose arguments could not be known statically.
+    pub unresolved: usize,
+    /// Call sites the decoder returned no string for.
+    pub failed: usize,
+    /// Most wrappers seen in a chain.
+    pub max_wrappers: u32,
+    /// Distinct wrapper and alias names that were followed.
+    pub wrapper_names: usize,
+}
+
+fn js_value(v: &Value) -> String {
+    match v {
+        Value::Str(s) => sandbox::js_string_literal(s),
+        Value::Num(n) => {
+            if n.is_nan() {
+                "NaN".into()
+            } else if n.is_infinite() {
+                if *n > 0.0 { "Infinity".into() } else { "-Infinity".into() }
+            } else {
+                number_to_string(*n).unwrap_or_else(|| format!("{n:e}"))
+            }
+        }
+        Value::Bool(b) => b.to_string(),
+        Value::Undefined => "undefined".into(),
+        Value::Null => "null".into(),
+        Value::EmptyArray => "[]".into(),
+    }
+}
+
+/// Decodes every call site of the prelude's decoders in one sandbox run.
+pub fn decode<'a>(
+    program: &Program<'a>,
+    source: &str,
+    bindings: &Bindings<'a>,
+    prelude: &Prelude<'a>,
+    limits: Limits,
+) -> Result<Decoded, SandboxError> {
+    let mut visitor = CallSites { bindings, prelude, sites: Vec::new(), unresolved: 0, depth: 0 };
+    visitor.visit_program(program);
+    let mut unique: Vec<&Resolved<'_>> = Vec::new();
+    let mut index_of: Vec<usize> = Vec::with_capacity(visitor.sites.len());
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut calls = String::from("[");
+    for (_, r) in &visitor.sites {
+        let args: Vec<String> = r.args.iter().map(js_value).collect();
+        let key = format!("{}({})", r.decoder, args.join(","));
+        let next = unique.len();
+        let index = *seen.entry(key).or_insert(next);
+        if index == next {
+            unique.push(r);
+            if next > 0 {
+                calls.push(',');
+            }
+            calls.push_str(&format!("[{},[{}]]", sandbox::js_string_literal(r.decoder), args.join(",")));
+        }
+        index_of.push(index);
+    }
+    calls.push(']');
+    let mut program_text = String::new();
+    for (span, is_expression) in &prelude.code {
+        let text = source.get(span.start as usize..span.end as usize).unwrap_or("");
+        if *is_expression {
+            program_text.push_str(";(");
+            program_text.push_str(text);
+            program_text.push_str(");\n");
+        } else {
+            program_text.push_str(text);
+            program_text.push('\n');
+        }
+    }
+    let table: Vec<String> = prelude.decoders.iter().map(|d| format!("{}:{d}", sandbox::js_string_literal(d))).collect();
+    program_text.push_str(&format!(
+        ";(function(){{var c={calls};var f={{{}}};var o=[];for(var i=0;i<c.length;i++){{try{{var v=f[c[i][0]].apply(null,c[i][1]);o.push(typeof v==='string'?v:null);}}catch(e){{o.push(null);}}}}return o;}})()",
+        table.join(",")
+    ));
+    let results = sandbox::eval_strings(&program_text, limits)?;
+    let method = format!("string array, {}", prelude.encoding);
+    let mut strings = HashMap::new();
+    let mut failed = 0;
+    let mut max_wrappers = 0;
+    for ((span, r), index) in visitor.sites.iter().zip(index_of) {
+        max_wrappers = max_wrappers.max(r.wrappers);
+        match results.get(index).cloned().flatten() {
+            Some(s) => {
+                strings.insert(*span, (s, method.clone()));
+            }
+            None => failed += 1,
+        }
+    }
+    let wrapper_names: HashSet<&str> = bindings
+        .wrappers
+        .keys()
+        .chain(bindings.aliases.keys())
+        .filter(|n| !prelude.decoders.contains(n) && reaches_decoder(bindings, prelude, n))
+        .copied()
+        .collect();
+    Ok(Decoded { strings, unresolved: visitor.unresolved, failed, max_wrappers, wrapper_names: wrapper_names.len() })
+}

@@ -1,0 +1,310 @@
+//! Constant values and the native evaluator that folds obfuscator arithmetic
+//! (`-0x1*0x1a3+0x2b`, `!![]`, `'ab'+'cd'`) and resolves wrapper arguments
+//! without running any of the script's code.
+
+use oxc_ast::ast::{
+    Argument, BinaryExpression, Expression, LogicalExpression, UnaryExpression,
+};
+use oxc_syntax::operator::{BinaryOperator, LogicalOperator, UnaryOperator};
+
+/// Deepest expression the evaluator descends into; deeper input is left alone
+/// so that hostile nesting cannot exhaust the stack.
+pub const MAX_EVAL_DEPTH: u32 = 200;
+
+/// A JavaScript primitive known at analysis time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// A string.
+    Str(String),
+    /// A number (JavaScript double).
+    Num(f64),
+    /// A boolean.
+    Bool(bool),
+    /// `undefined`.
+    Undefined,
+    /// `null`.
+    Null,
+    /// An empty array literal `[]`: truthy, `+[]` is 0, `[]+''` is ''.
+    EmptyArray,
+}
+
+/// Where the evaluator looks up identifiers and `object.key` reads it cannot
+/// decide from the expression alone.
+pub trait Scope {
+    /// The value bound to an identifier, if known.
+    fn identifier(&self, name: &str) -> Option<Value>;
+    /// The value of `object[key]` for a constant object, if known.
+    fn member(&self, object: &str, key: &str) -> Option<Value>;
+}
+
+/// A scope that knows nothing: only literals fold.
+pub struct NoScope;
+
+impl Scope for NoScope {
+    fn identifier(&self, _name: &str) -> Option<Value> {
+        None
+    }
+    fn member(&self, _object: &str, _key: &str) -> Option<Value> {
+        None
+    }
+}
+
+impl Value {
+    /// ECMAScript ToBoolean.
+    pub fn truthy(&self) -> bool {
+        match self {
+            Value::Str(s) => !s.is_empty(),
+            Value::Num(n) => *n != 0.0 && !n.is_nan(),
+            Value::Bool(b) => *b,
+            Value::Undefined | Value::Null => false,
+            Value::EmptyArray => true,
+        }
+    }
+
+    /// ECMAScript ToNumber.
+    pub fn to_number(&self) -> f64 {
+        match self {
+            Value::Str(s) => string_to_number(s),
+            Value::Num(n) => *n,
+            Value::Bool(b) => f64::from(u8::from(*b)),
+            Value::Undefined => f64::NAN,
+            Value::Null | Value::EmptyArray => 0.0,
+        }
+    }
+
+    /// ECMAScript ToString, when it can be computed exactly here.
+    pub fn to_js_string(&self) -> Option<String> {
+        Some(match self {
+            Value::Str(s) => s.clone(),
+            Value::Num(n) => number_to_string(*n)?,
+            Value::Bool(b) => b.to_string(),
+            Value::Undefined => "undefined".to_string(),
+            Value::Null => "null".to_string(),
+            Value::EmptyArray => String::new(),
+        })
+    }
+
+    fn type_of(&self) -> &'static str {
+        match self {
+            Value::Str(_) => "string",
+            Value::Num(_) => "number",
+            Value::Bool(_) => "boolean",
+            Value::Undefined => "undefined",
+            Value::Null | Value::EmptyArray => "object",
+        }
+    }
+
+    /// Whether the value can be written back as a literal node.
+    pub fn is_literal(&self) -> bool {
+        matches!(self, Value::Str(_) | Value::Num(_) | Value::Bool(_) | Value::Null)
+    }
+}
+
+/// ECMAScript StringToNumber for the forms obfuscators produce.
+pub fn string_to_number(s: &str) -> f64 {
+    let t = s.trim();
+    if t.is_empty() {
+        return 0.0;
+    }
+    let lower = t.to_ascii_lowercase();
+    let radix = |digits: &str, radix: u32| {
+        if digits.is_empty() {
+            return f64::NAN;
+        }
+        digits.chars().try_fold(0f64, |acc, c| c.to_digit(radix).map(|d| acc * f64::from(radix) + f64::from(d))).unwrap_or(f64::NAN)
+    };
+    if let Some(rest) = lower.strip_prefix("0x") {
+        return radix(rest, 16);
+    }
+    if let Some(rest) = lower.strip_prefix("0o") {
+        return radix(rest, 8);
+    }
+    if let Some(rest) = lower.strip_prefix("0b") {
+        return radix(rest, 2);
+    }
+    match t {
+        "Infinity" | "+Infinity" => return f64::INFINITY,
+        "-Infinity" => return f64::NEG_INFINITY,
+        _ => {}
+    }
+    if t.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-')) {
+        t.parse::<f64>().unwrap_or(f64::NAN)
+    } else {
+        f64::NAN
+    }
+}
+
+/// ECMAScript Number::toString for integers and ordinary fractions; `None`
+/// where Rust's formatting would differ from JavaScript's.
+pub fn number_to_string(n: f64) -> Option<String> {
+    if n.is_nan() {
+        return Some("NaN".into());
+    }
+    if n.is_infinite() {
+        return Some(if n > 0.0 { "Infinity" } else { "-Infinity" }.into());
+    }
+    if n == 0.0 {
+        return Some("0".into());
+    }
+    if n.fract() == 0.0 && n.abs() < 1e21 {
+        return Some(format!("{n:.0}"));
+    }
+    let text = format!("{n}");
+    if text.contains('e') || n.abs() < 1e-6 {
+        return None;
+    }
+    Some(text)
+}
+
+/// JavaScript ToInt32.
+pub fn to_int32(n: f64) -> i32 {
+    if !n.is_finite() {
+        return 0;
+    }
+    let m = n.trunc().rem_euclid(4_294_967_296.0);
+    (m as u64 as u32) as i32
+}
+
+fn to_uint32(n: f64) -> u32 {
+    to_int32(n) as u32
+}
+
+/// Evaluates an expression made only of literals, known identifiers and
+/// constant-object reads. Returns `None` as soon as anything is unknown.
+pub fn evaluate(expr: &Expression<'_>, scope: &dyn Scope) -> Option<Value> {
+    eval_at(expr, scope, 0)
+}
+
+/// Evaluates a call argument (spreads are unknown).
+pub fn evaluate_argument(arg: &Argument<'_>, scope: &dyn Scope) -> Option<Value> {
+    arg.as_expression().and_then(|e| evaluate(e, scope))
+}
+
+fn eval_at(expr: &Expression<'_>, scope: &dyn Scope, depth: u32) -> Option<Value> {
+    if depth > MAX_EVAL_DEPTH {
+        return None;
+    }
+    let depth = depth + 1;
+    match expr {
+        Expression::StringLiteral(s) => Some(Value::Str(s.value.to_string())),
+        Expression::NumericLiteral(n) => Some(Value::Num(n.value)),
+        Expression::BooleanLiteral(b) => Some(Value::Bool(b.value)),
+        Expression::NullLiteral(_) => Some(Value::Null),
+        Expression::TemplateLiteral(t) if t.expressions.is_empty() => {
+            t.quasis.first().and_then(|q| q.value.cooked.as_ref()).map(|c| Value::Str(c.to_string()))
+        }
+        Expression::ArrayExpression(a) if a.elements.is_empty() => Some(Value::EmptyArray),
+        Expression::Identifier(id) => match id.name.as_str() {
+            "undefined" => scope.identifier("undefined").or(Some(Value::Undefined)),
+            name => scope.identifier(name),
+        },
+        Expression::ParenthesizedExpression(p) => eval_at(&p.expression, scope, depth),
+        Expression::UnaryExpression(u) => eval_unary(u, scope, depth),
+        Expression::BinaryExpression(b) => eval_binary(b, scope, depth),
+        Expression::LogicalExpression(l) => eval_logical(l, scope, depth),
+        Expression::ConditionalExpression(c) => {
+            let test = eval_at(&c.test, scope, depth)?;
+            if test.truthy() { eval_at(&c.consequent, scope, depth) } else { eval_at(&c.alternate, scope, depth) }
+        }
+        Expression::StaticMemberExpression(m) => {
+            let Expression::Identifier(object) = &m.object else { return None };
+            scope.member(object.name.as_str(), m.property.name.as_str())
+        }
+        Expression::ComputedMemberExpression(m) => {
+            let Expression::Identifier(object) = &m.object else { return None };
+            let key = eval_at(&m.expression, scope, depth)?.to_js_string()?;
+            scope.member(object.name.as_str(), &key)
+        }
+        _ => None,
+    }
+}
+
+fn eval_unary(u: &UnaryExpression<'_>, scope: &dyn Scope, depth: u32) -> Option<Value> {
+    let v = eval_at(&u.argument, scope, depth)?;
+    Some(match u.operator {
+        UnaryOperator::UnaryNegation => Value::Num(-v.to_number()),
+        UnaryOperator::UnaryPlus => Value::Num(v.to_number()),
+        UnaryOperator::LogicalNot => Value::Bool(!v.truthy()),
+        UnaryOperator::BitwiseNot => Value::Num(f64::from(!to_int32(v.to_number()))),
+        UnaryOperator::Typeof => Value::Str(v.type_of().to_string()),
+        UnaryOperator::Void => Value::Undefined,
+        UnaryOperator::Delete => return None,
+    })
+}
+
+fn strict_equals(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Num(x), Value::Num(y)) => x == y,
+        (Value::EmptyArray, Value::EmptyArray) => false,
+        _ => a == b,
+    }
+}
+
+fn loose_equals(a: &Value, b: &Value) -> Option<bool> {
+    Some(match (a, b) {
+        (Value::Undefined | Value::Null, Value::Undefined | Value::Null) => true,
+        (Value::Undefined | Value::Null, _) | (_, Value::Undefined | Value::Null) => false,
+        (Value::EmptyArray, _) | (_, Value::EmptyArray) => return None,
+        (Value::Str(x), Value::Str(y)) => x == y,
+        _ => a.to_number() == b.to_number(),
+    })
+}
+
+fn eval_binary(b: &BinaryExpression<'_>, scope: &dyn Scope, depth: u32) -> Option<Value> {
+    let l = eval_at(&b.left, scope, depth)?;
+    let r = eval_at(&b.right, scope, depth)?;
+    let num = |f: fn(f64, f64) -> f64| Some(Value::Num(f(l.to_number(), r.to_number())));
+    let int = |f: fn(i32, i32) -> i32| Some(Value::Num(f64::from(f(to_int32(l.to_number()), to_int32(r.to_number())))));
+    let compare = |f: fn(f64, f64) -> bool| -> Option<Value> {
+        if let (Value::Str(x), Value::Str(y)) = (&l, &r) {
+            let ord = x.encode_utf16().cmp(y.encode_utf16());
+            return Some(Value::Bool(f(ord as i8 as f64, 0.0)));
+        }
+        Some(Value::Bool(f(l.to_number(), r.to_number())))
+    };
+    match b.operator {
+        BinaryOperator::Addition => {
+            let string_like = |v: &Value| matches!(v, Value::Str(_) | Value::EmptyArray);
+            if string_like(&l) || string_like(&r) {
+                let mut s = l.to_js_string()?;
+                s.push_str(&r.to_js_string()?);
+                Some(Value::Str(s))
+            } else {
+                num(|x, y| x + y)
+            }
+        }
+        BinaryOperator::Subtraction => num(|x, y| x - y),
+        BinaryOperator::Multiplication => num(|x, y| x * y),
+        BinaryOperator::Division => num(|x, y| x / y),
+        BinaryOperator::Remainder => num(|x, y| x % y),
+        BinaryOperator::Exponential => num(f64::powf),
+        BinaryOperator::BitwiseOR => int(|x, y| x | y),
+        BinaryOperator::BitwiseAnd => int(|x, y| x & y),
+        BinaryOperator::BitwiseXOR => int(|x, y| x ^ y),
+        BinaryOperator::ShiftLeft => int(|x, y| x.wrapping_shl(y as u32 & 31)),
+        BinaryOperator::ShiftRight => int(|x, y| x.wrapping_shr(y as u32 & 31)),
+        BinaryOperator::ShiftRightZeroFill => {
+            Some(Value::Num(f64::from(to_uint32(l.to_number()) >> (to_uint32(r.to_number()) & 31))))
+        }
+        BinaryOperator::StrictEquality => Some(Value::Bool(strict_equals(&l, &r))),
+        BinaryOperator::StrictInequality => Some(Value::Bool(!strict_equals(&l, &r))),
+        BinaryOperator::Equality => loose_equals(&l, &r).map(Value::Bool),
+        BinaryOperator::Inequality => loose_equals(&l, &r).map(|e| Value::Bool(!e)),
+        BinaryOperator::LessThan => compare(|x, y| x < y),
+        BinaryOperator::LessEqualThan => compare(|x, y| x <= y),
+        BinaryOperator::GreaterThan => compare(|x, y| x > y),
+        BinaryOperator::GreaterEqualThan => compare(|x, y| x >= y),
+        BinaryOperator::In | BinaryOperator::Instanceof => None,
+    }
+}
+
+fn eval_logical(l: &LogicalExpression<'_>, scope: &dyn Scope, depth: u32) -> Option<Value> {
+    let left = eval_at(&l.left, scope, depth)?;
+    match l.operator {
+        LogicalOperator::And => if left.truthy() { eval_at(&l.right, scope, depth) } else { Some(left) },
+        LogicalOperator::Or => if left.truthy() { Some(left) } else { eval_at(&l.right, scope, depth) },
+        LogicalOperator::Coalesce => {
+            if matches!(left, Value::Undefined | Value::Null) { eval_at(&l.right, scope, depth) } else { Some(left) }
+        }
+    }
+}
