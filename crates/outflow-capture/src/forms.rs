@@ -281,11 +281,14 @@ pub(crate) struct FillSettings {
 }
 
 /// Finds the form (following a login link once when the page shows none),
-/// types the canaries and blurs; submits when asked.
+/// types the canaries and blurs; submits when asked. `before_navigation`
+/// runs just before a click or key that may navigate;
+/// `wait_after_follow` after a followed link.
 pub(crate) async fn fill(
     page: &Page,
     settings: &FillSettings,
     canaries: &CanarySet,
+    before_navigation: impl Fn(),
     wait_after_follow: impl AsyncFnOnce(),
 ) -> FillOutcome {
     let limit = settings.command_timeout;
@@ -293,6 +296,7 @@ pub(crate) async fn fill(
     let mut found = discover(page, limit).await;
     if found.is_empty() {
         // The form may sit behind a "log in" link or button.
+        before_navigation();
         for (frame_id, _) in frames_of(page, limit).await.into_iter().take(1) {
             if let Ok((_, Value::String(what))) =
                 in_isolated_world(page, &frame_id, FOLLOW_LOGIN, limit).await
@@ -378,10 +382,13 @@ pub(crate) async fn fill(
             fields: Vec::new(),
         };
         match focus(page, &frame, &target, limit).await {
-            Ok(()) => match press(page, Key::Enter, settings).await {
-                Ok(()) => outcome.submitted = true,
-                Err(why) => outcome.problems.push((CaptureErrorKind::Form, why)),
-            },
+            Ok(()) => {
+                before_navigation();
+                match press(page, Key::Enter, settings).await {
+                    Ok(()) => outcome.submitted = true,
+                    Err(why) => outcome.problems.push((CaptureErrorKind::Form, why)),
+                }
+            }
             Err(why) => outcome
                 .problems
                 .push((CaptureErrorKind::Form, format!("submitting: {why}"))),

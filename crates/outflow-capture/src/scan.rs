@@ -94,6 +94,9 @@ pub struct ScanOutput {
 
 type Shared = Arc<Mutex<Recorder>>;
 
+/// Longest wait for a page opened by a followed "log in" link.
+const FOLLOW_LOAD_LIMIT: Duration = Duration::from_secs(10);
+
 fn lock(recorder: &Shared) -> MutexGuard<'_, Recorder> {
     // A panic while holding the lock leaves consistent-enough data: keep it.
     recorder
@@ -230,8 +233,11 @@ pub async fn scan(url: &str, options: &ScanOptions) -> Result<ScanOutput, Captur
                         started,
                     },
                     &CanarySet::new(),
+                    || lock(&recorder).expect_load(),
                     async || {
-                        session.wait_for_load().await;
+                        // A link to a login page navigates; a button may
+                        // only open a dialog: wait for a load, not forever.
+                        session.wait_for_load_within(FOLLOW_LOAD_LIMIT).await;
                         session.settle().await;
                     },
                 )
@@ -241,7 +247,8 @@ pub async fn scan(url: &str, options: &ScanOptions) -> Result<ScanOutput, Captur
                 submitted = outcome.submitted;
                 session.settle().await;
                 if submitted {
-                    session.wait_for_load().await;
+                    // A form may submit by script without navigating.
+                    session.wait_for_load_within(FOLLOW_LOAD_LIMIT).await;
                     session.settle().await;
                 }
             }
@@ -652,7 +659,12 @@ impl Session<'_> {
 
     /// Waits for the load event, at most the page timeout from now.
     async fn wait_for_load(&self) -> bool {
-        let deadline = Instant::now() + self.options.timeout;
+        self.wait_for_load_within(self.options.timeout).await
+    }
+
+    /// Waits for the load event, at most `limit` (and the page timeout).
+    async fn wait_for_load_within(&self, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit.min(self.options.timeout);
         while Instant::now() < deadline {
             if lock(self.recorder).load_fired() {
                 return true;

@@ -459,6 +459,36 @@ async fn submit_sends_the_form() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follows_a_chinese_login_link_into_shadow_dom_fields() {
+    require_chromium();
+    let _lock = browser_lock();
+    let server = FixtureServer::start();
+    let opts = options(&server, &["home.site.test"]);
+    let out = run("http://home.site.test/", &opts).await;
+    let capture = &out.capture;
+    let phone = capture
+        .canaries
+        .iter()
+        .find(|c| c.kind == CanaryKind::Phone)
+        .expect("a phone canary");
+    assert_eq!(phone.frame_url, "http://home.site.test/login.html");
+    assert_eq!(phone.field, "input[type=tel][name=mobile]#mobile");
+    assert!(
+        capture
+            .canaries
+            .iter()
+            .any(|c| c.kind == CanaryKind::Password)
+    );
+    // The change event fired on blur and the page sent the value.
+    let sent = format!("http://home.site.test/pixel?m={}", phone.value);
+    assert_eq!(find(capture, |r| r.url == sent).len(), 1);
+    assert_eq!(
+        capture.final_url.as_deref(),
+        Some("http://home.site.test/login.html")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn personas_change_what_the_page_sees() {
     require_chromium();
     let _lock = browser_lock();
