@@ -526,6 +526,45 @@ async fn personas_change_what_the_page_sees() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workers_run_and_popups_and_downloads_are_recorded() {
+    require_chromium();
+    let _lock = browser_lock();
+    let server = FixtureServer::start();
+    let mut opts = options(&server, &["worker.site.test"]);
+    opts.fill_forms = false;
+    let out = run("http://worker.site.test/", &opts).await;
+    let capture = &out.capture;
+    // The worker was not left waiting for a debugger: it ran and answered.
+    assert_eq!(
+        find(capture, |r| r.url
+            == "http://worker.site.test/pixel?worker=answered")
+        .len(),
+        1,
+        "requests: {:?}",
+        capture.requests.iter().map(|r| &r.url).collect::<Vec<_>>()
+    );
+    assert!(
+        server
+            .received()
+            .iter()
+            .any(|r| r.path == "/api/from-worker")
+    );
+    assert!(capture.events.iter().any(|e| matches!(
+        e,
+        PageEvent::Popup { url } if url == "http://worker.site.test/popup.html"
+    )));
+    assert!(
+        capture.events.iter().any(|e| matches!(
+            e,
+            PageEvent::Download { url, suggested_filename }
+                if url == "http://worker.site.test/file.bin" && suggested_filename == "setup.bin"
+        )),
+        "events: {:?}",
+        capture.events
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dialogs_are_answered_and_recorded() {
     require_chromium();
     let _lock = browser_lock();
@@ -569,6 +608,32 @@ async fn a_page_that_never_loads_times_out_with_partial_results() {
         find(capture, |r| r.url == "http://slow.site.test/slow").len(),
         1
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_loop_is_reported_with_its_hops() {
+    require_chromium();
+    let _lock = browser_lock();
+    let server = FixtureServer::start();
+    let mut opts = options(&server, &["loop.site.test"]);
+    opts.fill_forms = false;
+    let out = run("http://loop.site.test/loop", &opts).await;
+    let capture = &out.capture;
+    assert!(
+        capture
+            .errors
+            .iter()
+            .any(|e| e.kind == CaptureErrorKind::RedirectLoop),
+        "errors: {:?}",
+        capture.errors
+    );
+    let hops = find(capture, |r| r.url == "http://loop.site.test/loop");
+    assert!(hops.len() > 10, "each hop is recorded: {}", hops.len());
+    assert_eq!(
+        hops[1].redirected_from.as_deref(),
+        Some(hops[0].id.as_str())
+    );
+    assert_eq!(hops[0].response.as_ref().map(|r| r.status), Some(302));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,7 +5,8 @@
 //! load `http://cdn.tracker.test/t.js` from `fixtures/sites/cdn.tracker.test/t.js`.
 //! Every request received is recorded, so tests can check the capture
 //! against what really reached the server. Paths `/generate/N` answer with
-//! a tiny GIF (for many-request pages); `/slow` never answers.
+//! a tiny GIF (for many-request pages); `/slow` never answers; `/loop`
+//! redirects to itself.
 
 #![allow(dead_code)]
 
@@ -160,6 +161,14 @@ fn serve(stream: TcpStream, root: &Path, received: &Mutex<Vec<Received>>, stop: 
 }
 
 fn respond(root: &Path, host: &str, path: &str) -> (&'static str, &'static str, String, Vec<u8>) {
+    if path == "/loop" {
+        return (
+            "302 Found",
+            "text/plain",
+            "Location: /loop\r\n".to_string(),
+            Vec::new(),
+        );
+    }
     if path.starts_with("/generate/") || path.ends_with(".gif") || path.starts_with("/pixel") {
         return ("200 OK", "image/gif", String::new(), GIF.to_vec());
     }
