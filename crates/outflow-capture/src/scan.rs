@@ -201,8 +201,18 @@ pub async fn scan(url: &str, options: &ScanOptions) -> Result<ScanOutput, Captur
             follow_rx,
             options,
         );
-        if let Err(error) = listen(&mut tasks, page, &browser, &recorder, &follow_tx).await {
-            capture_errors.push((CaptureErrorKind::Protocol, error));
+        match tokio::time::timeout(
+            options.command_timeout,
+            listen(&mut tasks, page, &browser, &recorder, &follow_tx),
+        )
+        .await
+        {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => capture_errors.push((CaptureErrorKind::Protocol, error)),
+            Err(_) => capture_errors.push((
+                CaptureErrorKind::Protocol,
+                "subscribing to DevTools events: no answer".to_string(),
+            )),
         }
         user_agent = prepare(
             page,
@@ -608,13 +618,17 @@ impl Session<'_> {
     ) -> (bool, Option<u64>) {
         lock(self.recorder).expect_load();
         let sent = Instant::now();
-        let result = call(
-            self.page,
-            "Page.navigate",
-            json!({"url": url}),
-            self.options.timeout,
-        )
-        .await;
+        // A renderer that crashes never answers the navigation: stop waiting
+        // as soon as the crash is known.
+        let result = tokio::select! {
+            result = call(
+                self.page,
+                "Page.navigate",
+                json!({"url": url}),
+                self.options.timeout,
+            ) => result,
+            () = self.until_dead() => return (false, None),
+        };
         match result {
             Ok(answer) => {
                 if let Some(text) = answer
@@ -655,6 +669,13 @@ impl Session<'_> {
             .await;
         }
         (!self.dead(), load_ms)
+    }
+
+    /// Returns once the browser or the page's renderer is gone.
+    async fn until_dead(&self) {
+        while !self.dead() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Waits for the load event, at most the page timeout from now.

@@ -637,6 +637,27 @@ async fn a_redirect_loop_is_reported_with_its_hops() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renderer_crash_is_reported() {
+    require_chromium();
+    let _lock = browser_lock();
+    let opts = ScanOptions {
+        fill_forms: false,
+        timeout: Duration::from_secs(10),
+        ..ScanOptions::default()
+    };
+    // Chromium's debug URL that crashes the page's renderer on purpose.
+    let out = run("chrome://crash", &opts).await;
+    assert!(
+        out.capture
+            .errors
+            .iter()
+            .any(|e| e.kind == CaptureErrorKind::Crash),
+        "errors: {:?}",
+        out.capture.errors
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_page_is_reported() {
     require_chromium();
     let _lock = browser_lock();
