@@ -145,4 +145,25 @@ mod tests {
         assert_eq!(us.accept_language(), "en-US,en;q=0.9");
         assert!(Persona::resolve("mars").is_err());
     }
+
+    #[test]
+    fn custom_personas_come_from_json_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("jp.json");
+        std::fs::write(
+            &path,
+            r#"{"name": "jp", "locale": "ja-JP", "languages": ["ja-JP", "ja"], "timezone": "Asia/Tokyo", "latitude": 35.68, "longitude": 139.69}"#,
+        )
+        .unwrap();
+        let jp = Persona::resolve(path.to_str().unwrap()).unwrap();
+        assert_eq!(jp.timezone, "Asia/Tokyo");
+        assert_eq!(jp.accept_language(), "ja-JP,ja;q=0.9");
+        // Values that would break out of a command-line flag are refused.
+        std::fs::write(
+            &path,
+            r#"{"name": "x", "locale": "en --no-sandbox", "languages": ["en"], "timezone": "UTC", "latitude": 0, "longitude": 0}"#,
+        )
+        .unwrap();
+        assert!(Persona::resolve(path.to_str().unwrap()).is_err());
+    }
 }
