@@ -187,6 +187,25 @@ pub fn single_return<'f, 'a>(function: &'f Function<'a>) -> Option<&'f Expressio
     }
 }
 
+/// The returned expression of a wrapper: `return callee(...)`, optionally
+/// after declarations of argument objects (`var o = {_0x1: 0x11d};`, from
+/// stringArrayCallsTransform).
+fn wrapper_return<'f, 'a>(function: &'f Function<'a>) -> Option<&'f Expression<'a>> {
+    let body = function.body.as_ref()?;
+    let (last, leading) = body.statements.split_last()?;
+    let objects_only = leading.iter().all(|s| {
+        matches!(s, Statement::VariableDeclaration(d)
+            if d.declarations.iter().all(|d| matches!(d.init, Some(Expression::ObjectExpression(_)))))
+    });
+    if !objects_only || leading.len() > 4 {
+        return None;
+    }
+    match last {
+        Statement::ReturnStatement(r) => r.argument.as_ref(),
+        _ => None,
+    }
+}
+
 struct Collector<'a> {
     allocator: &'a Allocator,
     out: Bindings<'a>,
@@ -198,7 +217,7 @@ struct Collector<'a> {
 impl<'a> Collector<'a> {
     fn wrapper_from(&self, function: &Function<'a>, span: Span) -> Option<WrapperDef<'a>> {
         let params = simple_params(function)?;
-        let Expression::CallExpression(call) = single_return(function)? else { return None };
+        let Expression::CallExpression(call) = wrapper_return(function)? else { return None };
         let Expression::Identifier(callee) = &call.callee else { return None };
         let args = call
             .arguments

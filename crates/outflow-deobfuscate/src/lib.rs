@@ -18,6 +18,7 @@
 pub mod bindings;
 pub mod control_flow;
 pub mod packers;
+pub mod protection;
 pub mod rewrite;
 pub mod sandbox;
 pub mod string_array;
@@ -105,8 +106,8 @@ pub struct DecodedScript {
 }
 
 /// Cheap look at the top level: does the program show any shape we undo?
-fn looks_obfuscated(program: &Program<'_>, source: &str) -> bool {
-    if string_array::find_prelude(program, source).is_some() {
+fn looks_obfuscated(program: &Program<'_>) -> bool {
+    if string_array::find_prelude(program).is_some() {
         return true;
     }
     program.body.iter().any(|s| match s {
@@ -162,7 +163,7 @@ pub fn deobfuscate<'a>(allocator: &'a Allocator, program: &mut Program<'a>, sour
     let mut hows: Vec<String> = outcome.decoded_scripts.iter().map(|d| format!("packer: {}", d.how)).collect();
     hows.dedup();
     outcome.undone.extend(hows);
-    if !looks_obfuscated(program, source_text) {
+    if !looks_obfuscated(program) {
         return outcome;
     }
     rewrite::split_top_level_sequences(program, allocator);
@@ -174,7 +175,7 @@ pub fn deobfuscate<'a>(allocator: &'a Allocator, program: &mut Program<'a>, sour
         let bindings = Bindings::collect(allocator, &program.body);
         let mut strings: HashMap<Span, (String, String)> = HashMap::new();
         let mut remove: HashSet<Span> = HashSet::new();
-        if let Some(prelude) = string_array::find_prelude(program, source_text) {
+        if let Some(prelude) = string_array::find_prelude(program) {
             let (kept, machinery) = kept_machinery(&bindings, &prelude);
             if !kept.is_empty() && !sandbox_failed {
                 match string_array::decode(program, source_text, &bindings, &prelude, options.limits()) {
@@ -192,8 +193,8 @@ pub fn deobfuscate<'a>(allocator: &'a Allocator, program: &mut Program<'a>, sour
                         }
                         if decoded.unresolved > 0 {
                             outcome.notes.push(format!(
-                                "could not decode: {} string-array call sites have arguments only known at run time",
-                                decoded.unresolved
+                                "could not decode: {} string-array call sites have arguments only known at run time (at bytes {:?})",
+                                decoded.unresolved, decoded.unresolved_at
                             ));
                         }
                         if decoded.failed > 0 {

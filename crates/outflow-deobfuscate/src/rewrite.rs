@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use oxc_allocator::{Allocator, CloneIn, TakeIn, Vec as ArenaVec};
 use oxc_ast::ast::{
-    Argument, BindingPattern, Expression, IdentifierName, Statement, StaticMemberExpression,
+    Argument, Expression, IdentifierName, Statement, StaticMemberExpression,
 };
 use oxc_ast::builder::AstBuilder;
 use oxc_ast_visit::{VisitMut, walk_mut};
@@ -18,10 +18,6 @@ use oxc_syntax::operator::UnaryOperator;
 use crate::Recovered;
 use crate::bindings::{Bindings, MAX_WALK_DEPTH, ObjectEntry};
 use crate::value::{NoScope, Value, evaluate};
-
-/// String literals whose presence marks self-defending and debug-protection
-/// helpers (checked after decoding).
-const PROTECTION_MARKERS: &[&str] = &["(((.+)+)+)+$", "while (true) {}", "debu", "function *\\( *\\)"];
 
 /// What one rewriting walk did.
 #[derive(Default, Debug)]
@@ -67,6 +63,7 @@ pub struct Rewriter<'a, 'b> {
     /// What was done.
     pub counts: Counts,
     depth: u32,
+    protection_names: HashSet<String>,
 }
 
 impl<'a, 'b> Rewriter<'a, 'b> {
@@ -90,6 +87,7 @@ impl<'a, 'b> Rewriter<'a, 'b> {
             recovered: Vec::new(),
             counts: Counts::default(),
             depth: 0,
+            protection_names: HashSet::new(),
         }
     }
 
@@ -306,9 +304,9 @@ impl<'a> VisitMut<'a> for Rewriter<'a, '_> {
     }
 
     fn visit_statements(&mut self, it: &mut ArenaVec<'a, Statement<'a>>) {
-        walk_mut::walk_statements(self, it);
+        // Protection helpers go before the walk, top-down, so that a helper's
+        // name is known when the lists inside other functions are walked.
         let old = std::mem::replace(it, ArenaVec::new_in(&self.builder));
-        let mut protection_names: Vec<&'a str> = Vec::new();
         let mut kept: Vec<Statement<'a>> = Vec::with_capacity(old.len());
         for mut statement in old {
             if self.remove.contains(&statement.span()) {
@@ -325,28 +323,20 @@ impl<'a> VisitMut<'a> for Rewriter<'a, '_> {
                     }
                 }
             }
-            if matches!(statement, Statement::VariableDeclaration(_) | Statement::ExpressionStatement(_) | Statement::FunctionDeclaration(_))
-                && contains_marker(&statement)
-            {
-                protection_names.extend(declared_names(&statement));
-                self.counts.protection += 1;
-                self.counts.removed += 1;
-                continue;
-            }
             kept.push(statement);
         }
-        // The calls that start the removed helpers: `_0x1a2b();`.
-        if !protection_names.is_empty() {
-            kept.retain(|s| {
-                let calls_removed = matches!(s, Statement::ExpressionStatement(e)
-                    if matches!(&e.expression, Expression::CallExpression(c)
-                        if matches!(&c.callee, Expression::Identifier(id) if protection_names.contains(&id.name.as_str()))));
-                !calls_removed
-            });
-        }
+        let bindings = self.bindings;
+        let unused = |name: &str| bindings.reference_count(name) == 0;
+        let mut protection = 0;
+        let kept = crate::protection::strip(kept, &mut self.protection_names, &unused, &mut protection);
+        self.counts.protection += protection;
+        self.counts.removed += protection;
         let mut kept = split_sequences(kept, &self.builder);
-        crate::control_flow::unflatten(&mut kept, &self.builder, &mut self.counts.unflattened);
-        it.extend(kept);
+        it.extend(kept.drain(..));
+        walk_mut::walk_statements(self, it);
+        let mut after: Vec<Statement<'a>> = std::mem::replace(it, ArenaVec::new_in(&self.builder)).into_iter().collect();
+        crate::control_flow::unflatten(&mut after, &self.builder, &mut self.counts.unflattened);
+        it.extend(after);
     }
 }
 
@@ -358,48 +348,6 @@ fn literal_truthiness(expr: &Expression<'_>) -> Option<bool> {
         }
         _ => None,
     }
-}
-
-fn declared_names<'a>(statement: &Statement<'a>) -> Vec<&'a str> {
-    match statement {
-        Statement::VariableDeclaration(d) => d
-            .declarations
-            .iter()
-            .filter_map(|d| match &d.id {
-                BindingPattern::BindingIdentifier(id) => Some(id.name.as_str()),
-                _ => None,
-            })
-            .collect(),
-        Statement::FunctionDeclaration(f) => f.id.iter().map(|id| id.name.as_str()).collect(),
-        _ => Vec::new(),
-    }
-}
-
-struct MarkerFinder {
-    found: bool,
-    depth: u32,
-}
-
-impl<'a> oxc_ast_visit::Visit<'a> for MarkerFinder {
-    fn visit_expression(&mut self, it: &Expression<'a>) {
-        if self.found || self.depth > MAX_WALK_DEPTH {
-            return;
-        }
-        self.depth += 1;
-        oxc_ast_visit::walk::walk_expression(self, it);
-        self.depth -= 1;
-    }
-    fn visit_string_literal(&mut self, it: &oxc_ast::ast::StringLiteral<'a>) {
-        if PROTECTION_MARKERS.contains(&it.value.as_str()) {
-            self.found = true;
-        }
-    }
-}
-
-fn contains_marker(statement: &Statement<'_>) -> bool {
-    let mut finder = MarkerFinder { found: false, depth: 0 };
-    oxc_ast_visit::Visit::visit_statement(&mut finder, statement);
-    finder.found
 }
 
 /// `a(), b(), c();` at statement level becomes three statements: the
@@ -445,3 +393,4 @@ fn is_sequence(expr: &Expression<'_>) -> bool {
         _ => false,
     }
 }
+

@@ -109,8 +109,28 @@ fn function_of<'s, 'a>(statement: &'s Statement<'a>) -> Option<(&'a str, &'s Fun
     }
 }
 
+/// What a decoder's literals say about its encoding.
+struct Literals {
+    base64: bool,
+    byte_loop: bool,
+}
+
+impl<'a> Visit<'a> for Literals {
+    fn visit_string_literal(&mut self, it: &oxc_ast::ast::StringLiteral<'a>) {
+        if it.value.as_str() == "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/=" {
+            self.base64 = true;
+        }
+    }
+    fn visit_numeric_literal(&mut self, it: &oxc_ast::ast::NumericLiteral<'a>) {
+        // RC4's key schedule walks 256 states.
+        if it.value == 256.0 {
+            self.byte_loop = true;
+        }
+    }
+}
+
 /// Finds the string array machinery among the top-level statements.
-pub fn find_prelude<'a>(program: &Program<'a>, source: &str) -> Option<Prelude<'a>> {
+pub fn find_prelude<'a>(program: &Program<'a>) -> Option<Prelude<'a>> {
     let body = &program.body;
     let (array_index, array_fn) = body.iter().enumerate().find_map(|(i, s)| array_function_name(s).map(|n| (i, n)))?;
     let mut statements = vec![body[array_index].span()];
@@ -142,9 +162,10 @@ pub fn find_prelude<'a>(program: &Program<'a>, source: &str) -> Option<Prelude<'
         if let Some((name, _)) = function_of(statement)
             && decoders.contains(&name)
         {
-            let text = source.get(statement.span().start as usize..statement.span().end as usize).unwrap_or("");
-            let base64 = text.contains("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/=");
-            let rc4 = base64 && (text.contains("0x100") || text.contains("256"));
+            let mut literals = Literals { base64: false, byte_loop: false };
+            literals.visit_statement(statement);
+            let base64 = literals.base64;
+            let rc4 = base64 && literals.byte_loop;
             encodings.push(if rc4 { "rc4" } else if base64 { "base64" } else { "none" });
         }
     }
@@ -206,6 +227,7 @@ struct CallSites<'b, 'a> {
     prelude: &'b Prelude<'a>,
     sites: Vec<(Span, Resolved<'a>)>,
     unresolved: usize,
+    unresolved_at: Vec<u32>,
     depth: u32,
 }
 
@@ -235,7 +257,12 @@ impl<'a> Visit<'a> for CallSites<'_, 'a> {
                 match args.and_then(|args| resolve(self.bindings, self.prelude, name, args, 0)) {
                     Some(r) => self.sites.push((it.span, r)),
                     // Calls inside wrapper bodies forward parameters: not call sites.
-                    None if !self.inside_wrapper(it.span) => self.unresolved += 1,
+                    None if !self.inside_wrapper(it.span) => {
+                        self.unresolved += 1;
+                        if self.unresolved_at.len() < 5 {
+                            self.unresolved_at.push(it.span.start);
+                        }
+                    }
                     None => {}
                 }
             }
@@ -256,6 +283,8 @@ pub struct Decoded {
     pub strings: HashMap<Span, (String, String)>,
     /// Call sites whose arguments could not be known statically.
     pub unresolved: usize,
+    /// Byte offsets of the first unresolved call sites.
+    pub unresolved_at: Vec<u32>,
     /// Call sites the decoder returned no string for.
     pub failed: usize,
     /// Most wrappers seen in a chain.
@@ -291,7 +320,7 @@ pub fn decode<'a>(
     prelude: &Prelude<'a>,
     limits: Limits,
 ) -> Result<Decoded, SandboxError> {
-    let mut visitor = CallSites { bindings, prelude, sites: Vec::new(), unresolved: 0, depth: 0 };
+    let mut visitor = CallSites { bindings, prelude, sites: Vec::new(), unresolved: 0, unresolved_at: Vec::new(), depth: 0 };
     visitor.visit_program(program);
     let mut unique: Vec<&Resolved<'_>> = Vec::new();
     let mut index_of: Vec<usize> = Vec::with_capacity(visitor.sites.len());
@@ -350,5 +379,5 @@ pub fn decode<'a>(
         .filter(|n| !prelude.decoders.contains(n) && reaches_decoder(bindings, prelude, n))
         .copied()
         .collect();
-    Ok(Decoded { strings, unresolved: visitor.unresolved, failed, max_wrappers, wrapper_names: wrapper_names.len() })
+    Ok(Decoded { strings, unresolved: visitor.unresolved, unresolved_at: visitor.unresolved_at, failed, max_wrappers, wrapper_names: wrapper_names.len() })
 }

@@ -88,6 +88,10 @@ fn corpus_files() -> Vec<PathBuf> {
 fn every_source_string_and_property_is_recovered_and_no_decoder_call_remains() {
     let files = corpus_files();
     assert!(files.len() >= 300, "corpus has only {} files: run scripts/setup", files.len());
+    // Test builds compile QuickJS without optimisation, several times slower
+    // than release builds: the CPU limit is raised so that the heavy option
+    // set does not hit it (it takes about 0.3 s in a release build).
+    let options = Options { sandbox_cpu_time: std::time::Duration::from_secs(30), ..Options::default() };
     let mut failures = Vec::new();
     for path in &files {
         let source_path = fixtures().join("src").join(path.file_name().expect("file name"));
@@ -97,7 +101,7 @@ fn every_source_string_and_property_is_recovered_and_no_decoder_call_remains() {
         let allocator = Allocator::default();
         let parsed = oxc_parser::Parser::new(&allocator, &obfuscated, SourceType::cjs()).parse();
         let mut program = parsed.program;
-        let outcome = deobfuscate(&allocator, &mut program, &obfuscated, &Options::default());
+        let outcome = deobfuscate(&allocator, &mut program, &obfuscated, &options);
         let mut got = Names::default();
         got.visit_program(&program);
         let known: HashSet<&String> = got.strings.iter().chain(got.properties.iter()).collect();
