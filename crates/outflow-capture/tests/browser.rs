@@ -565,6 +565,23 @@ async fn workers_run_and_popups_and_downloads_are_recorded() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apis_borrowed_from_a_blank_frame_are_recorded() {
+    require_chromium();
+    let _lock = browser_lock();
+    let server = FixtureServer::start();
+    let mut opts = options(&server, &["blank.site.test"]);
+    opts.fill_forms = false;
+    let out = run("http://blank.site.test/", &opts).await;
+    let calls = out.capture.api_calls.as_ref().unwrap();
+    let call = calls
+        .iter()
+        .find(|c| c.api == "HTMLCanvasElement.toDataURL")
+        .unwrap_or_else(|| panic!("no toDataURL in {calls:#?}"));
+    assert_eq!(call.script_url, "http://blank.site.test/");
+    assert_eq!(call.arguments, vec!["33x17 image/png".to_string()]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dialogs_are_answered_and_recorded() {
     require_chromium();
     let _lock = browser_lock();
