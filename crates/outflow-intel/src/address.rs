@@ -31,12 +31,18 @@ impl AddressScope {
         Some(match self {
             AddressScope::Public => return None,
             AddressScope::Loopback => "loopback address: this machine, no public owner",
-            AddressScope::Private => "private address (RFC 1918 / RFC 4193): a local network, no public owner",
-            AddressScope::SharedAddressSpace => "shared address space (RFC 6598, carrier-grade NAT): no public owner",
+            AddressScope::Private => {
+                "private address (RFC 1918 / RFC 4193): a local network, no public owner"
+            }
+            AddressScope::SharedAddressSpace => {
+                "shared address space (RFC 6598, carrier-grade NAT): no public owner"
+            }
             AddressScope::LinkLocal => "link-local address: the local link, no public owner",
             AddressScope::Unspecified => "unspecified address: no owner",
             AddressScope::Multicast => "multicast or broadcast address: no single owner",
-            AddressScope::Reserved => "reserved or documentation address: not routed on the internet",
+            AddressScope::Reserved => {
+                "reserved or documentation address: not routed on the internet"
+            }
         })
     }
 }
@@ -62,9 +68,12 @@ fn classify_v4(ip: Ipv4Addr) -> AddressScope {
         (169, 254, _) => AddressScope::LinkLocal,
         (0, _, _) => AddressScope::Unspecified,
         (224..=239, _, _) | (255, 255, 255) => AddressScope::Multicast,
-        (192, 0, 2) | (198, 51, 100) | (203, 0, 113) | (198, 18..=19, _) | (192, 0, 0) | (240..=255, _, _) => {
-            AddressScope::Reserved
-        }
+        (192, 0, 2)
+        | (198, 51, 100)
+        | (203, 0, 113)
+        | (198, 18..=19, _)
+        | (192, 0, 0)
+        | (240..=255, _, _) => AddressScope::Reserved,
         _ => AddressScope::Public,
     }
 }

@@ -7,8 +7,14 @@
 pub const BUILT_IN_FILES: &[(&str, &str)] = &[
     ("data/lists.toml", include_str!("../../../data/lists.toml")),
     ("data/legal.toml", include_str!("../../../data/legal.toml")),
-    ("data/entities/cn-carriers.toml", include_str!("../../../data/entities/cn-carriers.toml")),
-    ("data/entities/cn-tech.toml", include_str!("../../../data/entities/cn-tech.toml")),
+    (
+        "data/entities/cn-carriers.toml",
+        include_str!("../../../data/entities/cn-carriers.toml"),
+    ),
+    (
+        "data/entities/cn-tech.toml",
+        include_str!("../../../data/entities/cn-tech.toml"),
+    ),
 ];
 
 /// `(path under the repository, contents)` of each imported dataset.

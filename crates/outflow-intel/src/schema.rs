@@ -139,8 +139,12 @@ pub struct ImportedFile {
     /// The dataset, its version and licence.
     pub source: ImportedSource,
     /// `[name, company, category, [domain, ...]]` per entity.
-    pub entities: Vec<(String, Option<String>, Option<String>, Vec<String>)>,
+    pub entities: Vec<ImportedEntity>,
 }
+
+/// One imported entity: name, company, category and domains (each with
+/// its subdomains).
+pub type ImportedEntity = (String, Option<String>, Option<String>, Vec<String>);
 
 /// Provenance of an imported dataset.
 #[derive(Debug, Clone, Deserialize)]

@@ -76,9 +76,15 @@ impl Store {
                 store.lists.insert(list.id.clone(), list.clone());
             }
             for note in &file.legal_notes {
-                store.legal.entry(note.country.clone()).or_default().push(note.clone());
+                store
+                    .legal
+                    .entry(note.country.clone())
+                    .or_default()
+                    .push(note.clone());
             }
-            store.first_party.extend(file.first_party.iter().map(|d| d.as_str().into()));
+            store
+                .first_party
+                .extend(file.first_party.iter().map(|d| d.as_str().into()));
         }
         let records: FxHashMap<&str, &crate::schema::EntityRecord> = files
             .iter()
@@ -91,10 +97,15 @@ impl Store {
         for (layer, file) in ordered {
             for record in &file.entities {
                 let index = store.entities.len() as u32;
-                store.entities.push(store_entity(record, &records, &store.lists));
+                store
+                    .entities
+                    .push(store_entity(record, &records, &store.lists));
                 for domain in &record.domains {
                     if !store.claimed_above(domain, *layer) {
-                        store.domains.entry(domain.as_str().into()).or_insert((index, *layer));
+                        store
+                            .domains
+                            .entry(domain.as_str().into())
+                            .or_insert((index, *layer));
                     }
                 }
                 for asn in &record.asns {
@@ -134,7 +145,10 @@ impl Store {
                     organisation,
                 });
                 for domain in kept {
-                    store.domains.entry(domain.as_str().into()).or_insert((index, Layer::Imported));
+                    store
+                        .domains
+                        .entry(domain.as_str().into())
+                        .or_insert((index, Layer::Imported));
                 }
             }
         }
@@ -163,7 +177,8 @@ impl Store {
 
     /// Whether `host` is under a domain declared first-party.
     pub fn is_declared_first_party(&self, host: &str) -> bool {
-        !self.first_party.is_empty() && suffixes(host).any(|suffix| self.first_party.contains(suffix))
+        !self.first_party.is_empty()
+            && suffixes(host).any(|suffix| self.first_party.contains(suffix))
     }
 }
 
@@ -187,14 +202,19 @@ fn store_entity(
         for flag in &entity.flags {
             flags.push(Flag {
                 list: flag.list.clone(),
-                list_name: lists.get(&flag.list).map_or_else(|| flag.list.clone(), |list| list.name.clone()),
+                list_name: lists
+                    .get(&flag.list)
+                    .map_or_else(|| flag.list.clone(), |list| list.name.clone()),
                 listed_name: flag.listed_name.clone(),
                 detail: flag.detail.clone(),
                 since: flag.since.clone(),
                 source: flag.source.clone(),
             });
         }
-        current = entity.parent.as_deref().and_then(|parent| records.get(parent).copied());
+        current = entity
+            .parent
+            .as_deref()
+            .and_then(|parent| records.get(parent).copied());
     }
     let parent = record
         .parent

@@ -22,21 +22,36 @@ pub fn validate_files(files: &[(String, IntelFile)]) -> Vec<String> {
     for (origin, file) in files {
         for list in &file.lists {
             if !is_identifier(&list.id) {
-                problems.push(format!("{origin}: list id {:?} is not a-z, 0-9 and -", list.id));
+                problems.push(format!(
+                    "{origin}: list id {:?} is not a-z, 0-9 and -",
+                    list.id
+                ));
             }
             if !lists.insert(list.id.as_str()) {
                 problems.push(format!("{origin}: list {} defined twice", list.id));
             }
-            check_fact(&mut problems, origin, &format!("list {}", list.id), &list.source);
+            check_fact(
+                &mut problems,
+                origin,
+                &format!("list {}", list.id),
+                &list.source,
+            );
             check_country(&mut problems, origin, &list.id, list.country.as_deref());
         }
         for note in &file.legal_notes {
-            check_fact(&mut problems, origin, &format!("legal note {}", note.law), &note.source);
+            check_fact(
+                &mut problems,
+                origin,
+                &format!("legal note {}", note.law),
+                &note.source,
+            );
             check_country(&mut problems, origin, &note.law, Some(&note.country));
         }
         for domain in &file.first_party {
             if !is_domain(domain) {
-                problems.push(format!("{origin}: first-party domain {domain:?} is not a lower-case ASCII host name"));
+                problems.push(format!(
+                    "{origin}: first-party domain {domain:?} is not a lower-case ASCII host name"
+                ));
             }
         }
     }
@@ -45,10 +60,16 @@ pub fn validate_files(files: &[(String, IntelFile)]) -> Vec<String> {
         for entity in &file.entities {
             let what = format!("entity {}", entity.id);
             if !is_identifier(&entity.id) {
-                problems.push(format!("{origin}: entity id {:?} is not a-z, 0-9 and -", entity.id));
+                problems.push(format!(
+                    "{origin}: entity id {:?} is not a-z, 0-9 and -",
+                    entity.id
+                ));
             }
             if let Some(first) = entity_ids.insert(&entity.id, origin) {
-                problems.push(format!("{origin}: entity {} already defined in {first}", entity.id));
+                problems.push(format!(
+                    "{origin}: entity {} already defined in {first}",
+                    entity.id
+                ));
             }
             if entity.sources.is_empty() {
                 problems.push(format!("{origin}: {what} has no source"));
@@ -59,7 +80,9 @@ pub fn validate_files(files: &[(String, IntelFile)]) -> Vec<String> {
             check_country(&mut problems, origin, &entity.id, entity.country.as_deref());
             for domain in &entity.domains {
                 if !is_domain(domain) {
-                    problems.push(format!("{origin}: {what}: {domain:?} is not a lower-case ASCII host name"));
+                    problems.push(format!(
+                        "{origin}: {what}: {domain:?} is not a lower-case ASCII host name"
+                    ));
                 } else if let Some((other, other_origin)) =
                     domains.insert(domain.clone(), (&entity.id, origin))
                 {
@@ -71,18 +94,32 @@ pub fn validate_files(files: &[(String, IntelFile)]) -> Vec<String> {
             }
             for asn in &entity.asns {
                 if let Some(other) = asns.insert(*asn, &entity.id) {
-                    problems.push(format!("{origin}: AS{asn} belongs to both {} and {other}", entity.id));
+                    problems.push(format!(
+                        "{origin}: AS{asn} belongs to both {} and {other}",
+                        entity.id
+                    ));
                 }
             }
             for flag in &entity.flags {
                 if !lists.contains(flag.list.as_str()) {
-                    problems.push(format!("{origin}: {what}: flag names undefined list {}", flag.list));
+                    problems.push(format!(
+                        "{origin}: {what}: flag names undefined list {}",
+                        flag.list
+                    ));
                 }
-                check_fact(&mut problems, origin, &format!("{what} flag {}", flag.list), &flag.source);
-                if let Some(since) = &flag.since {
-                    if !is_date(since) {
-                        problems.push(format!("{origin}: {what} flag {}: since {since:?} is not YYYY-MM-DD", flag.list));
-                    }
+                check_fact(
+                    &mut problems,
+                    origin,
+                    &format!("{what} flag {}", flag.list),
+                    &flag.source,
+                );
+                if let Some(since) = &flag.since
+                    && !is_date(since)
+                {
+                    problems.push(format!(
+                        "{origin}: {what} flag {}: since {since:?} is not YYYY-MM-DD",
+                        flag.list
+                    ));
                 }
             }
         }
@@ -90,10 +127,13 @@ pub fn validate_files(files: &[(String, IntelFile)]) -> Vec<String> {
 
     for (origin, file) in files {
         for entity in &file.entities {
-            if let Some(parent) = &entity.parent {
-                if parent == &entity.id || !entity_ids.contains_key(parent.as_str()) {
-                    problems.push(format!("{origin}: entity {}: parent {parent} is not another defined entity", entity.id));
-                }
+            if let Some(parent) = &entity.parent
+                && (parent == &entity.id || !entity_ids.contains_key(parent.as_str()))
+            {
+                problems.push(format!(
+                    "{origin}: entity {}: parent {parent} is not another defined entity",
+                    entity.id
+                ));
             }
         }
     }
@@ -101,19 +141,28 @@ pub fn validate_files(files: &[(String, IntelFile)]) -> Vec<String> {
 }
 
 fn check_fact(problems: &mut Vec<String>, origin: &str, what: &str, fact: &SourcedFact) {
-    if !(fact.url.starts_with("https://") || fact.url.starts_with("http://")) || fact.url.len() < 12 {
-        problems.push(format!("{origin}: {what}: source URL {:?} is not an http(s) URL", fact.url));
+    if !(fact.url.starts_with("https://") || fact.url.starts_with("http://")) || fact.url.len() < 12
+    {
+        problems.push(format!(
+            "{origin}: {what}: source URL {:?} is not an http(s) URL",
+            fact.url
+        ));
     }
     if !is_date(&fact.date) {
-        problems.push(format!("{origin}: {what}: source date {:?} is not YYYY-MM-DD", fact.date));
+        problems.push(format!(
+            "{origin}: {what}: source date {:?} is not YYYY-MM-DD",
+            fact.date
+        ));
     }
 }
 
 fn check_country(problems: &mut Vec<String>, origin: &str, what: &str, country: Option<&str>) {
-    if let Some(country) = country {
-        if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
-            problems.push(format!("{origin}: {what}: country {country:?} is not an ISO 3166-1 alpha-2 code"));
-        }
+    if let Some(country) = country
+        && (country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()))
+    {
+        problems.push(format!(
+            "{origin}: {what}: country {country:?} is not an ISO 3166-1 alpha-2 code"
+        ));
     }
 }
 
@@ -123,7 +172,8 @@ pub(crate) fn is_date(date: &str) -> bool {
     if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
         return false;
     }
-    let number = |range: std::ops::Range<usize>| date.get(range).and_then(|s| s.parse::<u32>().ok());
+    let number =
+        |range: std::ops::Range<usize>| date.get(range).and_then(|s| s.parse::<u32>().ok());
     matches!(
         (number(0..4), number(5..7), number(8..10)),
         (Some(1900..=2100), Some(1..=12), Some(1..=31))
@@ -133,7 +183,9 @@ pub(crate) fn is_date(date: &str) -> bool {
 fn is_identifier(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 100
-        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b':')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b':')
 }
 
 /// A lower-case ASCII (punycode) host name: what lookups compare against.

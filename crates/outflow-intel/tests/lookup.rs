@@ -15,7 +15,11 @@ fn built_in() -> &'static Intel {
 fn without_ip_data() -> &'static Intel {
     static INTEL: OnceLock<Intel> = OnceLock::new();
     INTEL.get_or_init(|| {
-        Intel::load(&IntelOptions { ip_data: IpDataSource::Disabled, ..IntelOptions::default() }).unwrap()
+        Intel::load(&IntelOptions {
+            ip_data: IpDataSource::Disabled,
+            ..IntelOptions::default()
+        })
+        .unwrap()
     })
 }
 
@@ -44,18 +48,32 @@ fn with_ip_data() -> &'static Intel {
 
 #[test]
 fn cmpassport_end_to_end() {
-    let attribution = built_in().lookup("https://login.cmpassport.com/h5/js/jssdk.js?v=2", Some("https://chat.deepseek.com/sign_in"));
+    let attribution = built_in().lookup(
+        "https://login.cmpassport.com/h5/js/jssdk.js?v=2",
+        Some("https://chat.deepseek.com/sign_in"),
+    );
     assert_eq!(attribution.host, "login.cmpassport.com");
-    assert_eq!(attribution.registrable_domain.as_deref(), Some("cmpassport.com"));
+    assert_eq!(
+        attribution.registrable_domain.as_deref(),
+        Some("cmpassport.com")
+    );
     assert_eq!(attribution.party, Party::Third);
     let entity = attribution.entity.as_ref().expect("an entity");
     assert_eq!(entity.id, "china-mobile");
     assert_eq!(entity.name, "China Mobile");
-    assert_eq!(entity.legal_name.as_deref(), Some("China Mobile Communications Group Co., Ltd."));
+    assert_eq!(
+        entity.legal_name.as_deref(),
+        Some("China Mobile Communications Group Co., Ltd.")
+    );
     assert_eq!(entity.ownership, Some(Ownership::StateOwned));
     assert!(!entity.sources.is_empty());
     assert_eq!(attribution.country.as_deref(), Some("CN"));
-    assert!(attribution.country_source.as_ref().is_some_and(|source| source.url.starts_with("https://")));
+    assert!(
+        attribution
+            .country_source
+            .as_ref()
+            .is_some_and(|source| source.url.starts_with("https://"))
+    );
 
     let flag = |list: &str| {
         attribution
@@ -66,10 +84,16 @@ fn cmpassport_end_to_end() {
     };
     let denial = flag("fcc-section-214");
     assert_eq!(denial.since.as_deref(), Some("2019-05-09"));
-    assert_eq!(denial.listed_name.as_deref(), Some("China Mobile International (USA) Inc."));
+    assert_eq!(
+        denial.listed_name.as_deref(),
+        Some("China Mobile International (USA) Inc.")
+    );
     assert_eq!(denial.list_name, "FCC Section 214 denials and revocations");
     assert!(denial.source.url.starts_with("https://docs.fcc.gov/"));
-    assert_eq!(flag("fcc-covered-list").since.as_deref(), Some("2022-03-25"));
+    assert_eq!(
+        flag("fcc-covered-list").since.as_deref(),
+        Some("2022-03-25")
+    );
     assert_eq!(flag("dod-1237").since.as_deref(), Some("2020-06-24"));
     assert!(flag("us-treasury-cmic").source.url.contains("treasury.gov"));
     for flag in &attribution.flags {
@@ -77,10 +101,25 @@ fn cmpassport_end_to_end() {
         assert_eq!(flag.source.date.len(), 10, "{flag:?}");
     }
 
-    let laws: Vec<&str> = attribution.legal_notes.iter().map(|note| note.law.as_str()).collect();
-    assert!(laws.contains(&"National Intelligence Law (2017), Art. 7"), "{laws:?}");
-    assert!(laws.contains(&"Data Security Law (2021), Art. 35"), "{laws:?}");
-    assert!(attribution.legal_notes.iter().all(|note| note.country == "CN" && note.source.url.starts_with("https://")));
+    let laws: Vec<&str> = attribution
+        .legal_notes
+        .iter()
+        .map(|note| note.law.as_str())
+        .collect();
+    assert!(
+        laws.contains(&"National Intelligence Law (2017), Art. 7"),
+        "{laws:?}"
+    );
+    assert!(
+        laws.contains(&"Data Security Law (2021), Art. 35"),
+        "{laws:?}"
+    );
+    assert!(
+        attribution
+            .legal_notes
+            .iter()
+            .all(|note| note.country == "CN" && note.source.url.starts_with("https://"))
+    );
 
     let json = serde_json::to_value(&attribution).unwrap();
     assert_eq!(json["entity"]["ownership"], "state_owned");
@@ -90,7 +129,14 @@ fn cmpassport_end_to_end() {
 #[test]
 fn subdomains_match_the_longest_suffix() {
     let intel = built_in();
-    assert_eq!(intel.lookup("a.b.c.cmpassport.com", None).entity.unwrap().id, "china-mobile");
+    assert_eq!(
+        intel
+            .lookup("a.b.c.cmpassport.com", None)
+            .entity
+            .unwrap()
+            .id,
+        "china-mobile"
+    );
     // Our table names hm.baidu.com (Baidu Tongji) under Baidu.
     let tongji = intel.lookup("hm.baidu.com", None);
     let entity = tongji.entity.unwrap();
@@ -102,8 +148,19 @@ fn subdomains_match_the_longest_suffix() {
     let entity = analytics.entity.unwrap();
     assert_eq!(entity.name, "Google Analytics");
     assert_eq!(entity.parent.as_deref(), Some("Google"));
-    assert!(entity.sources[0].title.as_deref().unwrap().contains("third-party-web 0.30.0"));
-    assert!(analytics.notes.iter().any(|note| note.contains("country of Google Analytics unknown")));
+    assert!(
+        entity.sources[0]
+            .title
+            .as_deref()
+            .unwrap()
+            .contains("third-party-web 0.30.0")
+    );
+    assert!(
+        analytics
+            .notes
+            .iter()
+            .any(|note| note.contains("country of Google Analytics unknown"))
+    );
     // A look-alike is not a subdomain.
     assert!(intel.lookup("notcmpassport.com", None).entity.is_none());
 }
@@ -116,7 +173,11 @@ fn our_table_wins_over_imported_data() {
     let qq = intel.lookup("pingma.qq.com", None);
     assert_eq!(qq.entity.as_ref().unwrap().id, "tencent");
     assert!(qq.flags.iter().any(|flag| flag.list == "dod-1260h"));
-    assert!(intel.stats().dropped_imported_domains >= 3, "{:?}", intel.stats());
+    assert!(
+        intel.stats().dropped_imported_domains >= 3,
+        "{:?}",
+        intel.stats()
+    );
 }
 
 #[test]
@@ -124,12 +185,22 @@ fn user_files_win_and_extend() {
     let intel = with_user_data();
     let overridden = intel.lookup("ssl.google-analytics.com", None);
     assert_eq!(overridden.entity.unwrap().id, "test-analytics-owner");
-    let legal: Vec<&str> = overridden.legal_notes.iter().map(|note| note.law.as_str()).collect();
+    let legal: Vec<&str> = overridden
+        .legal_notes
+        .iter()
+        .map(|note| note.law.as_str())
+        .collect();
     assert_eq!(legal, ["Test Act, s. 1"]);
 
     let carrier = intel.lookup("api.carrier-test.com.cn", Some("shop.example.co.uk"));
-    assert_eq!(carrier.registrable_domain.as_deref(), Some("carrier-test.com.cn"));
-    assert_eq!(carrier.entity.as_ref().unwrap().ownership, Some(Ownership::StateControlled));
+    assert_eq!(
+        carrier.registrable_domain.as_deref(),
+        Some("carrier-test.com.cn")
+    );
+    assert_eq!(
+        carrier.entity.as_ref().unwrap().ownership,
+        Some(Ownership::StateControlled)
+    );
     assert_eq!(carrier.flags.len(), 1);
     assert_eq!(carrier.flags[0].list_name, "Test watch list");
     assert_eq!(carrier.party, Party::Third);
@@ -140,7 +211,10 @@ fn idn_hosts_are_punycode() {
     let intel = with_user_data();
     let munich = intel.lookup("www.MÜNCHEN.de", None);
     assert_eq!(munich.host, "www.xn--mnchen-3ya.de");
-    assert_eq!(munich.registrable_domain.as_deref(), Some("xn--mnchen-3ya.de"));
+    assert_eq!(
+        munich.registrable_domain.as_deref(),
+        Some("xn--mnchen-3ya.de")
+    );
     assert_eq!(munich.entity.unwrap().id, "test-munich");
     let url = intel.lookup("https://bücher.de/katalog", None);
     assert_eq!(url.host, "xn--bcher-kva.de");
@@ -150,7 +224,10 @@ fn idn_hosts_are_punycode() {
 #[test]
 fn multi_label_public_suffixes() {
     let intel = built_in();
-    let uk = intel.lookup("cdn.static.example.co.uk", Some("https://www.example.co.uk/login"));
+    let uk = intel.lookup(
+        "cdn.static.example.co.uk",
+        Some("https://www.example.co.uk/login"),
+    );
     assert_eq!(uk.registrable_domain.as_deref(), Some("example.co.uk"));
     assert_eq!(uk.party, Party::First);
     let other = intel.lookup("example2.co.uk", Some("https://www.example.co.uk/login"));
@@ -167,13 +244,32 @@ fn multi_label_public_suffixes() {
 fn party_by_owner_and_declaration() {
     let intel = built_in();
     // Two third-party-web entities of one company are one party.
-    let tag_manager = intel.lookup("www.googletagmanager.com", Some("https://www.google-analytics.com/"));
+    let tag_manager = intel.lookup(
+        "www.googletagmanager.com",
+        Some("https://www.google-analytics.com/"),
+    );
     assert_eq!(tag_manager.party, Party::First);
-    assert_eq!(intel.lookup("www.googletagmanager.com", None).party, Party::Unknown);
+    assert_eq!(
+        intel.lookup("www.googletagmanager.com", None).party,
+        Party::Unknown
+    );
     let declared = with_user_data();
-    assert_eq!(declared.lookup("img.my-own-cdn.net", None).party, Party::First);
-    assert_eq!(declared.lookup("declared-partner.example", Some("other.test")).party, Party::First);
-    assert_eq!(declared.lookup("not-my-own-cdn.net", Some("other.test")).party, Party::Third);
+    assert_eq!(
+        declared.lookup("img.my-own-cdn.net", None).party,
+        Party::First
+    );
+    assert_eq!(
+        declared
+            .lookup("declared-partner.example", Some("other.test"))
+            .party,
+        Party::First
+    );
+    assert_eq!(
+        declared
+            .lookup("not-my-own-cdn.net", Some("other.test"))
+            .party,
+        Party::Third
+    );
 }
 
 #[test]
@@ -191,7 +287,11 @@ fn private_and_loopback_addresses_have_no_owner() {
         let attribution = intel.lookup(ip, Some("example.com"));
         assert!(attribution.entity.is_none(), "{ip}");
         assert!(attribution.country.is_none(), "{ip}");
-        assert!(attribution.notes.iter().any(|note| note.contains(word)), "{ip}: {:?}", attribution.notes);
+        assert!(
+            attribution.notes.iter().any(|note| note.contains(word)),
+            "{ip}: {:?}",
+            attribution.notes
+        );
         assert_eq!(attribution.party, Party::Third, "{ip}");
     }
 }
@@ -200,7 +300,14 @@ fn private_and_loopback_addresses_have_no_owner() {
 fn missing_ip_dataset_is_a_note_not_a_blank() {
     let attribution = without_ip_data().lookup("36.128.0.1", None);
     assert!(attribution.entity.is_none());
-    assert!(attribution.notes.iter().any(|note| note.contains("IP dataset")), "{:?}", attribution.notes);
+    assert!(
+        attribution
+            .notes
+            .iter()
+            .any(|note| note.contains("IP dataset")),
+        "{:?}",
+        attribution.notes
+    );
     let missing = Intel::load(&IntelOptions {
         ip_data: IpDataSource::Dir(PathBuf::from("/nonexistent/outflow-ip")),
         ..IntelOptions::default()
@@ -216,11 +323,28 @@ fn ipv4_literal_of_a_chinese_carrier() {
     let network = attribution.network.as_ref().expect("a network");
     assert_eq!(network.asn, 9808);
     assert!(network.organisation.contains("China Mobile"));
-    assert!(network.source.title.as_deref().unwrap().contains("@ip-location-db/asn"));
+    assert!(
+        network
+            .source
+            .title
+            .as_deref()
+            .unwrap()
+            .contains("@ip-location-db/asn")
+    );
     assert_eq!(attribution.entity.as_ref().unwrap().id, "china-mobile");
     assert_eq!(attribution.country.as_deref(), Some("CN"));
-    assert!(attribution.flags.iter().any(|flag| flag.list == "fcc-section-214"));
-    assert!(attribution.legal_notes.iter().any(|note| note.law.contains("National Intelligence Law")));
+    assert!(
+        attribution
+            .flags
+            .iter()
+            .any(|flag| flag.list == "fcc-section-214")
+    );
+    assert!(
+        attribution
+            .legal_notes
+            .iter()
+            .any(|note| note.law.contains("National Intelligence Law"))
+    );
     assert_eq!(attribution.registrable_domain, None);
 }
 
@@ -239,8 +363,20 @@ fn public_address_without_entity_gets_network_and_country() {
     assert_eq!(network.asn, 15169);
     assert!(attribution.entity.is_none());
     assert!(attribution.country.is_some());
-    assert!(attribution.country_source.unwrap().title.unwrap().contains("iptoasn-country"));
-    assert!(attribution.notes.iter().any(|note| note == "no entity known for AS15169"));
+    assert!(
+        attribution
+            .country_source
+            .unwrap()
+            .title
+            .unwrap()
+            .contains("iptoasn-country")
+    );
+    assert!(
+        attribution
+            .notes
+            .iter()
+            .any(|note| note == "no entity known for AS15169")
+    );
 }
 
 #[test]
@@ -251,31 +387,66 @@ fn recorded_dns_answers_complete_unknown_hosts() {
     assert_eq!(attribution.entity.as_ref().unwrap().id, "china-telecom");
     assert_eq!(attribution.network.as_ref().unwrap().asn, 4134);
     assert_eq!(attribution.country.as_deref(), Some("CN"));
-    assert!(attribution.notes.iter().any(|note| note.contains("recorded address 1.48.0.1")));
+    assert!(
+        attribution
+            .notes
+            .iter()
+            .any(|note| note.contains("recorded address 1.48.0.1"))
+    );
 }
 
 #[test]
 fn unknown_hosts_say_what_is_unknown() {
     let intel = built_in();
-    let unknown = intel.lookup("tracker.unknown-host-for-outflow.example", Some("site.example"));
+    let unknown = intel.lookup(
+        "tracker.unknown-host-for-outflow.example",
+        Some("site.example"),
+    );
     assert!(unknown.entity.is_none());
     assert!(unknown.country.is_none());
     assert!(unknown.flags.is_empty());
     assert_eq!(unknown.party, Party::Third);
-    assert!(unknown.notes.iter().any(|note| note.starts_with("no owner known")), "{:?}", unknown.notes);
+    assert!(
+        unknown
+            .notes
+            .iter()
+            .any(|note| note.starts_with("no owner known")),
+        "{:?}",
+        unknown.notes
+    );
     let local = intel.lookup("localhost", None);
     assert_eq!(local.registrable_domain, None);
-    assert!(local.notes.iter().any(|note| note.contains("public suffix")));
+    assert!(
+        local
+            .notes
+            .iter()
+            .any(|note| note.contains("public suffix"))
+    );
 }
 
 #[test]
 fn hostile_inputs_give_notes() {
     let intel = built_in();
-    for input in ["", "a b c", "http://", "[::zz]", "\u{0}", &"x".repeat(100_000), &format!("{}.com", "a".repeat(300))] {
+    for input in [
+        "",
+        "a b c",
+        "http://",
+        "[::zz]",
+        "\u{0}",
+        &"x".repeat(100_000),
+        &format!("{}.com", "a".repeat(300)),
+    ] {
         let attribution = intel.lookup(input, Some(input));
         assert!(attribution.entity.is_none());
         assert!(attribution.host.len() <= 260, "echo is bounded");
-        assert!(attribution.notes.iter().any(|note| note.starts_with("not a host name")), "{input:?}: {:?}", attribution.notes);
+        assert!(
+            attribution
+                .notes
+                .iter()
+                .any(|note| note.starts_with("not a host name")),
+            "{input:?}: {:?}",
+            attribution.notes
+        );
     }
 }
 
@@ -304,14 +475,26 @@ sources = []
 "#,
     )
     .unwrap();
-    let error = Intel::load(&IntelOptions { intel_dirs: vec![dir.path().to_owned()], ..IntelOptions::default() })
-        .err()
-        .expect("refused");
+    let error = Intel::load(&IntelOptions {
+        intel_dirs: vec![dir.path().to_owned()],
+        ..IntelOptions::default()
+    })
+    .err()
+    .expect("refused");
     let message = error.to_string();
-    for expected in ["undefined list no-such-list", "same.test belongs to both", "has no source", "not an http(s) URL", "not YYYY-MM-DD"] {
+    for expected in [
+        "undefined list no-such-list",
+        "same.test belongs to both",
+        "has no source",
+        "not an http(s) URL",
+        "not YYYY-MM-DD",
+    ] {
         assert!(message.contains(expected), "{expected} in {message}");
     }
     // A user domain that repeats a built-in domain is not an error: the
     // user's layer wins. Only duplicates within loaded TOML files are.
-    assert!(message.contains("cmpassport.com belongs to both"), "{message}");
+    assert!(
+        message.contains("cmpassport.com belongs to both"),
+        "{message}"
+    );
 }

@@ -9,6 +9,7 @@ mod deobfuscate;
 mod har;
 mod js;
 mod scan;
+mod whois;
 
 /// Shows where a web page sends its visitors' data, and who is behind each
 /// destination.
@@ -37,6 +38,9 @@ enum Command {
     /// Print a script with its obfuscation undone (string arrays, packers,
     /// flattened control flow) and a header saying what was undone.
     Deobfuscate(deobfuscate::Args),
+    /// Who is behind hosts, URLs and IP addresses: owner, country,
+    /// ownership, government-list flags and legal notes, with sources.
+    Whois(whois::Args),
 }
 
 /// Parses the command line, runs the subcommand and turns its outcome into
@@ -48,6 +52,7 @@ pub fn run() -> ExitCode {
         Command::Js(args) => js::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Har(args) => har::run(args),
+        Command::Whois(args) => whois::run(args),
         Command::Deobfuscate(args) => deobfuscate::run(args),
     };
     match outcome {

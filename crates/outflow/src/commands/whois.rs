@@ -1,0 +1,202 @@
+//! `outflow whois`: who is behind hosts, URLs and IP addresses: owner,
+//! country, ownership, government-list flags and legal notes, each with its
+//! source.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use outflow_intel::{Intel, IntelOptions, IpDataSource};
+use outflow_model::{Attribution, Ownership, Party, SourcedFact};
+
+/// Output formats of `outflow whois`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    /// A readable summary per target.
+    Terminal,
+    /// A JSON array of attributions.
+    Json,
+}
+
+/// Arguments of `outflow whois`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Host names, URLs or IP addresses.
+    #[arg(required = true, value_name = "HOST|URL|IP")]
+    pub targets: Vec<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "terminal")]
+    pub format: Format,
+
+    /// The analysed site (URL or host), against which each target is first
+    /// or third party.
+    #[arg(long, value_name = "URL|HOST")]
+    pub site: Option<String>,
+
+    /// A domain (with its subdomains) of the site's owner; repeatable.
+    #[arg(long = "first-party", value_name = "DOMAIN")]
+    pub first_party: Vec<String>,
+
+    /// A folder of extra entity, list and legal-note TOML files in
+    /// outflow's data schema; they take precedence over built-in data.
+    /// Repeatable.
+    #[arg(long = "intel", value_name = "DIR")]
+    pub intel: Vec<PathBuf>,
+
+    /// The folder of the IP datasets (default: $OUTFLOW_IP_DATA, else what
+    /// scripts/setup installs in the clone).
+    #[arg(long = "ip-data", value_name = "DIR", conflicts_with = "no_ip_data")]
+    pub ip_data: Option<PathBuf>,
+
+    /// Do not read IP datasets.
+    #[arg(long)]
+    pub no_ip_data: bool,
+}
+
+/// Runs `outflow whois`. Exits 2 when the intelligence data cannot be
+/// loaded; every target gets an attribution, with notes for what is
+/// unknown.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let ip_data = match (args.no_ip_data, args.ip_data) {
+        (true, _) => IpDataSource::Disabled,
+        (false, Some(dir)) => IpDataSource::Dir(dir),
+        (false, None) => IpDataSource::Default,
+    };
+    let options = IntelOptions {
+        intel_dirs: args.intel,
+        first_party: args.first_party,
+        ip_data,
+    };
+    let intel = Intel::load(&options).context("loading intelligence data")?;
+    let site = args.site.as_deref().map(|site| intel.site(site));
+    let attributions: Vec<Attribution> = args
+        .targets
+        .iter()
+        .map(|target| intel.lookup_for_site(target, site.as_ref()))
+        .collect();
+    let text = match args.format {
+        Format::Json => {
+            serde_json::to_string_pretty(&attributions).context("serialising attributions")?
+        }
+        Format::Terminal => attributions
+            .iter()
+            .map(terminal)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    };
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{text}").context("writing the attributions")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn terminal(attribution: &Attribution) -> String {
+    let mut out = String::new();
+    let party = match attribution.party {
+        Party::First => "first party",
+        Party::Third => "third party",
+        Party::Unknown => "party unknown (no --site)",
+    };
+    let registrable = attribution
+        .registrable_domain
+        .as_deref()
+        .map(|domain| format!("registrable domain {domain}, "))
+        .unwrap_or_default();
+    out.push_str(&format!(
+        "{}\n  {registrable}{party}\n",
+        clean(&attribution.host)
+    ));
+    if let Some(entity) = &attribution.entity {
+        let mut line = clean(&entity.name);
+        if let Some(legal) = &entity.legal_name {
+            line.push_str(&format!(" ({})", clean(legal)));
+        }
+        if let Some(parent) = &entity.parent {
+            line.push_str(&format!(", part of {}", clean(parent)));
+        }
+        if let Some(ownership) = entity.ownership {
+            line.push_str(match ownership {
+                Ownership::StateOwned => ", state-owned",
+                Ownership::StateControlled => ", state-controlled",
+                Ownership::Listed => ", publicly listed",
+                Ownership::Private => ", privately held",
+            });
+        }
+        if let Some(category) = &entity.category {
+            line.push_str(&format!(", {}", clean(category)));
+        }
+        out.push_str(&format!("  owner    {line}\n"));
+        for source in &entity.sources {
+            out.push_str(&format!("           {}\n", source_line(source)));
+        }
+    }
+    if let Some(country) = &attribution.country {
+        out.push_str(&format!("  country  {}\n", clean(country)));
+    }
+    if let Some(network) = &attribution.network {
+        out.push_str(&format!(
+            "  network  AS{} {}\n           {}\n",
+            network.asn,
+            clean(&network.organisation),
+            source_line(&network.source)
+        ));
+    }
+    for flag in &attribution.flags {
+        let who = flag
+            .listed_name
+            .as_deref()
+            .map(|name| format!(" [{}]", clean(name)))
+            .unwrap_or_default();
+        let since = flag
+            .since
+            .as_deref()
+            .map(|since| format!(" since {since}"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "  FLAG     {}{who}{since}: {}\n           {}\n",
+            clean(&flag.list_name),
+            clean(&flag.detail),
+            source_line(&flag.source)
+        ));
+    }
+    for note in &attribution.legal_notes {
+        out.push_str(&format!(
+            "  law      {} {}: {}\n           {}\n",
+            clean(&note.country),
+            clean(&note.law),
+            clean(&note.summary),
+            source_line(&note.source)
+        ));
+    }
+    for note in &attribution.notes {
+        out.push_str(&format!("  note     {}\n", clean(note)));
+    }
+    out
+}
+
+fn source_line(source: &SourcedFact) -> String {
+    match &source.title {
+        Some(title) => format!(
+            "source: {} ({}; {})",
+            clean(&source.url),
+            clean(title),
+            clean(&source.date)
+        ),
+        None => format!("source: {} ({})", clean(&source.url), clean(&source.date)),
+    }
+}
+
+/// User files and hostile inputs may hold terminal control sequences:
+/// print them escaped.
+fn clean(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
