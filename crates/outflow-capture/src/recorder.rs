@@ -118,6 +118,8 @@ pub(crate) struct Recorder {
     dropped_requests: u64,
     in_flight: HashSet<String>,
     last_activity_ms: u64,
+    /// Preflight request index → the id of the request it was for.
+    preflights: Vec<(usize, String)>,
 
     frames: Vec<Frame>,
     main_frame: Option<String>,
@@ -158,6 +160,7 @@ impl Recorder {
             dropped_requests: 0,
             in_flight: HashSet::new(),
             last_activity_ms: 0,
+            preflights: Vec::new(),
             frames: Vec::new(),
             main_frame: None,
             scripts: Vec::new(),
@@ -343,11 +346,20 @@ impl Recorder {
             return Vec::new();
         }
         self.last_activity_ms = now;
-        let resource_type = params
-            .get("type")
-            .and_then(Value::as_str)
-            .unwrap_or("Other")
-            .to_string();
+        let initiator = params.get("initiator");
+        let preflight_for = initiator
+            .filter(|i| str_of(i, "type") == "preflight")
+            .map(|i| str_of(i, "requestId").to_string());
+        // Chromium types a CORS preflight `Other`; its initiator says what it is.
+        let resource_type = if preflight_for.is_some() {
+            "Preflight".to_string()
+        } else {
+            params
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("Other")
+                .to_string()
+        };
         if !matches!(resource_type.as_str(), "WebSocket" | "EventSource") {
             self.in_flight.insert(request_id.clone());
         }
@@ -388,7 +400,7 @@ impl Recorder {
             resource_type,
             headers,
             body,
-            initiator: initiator_of(params.get("initiator")),
+            initiator: initiator_of(initiator),
             frame_id: params
                 .get("frameId")
                 .and_then(Value::as_str)
@@ -402,6 +414,9 @@ impl Recorder {
         let index = self.requests.len();
         self.requests.push(record);
         hops.hops.push(index);
+        if let Some(for_id) = preflight_for.filter(|id| !id.is_empty()) {
+            self.preflights.push((index, for_id));
+        }
         // Extra infos that came first belong to the hops in order.
         if hops.extra_applied < hops.hops.len() && !hops.early_extra.is_empty() {
             let extra = hops.early_extra.remove(0);
@@ -959,6 +974,16 @@ impl Recorder {
             );
         }
         self.scripts.retain(|s| !s.id.is_empty());
+        // A preflight's own initiator names only the URL it checks: give it
+        // the script and stack of the request it was sent for.
+        for (index, for_id) in std::mem::take(&mut self.preflights) {
+            let Some(&actual) = self.by_request_id.get(&for_id).and_then(|h| h.hops.first()) else {
+                continue;
+            };
+            let mut initiator = self.requests[actual].initiator.clone();
+            initiator.kind = "preflight".to_string();
+            self.requests[index].initiator = initiator;
+        }
         for call in &mut self.api_calls {
             call.script_id = resolve_script(&self.scripts, &self.inline_starts, call);
         }

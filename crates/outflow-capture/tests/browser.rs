@@ -582,6 +582,58 @@ async fn apis_borrowed_from_a_blank_frame_are_recorded() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn websocket_frames_and_preflights_are_recorded() {
+    require_chromium();
+    let _lock = browser_lock();
+    let server = FixtureServer::start();
+    let mut opts = options(&server, &["live.site.test", "api.live.test"]);
+    opts.fill_forms = false;
+    let out = run("http://live.site.test/", &opts).await;
+    let capture = &out.capture;
+    let socket = find(capture, |r| r.url == "ws://live.site.test/socket");
+    assert_eq!(
+        socket.len(),
+        1,
+        "requests: {:?}",
+        capture
+            .requests
+            .iter()
+            .map(|r| (&r.url, &r.resource_type))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(socket[0].resource_type, "WebSocket");
+    assert_eq!(
+        socket[0].initiator.url.as_deref(),
+        Some("http://live.site.test/")
+    );
+    let frames: Vec<(bool, &str)> = socket[0]
+        .websocket_frames
+        .iter()
+        .map(|f| (f.sent, f.payload.as_str()))
+        .collect();
+    assert_eq!(
+        frames,
+        [(true, "hello-socket"), (false, "echo:hello-socket")]
+    );
+    let post = find(capture, |r| {
+        r.url == "http://api.live.test/api/json" && r.method == "POST"
+    });
+    assert_eq!(post.len(), 1);
+    assert_eq!(body(post[0]), r#"{"preflighted":true}"#);
+    let preflight = find(capture, |r| {
+        r.url == "http://api.live.test/api/json" && r.method == "OPTIONS"
+    });
+    assert_eq!(preflight.len(), 1, "the preflight is its own request");
+    assert_eq!(preflight[0].resource_type, "Preflight");
+    // Attributed to the script whose fetch needed it.
+    assert_eq!(preflight[0].initiator.kind, "preflight");
+    assert_eq!(
+        preflight[0].initiator.url.as_deref(),
+        Some("http://live.site.test/")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dialogs_are_answered_and_recorded() {
     require_chromium();
     let _lock = browser_lock();

@@ -143,6 +143,20 @@ fn serve(stream: TcpStream, root: &Path, received: &Mutex<Vec<Received>>, stop: 
             headers: headers.clone(),
             body,
         });
+        if header("upgrade").eq_ignore_ascii_case("websocket") {
+            websocket(stream, reader, &header("sec-websocket-key"));
+            return;
+        }
+        if method == "OPTIONS" {
+            // A CORS preflight: allow everything.
+            let head = "HTTP/1.1 204 No Content\r\nAccess-Control-Allow-Origin: *\r\n\
+                        Access-Control-Allow-Methods: POST, GET\r\n\
+                        Access-Control-Allow-Headers: content-type\r\nContent-Length: 0\r\n\r\n";
+            if stream.write_all(head.as_bytes()).is_err() {
+                return;
+            }
+            continue;
+        }
         if path == "/slow" {
             while !stop.load(Ordering::SeqCst) {
                 std::thread::sleep(Duration::from_millis(50));
@@ -155,6 +169,71 @@ fn serve(stream: TcpStream, root: &Path, received: &Mutex<Vec<Received>>, stop: 
             content.len()
         );
         if stream.write_all(head.as_bytes()).is_err() || stream.write_all(&content).is_err() {
+            return;
+        }
+    }
+}
+
+/// A WebSocket that answers each text message with `echo:` + the message.
+fn websocket(mut stream: TcpStream, mut reader: BufReader<TcpStream>, key: &str) {
+    use base64::Engine as _;
+    use sha1::{Digest, Sha1};
+    let accept = base64::engine::general_purpose::STANDARD.encode(Sha1::digest(
+        format!("{key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11").as_bytes(),
+    ));
+    let head = format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
+    );
+    if stream.write_all(head.as_bytes()).is_err() {
+        return;
+    }
+    loop {
+        let mut first = [0u8; 2];
+        if reader.read_exact(&mut first).is_err() {
+            return;
+        }
+        let opcode = first[0] & 0x0f;
+        let mut length = u64::from(first[1] & 0x7f);
+        if length == 126 {
+            let mut ext = [0u8; 2];
+            if reader.read_exact(&mut ext).is_err() {
+                return;
+            }
+            length = u64::from(u16::from_be_bytes(ext));
+        } else if length == 127 {
+            let mut ext = [0u8; 8];
+            if reader.read_exact(&mut ext).is_err() {
+                return;
+            }
+            length = u64::from_be_bytes(ext);
+        }
+        if length > 1 << 20 {
+            return;
+        }
+        let mut mask = [0u8; 4];
+        if first[1] & 0x80 != 0 && reader.read_exact(&mut mask).is_err() {
+            return;
+        }
+        let mut payload = vec![0u8; length as usize];
+        if reader.read_exact(&mut payload).is_err() {
+            return;
+        }
+        for (i, byte) in payload.iter_mut().enumerate() {
+            *byte ^= mask[i % 4];
+        }
+        if opcode == 8 {
+            return;
+        }
+        if opcode != 1 {
+            continue;
+        }
+        let reply = [b"echo:".as_slice(), &payload].concat();
+        if reply.len() > 125 {
+            continue;
+        }
+        let mut frame = vec![0x81, reply.len() as u8];
+        frame.extend_from_slice(&reply);
+        if stream.write_all(&frame).is_err() {
             return;
         }
     }
