@@ -110,11 +110,18 @@ fn looks_obfuscated(program: &Program<'_>) -> bool {
     if string_array::find_prelude(program).is_some() {
         return true;
     }
+    // A string table: a top-level array of escaped strings, or of strings
+    // under an obfuscator-style name (plain arrays of names are common in
+    // minified bundles).
     program.body.iter().any(|s| match s {
         Statement::VariableDeclaration(d) => d.declarations.iter().any(|d| {
+            let generated_name = matches!(&d.id, oxc_ast::ast::BindingPattern::BindingIdentifier(id) if id.name.starts_with("_0x"));
             matches!(&d.init, Some(Expression::ArrayExpression(a))
-                if a.elements.len() >= 3
-                    && a.elements.iter().all(|e| matches!(e, oxc_ast::ast::ArrayExpressionElement::StringLiteral(_))))
+                if a.elements.len() >= 2
+                    && a.elements.iter().all(|e| matches!(e, oxc_ast::ast::ArrayExpressionElement::StringLiteral(_)))
+                    && (generated_name || a.elements.iter().any(|e| matches!(e,
+                        oxc_ast::ast::ArrayExpressionElement::StringLiteral(s)
+                            if s.raw.is_some_and(|raw| raw.contains("\\x") || raw.contains("\\u"))))))
         }),
         _ => false,
     })
@@ -160,7 +167,9 @@ fn kept_machinery<'a>(bindings: &Bindings<'a>, prelude: &string_array::Prelude<'
 pub fn deobfuscate<'a>(allocator: &'a Allocator, program: &mut Program<'a>, source_text: &'a str, options: &Options) -> Outcome {
     let mut outcome = Outcome::default();
     outcome.decoded_scripts = packers::find(program, &mut outcome.notes);
-    let mut hows: Vec<String> = outcome.decoded_scripts.iter().map(|d| format!("packer: {}", d.how)).collect();
+    // A literal handed to eval or Function is code to analyse, not a packer.
+    let mut hows: Vec<String> =
+        outcome.decoded_scripts.iter().filter(|d| d.how.contains('(')).map(|d| format!("packer: {}", d.how)).collect();
     hows.dedup();
     outcome.undone.extend(hows);
     if !looks_obfuscated(program) {
@@ -198,7 +207,11 @@ pub fn deobfuscate<'a>(allocator: &'a Allocator, program: &mut Program<'a>, sour
                             ));
                         }
                         if decoded.failed > 0 {
-                            outcome.notes.push(format!("could not decode: the decoder returned no string for {} call sites", decoded.failed));
+                            let reason = match &decoded.first_error {
+                                Some(error) => format!("the decoder threw ({error})"),
+                                None => "the decoder returned no string".to_string(),
+                            };
+                            outcome.notes.push(format!("could not decode: {} string-array call sites: {reason}", decoded.failed));
                         }
                         strings = decoded.strings;
                     }
@@ -295,6 +308,10 @@ fn keep_live_recoveries(program: &Program<'_>, recovered: &mut Vec<Recovered>) {
         fn visit_string_literal(&mut self, it: &oxc_ast::ast::StringLiteral<'a>) {
             self.0.insert(it.span);
         }
+        // `o['key']` written as `o.key` keeps the recovered key's span.
+        fn visit_identifier_name(&mut self, it: &oxc_ast::ast::IdentifierName<'a>) {
+            self.0.insert(it.span);
+        }
     }
     let mut literals = Literals(HashSet::new(), 0);
     literals.visit_program(program);
@@ -323,6 +340,13 @@ pub fn deobfuscate_source(source_text: &str, options: &Options) -> (String, Outc
     if options.max_decoded_layers > 0 {
         let inner = Options { max_decoded_layers: options.max_decoded_layers - 1, ..options.clone() };
         for script in &outcome.decoded_scripts {
+            if script.how.starts_with("document.write") {
+                // HTML, not JavaScript: shown as it would be written.
+                code.push_str(&format!("\n/* ---- HTML written by {} at byte {} ----\n", script.how, script.at.start));
+                code.push_str(&script.code.replace("*/", "*\\/"));
+                code.push_str("\n*/\n");
+                continue;
+            }
             let (decoded, nested) = deobfuscate_source(&script.code, &inner);
             code.push_str(&format!("\n// ---- code decoded from {} at byte {} ----\n", script.how, script.at.start));
             code.push_str(&decoded);

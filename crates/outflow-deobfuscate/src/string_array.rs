@@ -287,6 +287,9 @@ pub struct Decoded {
     pub unresolved_at: Vec<u32>,
     /// Call sites the decoder returned no string for.
     pub failed: usize,
+    /// What the decoder threw first, if it threw (stack overflow, out of
+    /// memory, a trap).
+    pub first_error: Option<String>,
     /// Most wrappers seen in a chain.
     pub max_wrappers: u32,
     /// Distinct wrapper and alias names that were followed.
@@ -355,17 +358,24 @@ pub fn decode<'a>(
     }
     let table: Vec<String> = prelude.decoders.iter().map(|d| format!("{}:{d}", sandbox::js_string_literal(d))).collect();
     program_text.push_str(&format!(
-        ";(function(){{var c={calls};var f={{{}}};var o=[];for(var i=0;i<c.length;i++){{try{{var v=f[c[i][0]].apply(null,c[i][1]);o.push(typeof v==='string'?v:null);}}catch(e){{o.push(null);}}}}return o;}})()",
+        ";(function(){{var c={calls};var f={{{}}};var o=[];for(var i=0;i<c.length;i++){{try{{var v=f[c[i][0]].apply(null,c[i][1]);o.push(typeof v==='string'?v:null);}}catch(e){{o.push('\\u0000'+String(e));}}}}return o;}})()",
         table.join(",")
     ));
     let results = sandbox::eval_strings(&program_text, limits)?;
     let method = format!("string array, {}", prelude.encoding);
     let mut strings = HashMap::new();
     let mut failed = 0;
+    let mut first_error: Option<String> = None;
     let mut max_wrappers = 0;
     for ((span, r), index) in visitor.sites.iter().zip(index_of) {
         max_wrappers = max_wrappers.max(r.wrappers);
         match results.get(index).cloned().flatten() {
+            Some(s) if s.starts_with('\u{0}') => {
+                failed += 1;
+                if first_error.is_none() {
+                    first_error = Some(s.chars().skip(1).take(200).collect());
+                }
+            }
             Some(s) => {
                 strings.insert(*span, (s, method.clone()));
             }
@@ -379,5 +389,5 @@ pub fn decode<'a>(
         .filter(|n| !prelude.decoders.contains(n) && reaches_decoder(bindings, prelude, n))
         .copied()
         .collect();
-    Ok(Decoded { strings, unresolved: visitor.unresolved, unresolved_at: visitor.unresolved_at, failed, max_wrappers, wrapper_names: wrapper_names.len() })
+    Ok(Decoded { strings, unresolved: visitor.unresolved, unresolved_at: visitor.unresolved_at, failed, first_error, max_wrappers, wrapper_names: wrapper_names.len() })
 }
