@@ -21,6 +21,7 @@ mod address;
 pub mod embedded;
 mod error;
 mod host;
+pub mod import;
 mod ipdata;
 mod lookup;
 pub mod schema;
@@ -84,8 +85,20 @@ impl Intel {
     /// listed in the error).
     pub fn load(options: &IntelOptions) -> Result<Intel, IntelError> {
         let mut files: Vec<(String, Layer, IntelFile)> = Vec::new();
+        let mut imported = Vec::new();
         for dir in &options.intel_dirs {
-            for path in toml_files(dir)? {
+            for path in data_files(dir, "json")? {
+                let text = read_user_file(&path)?;
+                imported.push(
+                    serde_json::from_str::<ImportedFile>(&text).map_err(|error| {
+                        IntelError::Parse {
+                            origin: path.display().to_string(),
+                            message: error.to_string(),
+                        }
+                    })?,
+                );
+            }
+            for path in data_files(dir, "toml")? {
                 let text = read_user_file(&path)?;
                 files.push((
                     path.display().to_string(),
@@ -113,7 +126,6 @@ impl Intel {
                 parse_toml(origin, text)?,
             ));
         }
-        let mut imported = Vec::new();
         for (origin, text) in embedded::IMPORTED_FILES {
             imported.push(serde_json::from_str::<ImportedFile>(text).map_err(|error| {
                 IntelError::Parse {
@@ -179,7 +191,9 @@ fn parse_toml(origin: &str, text: &str) -> Result<IntelFile, IntelError> {
     })
 }
 
-fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, IntelError> {
+/// The files of one extension in a `--intel DIR`: `toml` files are in the
+/// built-in schema, `json` files are imported datasets.
+fn data_files(dir: &Path, extension: &str) -> Result<Vec<PathBuf>, IntelError> {
     let read_error = |source| IntelError::Read {
         path: dir.to_owned(),
         source,
@@ -187,12 +201,12 @@ fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, IntelError> {
     let mut paths = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(read_error)? {
         let path = entry.map_err(read_error)?.path();
-        if path.extension().is_some_and(|ext| ext == "toml") && path.is_file() {
+        if path.extension().is_some_and(|ext| ext == extension) && path.is_file() {
             paths.push(path);
             if paths.len() > MAX_USER_FILES {
                 return Err(IntelError::Invalid {
                     problems: vec![format!(
-                        "{} holds more than {MAX_USER_FILES} TOML files",
+                        "{} holds more than {MAX_USER_FILES} .{extension} files",
                         dir.display()
                     )],
                 });

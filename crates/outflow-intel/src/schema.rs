@@ -35,7 +35,7 @@
 //! ```
 
 use outflow_model::{LegalNote, Ownership, SourcedFact};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// One TOML file of intelligence data.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -133,8 +133,9 @@ pub struct FlagRecord {
     pub source: SourcedFact,
 }
 
-/// The compact JSON written by `scripts/import-third-party-web`.
-#[derive(Debug, Clone, Deserialize)]
+/// The compact JSON written by `scripts/import-third-party-web` and
+/// `outflow intel import`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ImportedFile {
     /// The dataset, its version and licence.
     pub source: ImportedSource,
@@ -147,7 +148,7 @@ pub struct ImportedFile {
 pub type ImportedEntity = (String, Option<String>, Option<String>, Vec<String>);
 
 /// Provenance of an imported dataset.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ImportedSource {
     /// Package name.
     pub name: String,

@@ -41,6 +41,8 @@ enum Command {
     /// Who is behind hosts, URLs and IP addresses: owner, country,
     /// ownership, government-list flags and legal notes, with sources.
     Whois(whois::Args),
+    /// Manage intelligence data: import your own copy of a tracker dataset.
+    Intel(whois::IntelArgs),
 }
 
 /// Parses the command line, runs the subcommand and turns its outcome into
@@ -53,6 +55,7 @@ pub fn run() -> ExitCode {
         Command::Scan(args) => scan::run(args),
         Command::Har(args) => har::run(args),
         Command::Whois(args) => whois::run(args),
+        Command::Intel(args) => whois::run_intel(args),
         Command::Deobfuscate(args) => deobfuscate::run(args),
     };
     match outcome {

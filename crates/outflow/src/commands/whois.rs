@@ -200,3 +200,56 @@ fn clean(text: &str) -> String {
         })
         .collect()
 }
+
+/// Arguments of `outflow intel`.
+#[derive(Debug, clap::Args)]
+pub struct IntelArgs {
+    #[command(subcommand)]
+    pub command: IntelCommand,
+}
+
+/// Subcommands of `outflow intel`.
+#[derive(Debug, clap::Subcommand)]
+pub enum IntelCommand {
+    /// Convert your own copy of a dataset outflow may not ship
+    /// (CC BY-NC-SA: DuckDuckGo Tracker Radar, Disconnect, Ghostery
+    /// trackerdb) into OUT/KIND.json, for `outflow whois --intel OUT`.
+    /// Imported owners rank below outflow's sourced table.
+    Import {
+        /// tracker-radar (the repository or its entities/ folder),
+        /// disconnect (entities.json) or ghostery (trackerdb JSON).
+        #[arg(value_name = "KIND")]
+        kind: outflow_intel::import::ImportKind,
+        /// The dataset's file or folder.
+        #[arg(value_name = "PATH")]
+        path: PathBuf,
+        /// The folder to write the converted dataset into.
+        #[arg(long, value_name = "DIR", default_value = "outflow-intel")]
+        out: PathBuf,
+    },
+}
+
+/// Runs `outflow intel`.
+pub fn run_intel(args: IntelArgs) -> anyhow::Result<ExitCode> {
+    match args.command {
+        IntelCommand::Import { kind, path, out } => {
+            let today = outflow_intel::import::today();
+            let file = outflow_intel::import::import(kind, &path, &today)
+                .with_context(|| format!("importing {}", path.display()))?;
+            std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+            let target = out.join(format!("{}.json", kind.file_stem()));
+            let json = serde_json::to_string(&file).context("serialising the import")?;
+            std::fs::write(&target, json)
+                .with_context(|| format!("writing {}", target.display()))?;
+            let domains: usize = file.entities.iter().map(|entity| entity.3.len()).sum();
+            eprintln!(
+                "imported {} entities and {domains} domains ({}); use: outflow whois --intel {}",
+                file.entities.len(),
+                file.source.license,
+                out.display()
+            );
+            println!("{}", target.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
