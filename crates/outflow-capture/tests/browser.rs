@@ -727,6 +727,47 @@ async fn a_renderer_crash_is_reported() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_errors_are_reported_unless_ignored() {
+    require_chromium();
+    let _lock = browser_lock();
+    let server = FixtureServer::start_tls(&["tls.site.test"]);
+    let mut opts = options(&server, &["tls.site.test"]);
+    opts.fill_forms = false;
+    let out = run("https://tls.site.test/", &opts).await;
+    let error = out
+        .capture
+        .errors
+        .iter()
+        .find(|e| e.kind == CaptureErrorKind::Tls)
+        .unwrap_or_else(|| panic!("no TLS error: {:?}", out.capture.errors));
+    assert!(
+        error.message.contains("--ignore-https-errors"),
+        "{}",
+        error.message
+    );
+    assert!(
+        find(&out.capture, |r| r.url
+            == "https://tls.site.test/pixel?tls=1")
+        .is_empty()
+    );
+
+    opts.ignore_https_errors = true;
+    let out = run("https://tls.site.test/", &opts).await;
+    assert!(
+        !out.capture
+            .errors
+            .iter()
+            .any(|e| e.kind == CaptureErrorKind::Tls)
+    );
+    assert_eq!(
+        find(&out.capture, |r| r.url
+            == "https://tls.site.test/pixel?tls=1")
+        .len(),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_page_is_reported() {
     require_chromium();
     let _lock = browser_lock();

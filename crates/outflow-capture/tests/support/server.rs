@@ -11,7 +11,7 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -39,6 +39,29 @@ const GIF: &[u8] = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!
 impl FixtureServer {
     /// Serves `fixtures/sites` of the workspace on an ephemeral port.
     pub fn start() -> Self {
+        Self::start_with(None)
+    }
+
+    /// Like [`FixtureServer::start`], over HTTPS with a self-signed
+    /// certificate for `hosts` (which no browser trusts).
+    pub fn start_tls(hosts: &[&str]) -> Self {
+        let names: Vec<String> = hosts.iter().map(|h| h.to_string()).collect();
+        let certified =
+            rcgen::generate_simple_self_signed(names).expect("a self-signed certificate");
+        let key =
+            rustls::pki_types::PrivateKeyDer::Pkcs8(certified.key_pair.serialize_der().into());
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![certified.cert.der().clone()], key)
+        .expect("server certificate");
+        Self::start_with(Some(Arc::new(config)))
+    }
+
+    fn start_with(tls: Option<Arc<rustls::ServerConfig>>) -> Self {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/sites");
         let listener = TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0");
         let addr = listener.local_addr().expect("local address");
@@ -57,7 +80,20 @@ impl FixtureServer {
                             let root = root.clone();
                             let received = received.clone();
                             let stop = stop.clone();
-                            std::thread::spawn(move || serve(stream, &root, &received, &stop));
+                            let tls = tls.clone();
+                            let _ = stream.set_nonblocking(false);
+                            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                            std::thread::spawn(move || match tls {
+                                None => serve(stream, &root, &received, &stop),
+                                Some(config) => {
+                                    let Ok(connection) = rustls::ServerConnection::new(config)
+                                    else {
+                                        return;
+                                    };
+                                    let stream = rustls::StreamOwned::new(connection, stream);
+                                    serve(stream, &root, &received, &stop);
+                                }
+                            });
                         }
                         Err(_) => std::thread::sleep(Duration::from_millis(5)),
                     }
@@ -88,13 +124,13 @@ impl Drop for FixtureServer {
     }
 }
 
-fn serve(stream: TcpStream, root: &Path, received: &Mutex<Vec<Received>>, stop: &AtomicBool) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut reader = BufReader::new(match stream.try_clone() {
-        Ok(s) => s,
-        Err(_) => return,
-    });
-    let mut stream = stream;
+fn serve<S: Read + Write>(
+    stream: S,
+    root: &Path,
+    received: &Mutex<Vec<Received>>,
+    stop: &AtomicBool,
+) {
+    let mut reader = BufReader::new(stream);
     // Keep-alive: Chromium reuses connections.
     loop {
         let mut line = String::new();
@@ -144,7 +180,7 @@ fn serve(stream: TcpStream, root: &Path, received: &Mutex<Vec<Received>>, stop: 
             body,
         });
         if header("upgrade").eq_ignore_ascii_case("websocket") {
-            websocket(stream, reader, &header("sec-websocket-key"));
+            websocket(reader, &header("sec-websocket-key"));
             return;
         }
         if method == "OPTIONS" {
@@ -152,7 +188,7 @@ fn serve(stream: TcpStream, root: &Path, received: &Mutex<Vec<Received>>, stop: 
             let head = "HTTP/1.1 204 No Content\r\nAccess-Control-Allow-Origin: *\r\n\
                         Access-Control-Allow-Methods: POST, GET\r\n\
                         Access-Control-Allow-Headers: content-type\r\nContent-Length: 0\r\n\r\n";
-            if stream.write_all(head.as_bytes()).is_err() {
+            if reader.get_mut().write_all(head.as_bytes()).is_err() {
                 return;
             }
             continue;
@@ -168,14 +204,18 @@ fn serve(stream: TcpStream, root: &Path, received: &Mutex<Vec<Received>>, stop: 
             "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\n{extra}\r\n",
             content.len()
         );
-        if stream.write_all(head.as_bytes()).is_err() || stream.write_all(&content).is_err() {
+        let stream = reader.get_mut();
+        if stream.write_all(head.as_bytes()).is_err()
+            || stream.write_all(&content).is_err()
+            || stream.flush().is_err()
+        {
             return;
         }
     }
 }
 
 /// A WebSocket that answers each text message with `echo:` + the message.
-fn websocket(mut stream: TcpStream, mut reader: BufReader<TcpStream>, key: &str) {
+fn websocket<S: Read + Write>(mut reader: BufReader<S>, key: &str) {
     use base64::Engine as _;
     use sha1::{Digest, Sha1};
     let accept = base64::engine::general_purpose::STANDARD.encode(Sha1::digest(
@@ -184,7 +224,7 @@ fn websocket(mut stream: TcpStream, mut reader: BufReader<TcpStream>, key: &str)
     let head = format!(
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
     );
-    if stream.write_all(head.as_bytes()).is_err() {
+    if reader.get_mut().write_all(head.as_bytes()).is_err() {
         return;
     }
     loop {
@@ -233,7 +273,7 @@ fn websocket(mut stream: TcpStream, mut reader: BufReader<TcpStream>, key: &str)
         }
         let mut frame = vec![0x81, reply.len() as u8];
         frame.extend_from_slice(&reply);
-        if stream.write_all(&frame).is_err() {
+        if reader.get_mut().write_all(&frame).is_err() {
             return;
         }
     }
