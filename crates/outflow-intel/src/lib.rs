@@ -11,11 +11,18 @@
 //! assert_eq!(attribution.country.as_deref(), Some("CN"));
 //! ```
 //!
-//! What is loaded, highest precedence first (see [`store`](crate) docs in
-//! `src/store.rs`): the user's `--intel DIR` files, outflow's own sourced
-//! table (`data/`), then the imported third-party-web map. The IP datasets
-//! (`scripts/setup` installs them) are read on the first IP lookup; when
-//! they are missing, every IP attribution says so in its notes.
+//! What is loaded, highest precedence first: the user's `--intel DIR` TOML
+//! files, outflow's own sourced table (`data/`, compiled in), then imported
+//! datasets (a user's `--intel DIR/*.json` from `outflow intel import`,
+//! then the compiled-in third-party-web map). A domain of a lower layer is
+//! dropped when a higher layer names it or a domain above it, so no domain
+//! belongs to two entities. The IP datasets (`scripts/setup` installs
+//! them) are read on the first IP lookup; when they are missing, every IP
+//! attribution says so in its notes.
+//!
+//! [`Intel::resolve`] is the allocation-light core (a borrowed view, for
+//! hot loops); [`Intel::lookup`] returns the owned, serialisable
+//! [`outflow_model::Attribution`].
 
 mod address;
 pub mod embedded;
@@ -135,11 +142,11 @@ impl Intel {
             })?);
         }
 
-        let named: Vec<(String, IntelFile)> = files
+        let layered: Vec<(u8, &str, &IntelFile)> = files
             .iter()
-            .map(|(origin, _, file)| (origin.clone(), file.clone()))
+            .map(|(origin, layer, file)| (*layer as u8, origin.as_str(), file))
             .collect();
-        let problems = validate_files(&named);
+        let problems = validate::validate_layers(&layered);
         if !problems.is_empty() {
             return Err(IntelError::Invalid { problems });
         }

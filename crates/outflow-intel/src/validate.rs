@@ -13,13 +13,24 @@ use crate::schema::IntelFile;
 /// name lists and parents defined in another file. Returns one line per
 /// problem; empty when the data is valid.
 pub fn validate_files(files: &[(String, IntelFile)]) -> Vec<String> {
+    let layered: Vec<(u8, &str, &IntelFile)> = files
+        .iter()
+        .map(|(origin, file)| (0, origin.as_str(), file))
+        .collect();
+    validate_layers(&layered)
+}
+
+/// [`validate_files`] over files of several precedence layers (lower
+/// numbers win): a domain or ASN may be named once per layer; a higher
+/// layer may name it again, and then owns it.
+pub(crate) fn validate_layers(files: &[(u8, &str, &IntelFile)]) -> Vec<String> {
     let mut problems = Vec::new();
     let mut lists = HashSet::new();
     let mut entity_ids: HashMap<&str, &str> = HashMap::new();
-    let mut domains: HashMap<String, (&str, &str)> = HashMap::new();
-    let mut asns: HashMap<u32, &str> = HashMap::new();
+    let mut domains: HashMap<(u8, String), (&str, &str)> = HashMap::new();
+    let mut asns: HashMap<(u8, u32), &str> = HashMap::new();
 
-    for (origin, file) in files {
+    for &(_, origin, file) in files {
         for list in &file.lists {
             if !is_identifier(&list.id) {
                 problems.push(format!(
@@ -56,7 +67,7 @@ pub fn validate_files(files: &[(String, IntelFile)]) -> Vec<String> {
         }
     }
 
-    for (origin, file) in files {
+    for &(layer, origin, file) in files {
         for entity in &file.entities {
             let what = format!("entity {}", entity.id);
             if !is_identifier(&entity.id) {
@@ -84,7 +95,7 @@ pub fn validate_files(files: &[(String, IntelFile)]) -> Vec<String> {
                         "{origin}: {what}: {domain:?} is not a lower-case ASCII host name"
                     ));
                 } else if let Some((other, other_origin)) =
-                    domains.insert(domain.clone(), (&entity.id, origin))
+                    domains.insert((layer, domain.clone()), (&entity.id, origin))
                 {
                     problems.push(format!(
                         "{origin}: {domain} belongs to both {} and {other} ({other_origin})",
@@ -93,7 +104,7 @@ pub fn validate_files(files: &[(String, IntelFile)]) -> Vec<String> {
                 }
             }
             for asn in &entity.asns {
-                if let Some(other) = asns.insert(*asn, &entity.id) {
+                if let Some(other) = asns.insert((layer, *asn), &entity.id) {
                     problems.push(format!(
                         "{origin}: AS{asn} belongs to both {} and {other}",
                         entity.id
@@ -125,7 +136,7 @@ pub fn validate_files(files: &[(String, IntelFile)]) -> Vec<String> {
         }
     }
 
-    for (origin, file) in files {
+    for &(_, origin, file) in files {
         for entity in &file.entities {
             if let Some(parent) = &entity.parent
                 && (parent == &entity.id || !entity_ids.contains_key(parent.as_str()))

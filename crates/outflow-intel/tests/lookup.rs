@@ -491,10 +491,46 @@ sources = []
     ] {
         assert!(message.contains(expected), "{expected} in {message}");
     }
-    // A user domain that repeats a built-in domain is not an error: the
-    // user's layer wins. Only duplicates within loaded TOML files are.
-    assert!(
-        message.contains("cmpassport.com belongs to both"),
-        "{message}"
+    // Naming a built-in domain again is not an error: the user's layer
+    // owns it. Only duplicates within one layer are.
+    assert!(!message.contains("cmpassport.com"), "{message}");
+}
+
+#[test]
+fn a_user_file_may_take_over_a_built_in_domain() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("mine.toml"),
+        r#"
+[[entity]]
+id = "my-sso"
+name = "My SSO gateway"
+country = "GB"
+domains = ["sso.cmpassport.com"]
+sources = [{ url = "https://contracts.test/sso", date = "2026-01-01" }]
+"#,
+    )
+    .unwrap();
+    let intel = Intel::load(&IntelOptions {
+        intel_dirs: vec![dir.path().to_owned()],
+        ip_data: IpDataSource::Disabled,
+        ..IntelOptions::default()
+    })
+    .unwrap();
+    assert_eq!(
+        intel
+            .lookup("a.sso.cmpassport.com", None)
+            .entity
+            .unwrap()
+            .id,
+        "my-sso"
+    );
+    assert_eq!(
+        intel
+            .lookup("login.cmpassport.com", None)
+            .entity
+            .unwrap()
+            .id,
+        "china-mobile"
     );
 }
