@@ -127,6 +127,11 @@ impl IpData {
         IpFacts { country, asn }
     }
 
+    /// The organisation the ASN dataset names for `asn`.
+    pub fn organisation(&self, asn: u32) -> Option<&str> {
+        self.organisations.get(&asn).map(|name| &**name)
+    }
+
     /// The source of countries.
     pub fn country_source(&self) -> &SourcedFact {
         &self.country_source

@@ -172,6 +172,19 @@ impl Intel {
         self.ip_data().map(IpData::range_counts)
     }
 
+    /// The organisation the installed ASN dataset names for `asn`, and the
+    /// id of the entity our data map it to. Err says why the dataset is
+    /// unavailable.
+    pub fn asn(&self, asn: u32) -> Result<(Option<&str>, Option<&str>), String> {
+        let organisation = self.ip_data()?.organisation(asn);
+        let entity = self
+            .store
+            .asns
+            .get(&asn)
+            .map(|index| self.store.entities[*index as usize].entity.id.as_str());
+        Ok((organisation, entity))
+    }
+
     fn ip_data(&self) -> Result<&IpData, String> {
         self.ip_data
             .get_or_init(|| {

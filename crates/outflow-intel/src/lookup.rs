@@ -62,6 +62,14 @@ impl Intel {
     /// callers that only need to decide (e.g. "is this destination
     /// flagged?"). [`Resolution::into_attribution`] gives the full record.
     pub fn resolve<'a>(&'a self, host_or_ip: &'a str, site: Option<&Site>) -> Resolution<'a> {
+        if let Some(asn) = host_or_ip
+            .strip_prefix("AS")
+            .and_then(|digits| digits.parse::<u32>().ok())
+        {
+            return Resolution {
+                inner: Inner::Built(Box::new(self.lookup_asn(asn))),
+            };
+        }
         match parse_target(host_or_ip) {
             Ok(Target::Host(host)) => {
                 let registrable = registrable_domain(&host).map(|domain| host.len() - domain.len());
@@ -140,6 +148,36 @@ impl Intel {
                 .into_iter()
                 .filter(|note| note.starts_with("IP dataset")),
         );
+        attribution
+    }
+
+    /// An autonomous system (`AS9808`): the entity our data map it to and
+    /// the organisation the ASN dataset names.
+    fn lookup_asn(&self, asn: u32) -> Attribution {
+        let mut attribution = empty(format!("AS{asn}"), Party::Unknown);
+        match self.ip_data() {
+            Ok(data) => match data.organisation(asn) {
+                Some(organisation) => {
+                    attribution.network = Some(Network {
+                        asn,
+                        organisation: organisation.to_owned(),
+                        source: data.asn_source().clone(),
+                    })
+                }
+                None => attribution
+                    .notes
+                    .push(format!("AS{asn} not in the ASN dataset")),
+            },
+            Err(reason) => attribution.notes.push(reason),
+        }
+        match self.store.asns.get(&asn) {
+            Some(index) => {
+                self.attach_entity(&mut attribution, &self.store.entities[*index as usize])
+            }
+            None => attribution
+                .notes
+                .push(format!("no entity known for AS{asn}")),
+        }
         attribution
     }
 

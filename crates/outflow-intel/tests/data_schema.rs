@@ -186,3 +186,55 @@ fn imported_data_is_third_party_web_only_and_has_no_shared_domains() {
     }
     assert!(text.len() < 512 * 1024, "the import stays compact");
 }
+
+/// Each ASN our table gives an entity is registered, in the installed ASN
+/// dataset, to an organisation of that entity (the claim data/README.md
+/// makes). Needs `scripts/setup`.
+#[test]
+fn entity_asns_match_the_asn_dataset() {
+    let intel = outflow_intel::Intel::load(&outflow_intel::IntelOptions::default()).unwrap();
+    if let Err(reason) = intel.ip_data_status() {
+        panic!("IP datasets missing ({reason}): run scripts/setup");
+    }
+    let expected: &[(&str, &[&str])] = &[
+        ("china-mobile", &["China Mobile", "TieTong"]),
+        (
+            "china-telecom",
+            &[
+                "China Telecom",
+                "Chinanet",
+                "CHINANET",
+                "CHINA TELECOM",
+                "China Telecommunications",
+            ],
+        ),
+        ("china-unicom", &["China Unicom", "CHINA UNICOM"]),
+        ("baidu", &["Baidu"]),
+        ("tencent", &["Tencent"]),
+        ("alibaba", &["Alibaba"]),
+        ("bytedance", &["Bytedance", "ByteDance"]),
+    ];
+    let mut checked = 0;
+    for (_, file) in built_in() {
+        for entity in &file.entities {
+            for asn in &entity.asns {
+                let (organisation, owner) = intel.asn(*asn).unwrap();
+                assert_eq!(owner, Some(entity.id.as_str()), "AS{asn}");
+                let organisation = organisation
+                    .unwrap_or_else(|| panic!("AS{asn} of {} not in the dataset", entity.id));
+                let tokens = expected
+                    .iter()
+                    .find(|(id, _)| *id == entity.id)
+                    .unwrap_or_else(|| panic!("add expected names for {}", entity.id))
+                    .1;
+                assert!(
+                    tokens.iter().any(|token| organisation.contains(token)),
+                    "AS{asn} is registered to {organisation:?}, not {}",
+                    entity.id
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 60, "{checked}");
+}

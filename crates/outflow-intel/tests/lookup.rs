@@ -534,3 +534,30 @@ sources = [{ url = "https://contracts.test/sso", date = "2026-01-01" }]
         "china-mobile"
     );
 }
+
+#[test]
+fn autonomous_systems_by_number() {
+    let attribution = without_ip_data().lookup("AS4837", None);
+    assert_eq!(attribution.entity.unwrap().id, "china-unicom");
+    assert!(
+        attribution
+            .flags
+            .iter()
+            .any(|flag| flag.list == "fcc-section-214")
+    );
+    assert!(
+        attribution
+            .notes
+            .iter()
+            .any(|note| note.contains("IP dataset"))
+    );
+    let with_data = with_ip_data().lookup("AS19174", None);
+    assert!(with_data.network.unwrap().organisation.contains("Americas"));
+    assert!(
+        built_in()
+            .lookup("AS64512", None)
+            .notes
+            .iter()
+            .any(|note| note == "no entity known for AS64512")
+    );
+}

@@ -1,4 +1,4 @@
-//! `outflow whois`: who is behind hosts, URLs and IP addresses: owner,
+//! `outflow whois`: who is behind hosts, URLs, IP addresses and ASNs: owner,
 //! country, ownership, government-list flags and legal notes, each with its
 //! source.
 
@@ -22,8 +22,8 @@ pub enum Format {
 /// Arguments of `outflow whois`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Host names, URLs or IP addresses.
-    #[arg(required = true, value_name = "HOST|URL|IP")]
+    /// Host names, URLs, IP addresses or AS numbers (`AS9808`).
+    #[arg(required = true, value_name = "HOST|URL|IP|ASN")]
     pub targets: Vec<String>,
 
     /// Output format.
