@@ -23,12 +23,16 @@ use crate::stack;
 
 /// Request bodies are kept up to this many bytes.
 pub const BODY_LIMIT: usize = 64 * 1024;
+/// Total body bytes kept per capture; later bodies keep their size only.
+const BODY_BUDGET: usize = 128 * 1024 * 1024;
+/// URLs are kept up to this many bytes (a page can make megabyte URLs).
+pub(crate) const URL_LIMIT: usize = 16 * 1024;
 /// WebSocket payloads are kept up to this many bytes each.
 const FRAME_PAYLOAD_LIMIT: usize = 16 * 1024;
 /// Most WebSocket frames kept per socket.
 const FRAMES_PER_SOCKET: usize = 1000;
 /// Most requests recorded; later ones are counted and dropped.
-const MAX_REQUESTS: usize = 50_000;
+const MAX_REQUESTS: usize = 20_000;
 /// Most scripts recorded.
 const MAX_SCRIPTS: usize = 20_000;
 /// Largest script body kept.
@@ -120,6 +124,8 @@ pub(crate) struct Recorder {
     last_activity_ms: u64,
     /// Preflight request index → the id of the request it was for.
     preflights: Vec<(usize, String)>,
+    body_bytes: usize,
+    bodies_over_budget: u64,
 
     frames: Vec<Frame>,
     main_frame: Option<String>,
@@ -161,6 +167,8 @@ impl Recorder {
             in_flight: HashSet::new(),
             last_activity_ms: 0,
             preflights: Vec::new(),
+            body_bytes: 0,
+            bodies_over_budget: 0,
             frames: Vec::new(),
             main_frame: None,
             scripts: Vec::new(),
@@ -284,7 +292,10 @@ impl Recorder {
             }
             "Page.frameNavigated" => {
                 if let Some(frame) = params.get("frame") {
-                    let url = format!("{}{}", str_of(frame, "url"), str_of(frame, "urlFragment"));
+                    let url = truncate(
+                        &format!("{}{}", str_of(frame, "url"), str_of(frame, "urlFragment")),
+                        URL_LIMIT,
+                    );
                     self.upsert_frame(
                         str_of(frame, "id").to_string(),
                         frame
@@ -381,20 +392,24 @@ impl Recorder {
             self.dropped_requests += 1;
             return Vec::new();
         }
+        let (body, needs_fetch) = body_of(request);
+        let body = body.map(|b| self.budget(b));
         let hops = self.by_request_id.entry(request_id.clone()).or_default();
         let id = if hops.hops.is_empty() {
             request_id.clone()
         } else {
             format!("{request_id}#{}", hops.hops.len())
         };
-        let (body, needs_fetch) = body_of(request);
         let headers = headers_of(request.get("headers"));
         let record = Request {
             id,
-            url: format!(
-                "{}{}",
-                str_of(request, "url"),
-                str_of(request, "urlFragment")
+            url: truncate(
+                &format!(
+                    "{}{}",
+                    str_of(request, "url"),
+                    str_of(request, "urlFragment")
+                ),
+                URL_LIMIT,
             ),
             method: str_of(request, "method").to_string(),
             resource_type,
@@ -428,6 +443,18 @@ impl Recorder {
             return vec![FollowUp::PostData { request_id }];
         }
         Vec::new()
+    }
+
+    /// Keeps a body within the capture's total budget.
+    fn budget(&mut self, mut body: Body) -> Body {
+        if self.body_bytes + body.text.len() > BODY_BUDGET {
+            self.bodies_over_budget += 1;
+            body.text.clear();
+            body.truncated = true;
+        } else {
+            self.body_bytes += body.text.len();
+        }
+        body
     }
 
     fn on_request_extra(&mut self, params: &Value) {
@@ -519,7 +546,7 @@ impl Recorder {
         let index = self.requests.len();
         self.requests.push(Request {
             id: request_id.clone(),
-            url: str_of(params, "url").to_string(),
+            url: truncate(str_of(params, "url"), URL_LIMIT),
             method: "GET".to_string(),
             resource_type: "WebSocket".to_string(),
             headers: Vec::new(),
@@ -743,7 +770,10 @@ impl Recorder {
             return;
         };
         match data {
-            Ok(bytes) => self.requests[index].body = Some(body_from_bytes(&bytes)),
+            Ok(bytes) => {
+                let body = self.budget(body_from_bytes(&bytes));
+                self.requests[index].body = Some(body);
+            }
             Err(why) => self.error(
                 CaptureErrorKind::Protocol,
                 format!("body of request {request_id} unreadable: {why}"),
@@ -964,6 +994,13 @@ impl Recorder {
             self.error(
                 CaptureErrorKind::Limit,
                 format!("{n} scripts past {MAX_SCRIPTS} dropped"),
+            );
+        }
+        if self.bodies_over_budget > 0 {
+            let n = self.bodies_over_budget;
+            self.error(
+                CaptureErrorKind::Limit,
+                format!("{n} request bodies past the {BODY_BUDGET}-byte budget kept as sizes only"),
             );
         }
         if self.api_records_dropped > 0 {
@@ -1207,7 +1244,7 @@ fn str_of<'a>(value: &'a Value, key: &str) -> &'a str {
     value.get(key).and_then(Value::as_str).unwrap_or_default()
 }
 
-fn truncate(text: &str, limit: usize) -> String {
+pub(crate) fn truncate(text: &str, limit: usize) -> String {
     if text.len() <= limit {
         return text.to_string();
     }
@@ -1308,6 +1345,23 @@ mod tests {
                 .iter()
                 .any(|e| e.kind == CaptureErrorKind::Protocol)
         );
+    }
+
+    #[test]
+    fn huge_urls_are_cut() {
+        let mut rec = recorder();
+        let url = format!("https://t.test/?q={}", "a".repeat(URL_LIMIT * 4));
+        rec.handle(
+            "Network.requestWillBeSent",
+            &json!({"requestId": "1", "type": "Image", "request": {"url": url, "method": "GET", "headers": {}}}),
+        );
+        rec.handle(
+            "Network.requestWillBeSent",
+            &json!({"requestId": "2", "type": "Image", "request": {"url": "data:image/png;base64,AAAA", "method": "GET", "headers": {}}}),
+        );
+        let done = rec.finish();
+        assert_eq!(done.requests.len(), 1, "data: URLs are not requests");
+        assert_eq!(done.requests[0].url.len(), URL_LIMIT);
     }
 
     #[test]

@@ -5,6 +5,8 @@
 use outflow_model::{Location, StackFrame};
 use serde_json::Value;
 
+use crate::recorder::{URL_LIMIT, truncate};
+
 /// Most frames kept from one stack, parents included.
 pub(crate) const MAX_FRAMES: usize = 32;
 
@@ -32,7 +34,7 @@ pub(crate) fn from_cdp(stack: &Value) -> Vec<StackFrame> {
                     .unwrap_or(0);
                 frames.push(StackFrame {
                     function: text(call, "functionName"),
-                    url: text(call, "url"),
+                    url: truncate(&text(call, "url"), URL_LIMIT),
                     script_id: call
                         .get("scriptId")
                         .and_then(Value::as_str)
@@ -86,7 +88,7 @@ fn parse_v8_frame(frame: &str) -> StackFrame {
         url: if url == "<anonymous>" || url == "native" {
             String::new()
         } else {
-            url.to_string()
+            truncate(url, URL_LIMIT)
         },
         script_id: None,
         at: Location { line, column },
