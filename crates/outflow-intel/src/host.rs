@@ -36,6 +36,11 @@ pub fn parse_target(input: &str) -> Result<Target<'_>, InvalidTarget> {
     if input.is_empty() {
         return Err(InvalidTarget("empty input".into()));
     }
+    // Most inputs are plain host names already in canonical form: one
+    // byte scan settles them without URL or IP parsing.
+    if is_canonical_name(input) {
+        return Ok(Target::Host(Cow::Borrowed(input)));
+    }
     if input.contains("://") {
         return parse_url(input);
     }
@@ -102,16 +107,38 @@ fn parse_host(host: &str) -> Result<Target<'static>, InvalidTarget> {
     }
 }
 
-/// Already lower-case ASCII with valid labels, and not possibly a numeric
-/// IPv4 form (whose last label is a number): no IDNA pass needed.
+/// Already lower-case ASCII with valid labels (at most 253 bytes, labels
+/// of 1 to 63 bytes), no punycode label to check, and not possibly a
+/// numeric IPv4 form (whose last label is a number): no IDNA pass needed.
+/// One pass over the bytes, since it runs on every lookup.
 fn is_canonical_name(host: &str) -> bool {
-    if !crate::validate::is_domain(host) {
+    let bytes = host.as_bytes();
+    if bytes.is_empty() || bytes.len() > 253 {
         return false;
     }
-    let last = host.rsplit('.').next().unwrap_or_default();
-    !(last.bytes().all(|b| b.is_ascii_digit())
-        || last.starts_with("0x")
-        || host.split('.').any(|label| label.starts_with("xn--")))
+    let mut label_start = 0;
+    let mut label_numeric = true;
+    for (index, &byte) in bytes.iter().enumerate() {
+        match byte {
+            b'.' => {
+                let label = &bytes[label_start..index];
+                if label.is_empty() || label.len() > 63 || label.starts_with(b"xn--") {
+                    return false;
+                }
+                label_start = index + 1;
+                label_numeric = true;
+            }
+            b'0'..=b'9' => {}
+            b'a'..=b'z' | b'-' | b'_' => label_numeric = false,
+            _ => return false,
+        }
+    }
+    let last = &bytes[label_start..];
+    !(last.is_empty()
+        || last.len() > 63
+        || label_numeric
+        || last.starts_with(b"0x")
+        || last.starts_with(b"xn--"))
 }
 
 /// Host names under one another: `suffixes("a.b.c")` yields `a.b.c`,
