@@ -161,6 +161,9 @@ fn subdomains_match_the_longest_suffix() {
             .iter()
             .any(|note| note.contains("country of Google Analytics unknown"))
     );
+    let umeng = intel.lookup("alog.umeng.com", None);
+    assert_eq!(umeng.entity.unwrap().id, "umeng");
+    assert_eq!(umeng.legal_notes.len(), 2, "CN legal notes");
     // A look-alike is not a subdomain.
     assert!(intel.lookup("notcmpassport.com", None).entity.is_none());
 }
