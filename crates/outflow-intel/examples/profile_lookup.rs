@@ -17,6 +17,7 @@ fn main() {
         ..Default::default()
     })
     .expect("built-in data loads");
+    eprintln!("{:?}", intel.stats());
     let site = intel.site("https://www.example.co.uk/");
     let start = Instant::now();
     let mut flagged = 0usize;
