@@ -17,6 +17,7 @@
 
 pub mod bindings;
 pub mod control_flow;
+pub mod native;
 pub mod packers;
 pub mod protection;
 pub mod rewrite;
@@ -52,6 +53,21 @@ pub struct Options {
     /// Layers of packed code (`eval(atob(..))` inside `eval(..)`) that
     /// [`deobfuscate_source`] decodes and prints. Default 4.
     pub max_decoded_layers: u32,
+    /// How string arrays are decoded. Default [`Engine::Auto`].
+    pub engine: Engine,
+}
+
+/// How string-array decoders are evaluated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Engine {
+    /// Natively when the decoders and rotator have the obfuscator's known
+    /// shapes, else in the sandbox.
+    #[default]
+    Auto,
+    /// Natively only (unknown shapes are reported, not decoded).
+    Native,
+    /// Always in the sandbox.
+    Sandbox,
 }
 
 impl Default for Options {
@@ -62,6 +78,7 @@ impl Default for Options {
             sandbox_stack_bytes: 512 * 1024,
             max_rounds: 8,
             max_decoded_layers: 4,
+            engine: Engine::Auto,
         }
     }
 }
@@ -187,7 +204,7 @@ pub fn deobfuscate<'a>(allocator: &'a Allocator, program: &mut Program<'a>, sour
         if let Some(prelude) = string_array::find_prelude(program) {
             let (kept, machinery) = kept_machinery(&bindings, &prelude);
             if !kept.is_empty() && !sandbox_failed {
-                match string_array::decode(program, source_text, &bindings, &prelude, options.limits()) {
+                match string_array::decode(program, source_text, &bindings, &prelude, options.limits(), options.engine) {
                     Ok(decoded) => {
                         if string_array_summary.is_none() && !decoded.strings.is_empty() {
                             let mut parts = vec![prelude.encoding.clone()];

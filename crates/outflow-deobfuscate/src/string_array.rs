@@ -121,6 +121,13 @@ impl<'a> Visit<'a> for Literals {
             self.base64 = true;
         }
     }
+    fn visit_binary_expression(&mut self, it: &oxc_ast::ast::BinaryExpression<'a>) {
+        // numbersToExpressions writes 256 as arithmetic.
+        if crate::value::evaluate_binary(it) == Some(Value::Num(256.0)) {
+            self.byte_loop = true;
+        }
+        walk::walk_binary_expression(self, it);
+    }
     fn visit_numeric_literal(&mut self, it: &oxc_ast::ast::NumericLiteral<'a>) {
         // RC4's key schedule walks 256 states.
         if it.value == 256.0 {
@@ -176,13 +183,18 @@ pub fn find_prelude<'a>(program: &Program<'a>) -> Option<Prelude<'a>> {
 
 /// A decoder call, after following wrappers: which decoder, which arguments.
 #[derive(Debug, Clone, PartialEq)]
-struct Resolved<'a> {
-    decoder: &'a str,
-    args: Vec<Value>,
-    wrappers: u32,
+pub struct Resolved<'a> {
+    /// The decoder finally called.
+    pub decoder: &'a str,
+    /// Its arguments.
+    pub args: Vec<Value>,
+    /// Wrappers followed to reach it.
+    pub wrappers: u32,
 }
 
-fn resolve<'a>(bindings: &Bindings<'a>, prelude: &Prelude<'a>, name: &'a str, args: Vec<Value>, depth: u32) -> Option<Resolved<'a>> {
+/// Follows aliases and wrappers from a call of `name` with `args` to the
+/// decoder call it amounts to.
+pub fn resolve<'a>(bindings: &Bindings<'a>, prelude: &Prelude<'a>, name: &'a str, args: Vec<Value>, depth: u32) -> Option<Resolved<'a>> {
     if depth > MAX_CHAIN || !bindings.is_constant(name) {
         return None;
     }
@@ -322,6 +334,7 @@ pub fn decode<'a>(
     bindings: &Bindings<'a>,
     prelude: &Prelude<'a>,
     limits: Limits,
+    engine: crate::Engine,
 ) -> Result<Decoded, SandboxError> {
     let mut visitor = CallSites { bindings, prelude, sites: Vec::new(), unresolved: 0, unresolved_at: Vec::new(), depth: 0 };
     visitor.visit_program(program);
@@ -361,8 +374,17 @@ pub fn decode<'a>(
         ";(function(){{var c={calls};var f={{{}}};var o=[];for(var i=0;i<c.length;i++){{try{{var v=f[c[i][0]].apply(null,c[i][1]);o.push(typeof v==='string'?v:null);}}catch(e){{o.push('\\u0000'+String(e));}}}}return o;}})()",
         table.join(",")
     ));
-    let results = sandbox::eval_strings(&program_text, limits)?;
-    let method = format!("string array, {}", prelude.encoding);
+    let native = match engine {
+        crate::Engine::Sandbox => None,
+        _ => crate::native::decode_all(program, bindings, prelude, &unique),
+    };
+    let (results, method) = match native {
+        Some(results) => (results, format!("string array, {}", prelude.encoding)),
+        None if engine == crate::Engine::Native => {
+            return Err(SandboxError::Script("the decoder is not a shape decoded natively".into()));
+        }
+        None => (sandbox::eval_strings(&program_text, limits)?, format!("string array, {} (sandbox)", prelude.encoding)),
+    };
     let mut strings = HashMap::new();
     let mut failed = 0;
     let mut first_error: Option<String> = None;

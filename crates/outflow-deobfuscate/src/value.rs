@@ -175,6 +175,11 @@ pub fn evaluate(expr: &Expression<'_>, scope: &dyn Scope) -> Option<Value> {
     eval_at(expr, scope, 0)
 }
 
+/// Evaluates a binary expression of literals.
+pub fn evaluate_binary(b: &BinaryExpression<'_>) -> Option<Value> {
+    eval_binary(b, &NoScope, 0)
+}
+
 /// Evaluates a call argument (spreads are unknown).
 pub fn evaluate_argument(arg: &Argument<'_>, scope: &dyn Scope) -> Option<Value> {
     arg.as_expression().and_then(|e| evaluate(e, scope))

@@ -1,0 +1,328 @@
+//! Native decoding of javascript-obfuscator's string array, for the decoder
+//! shapes it emits (index shift, then none, base64 with its lower-case-first
+//! alphabet, or rc4 over that base64), with the rotation emulated over the
+//! rotator's own checksum expression, bounded by the array's length. When any
+//! part does not match its known shape, the caller falls back to the sandbox.
+
+use oxc_ast::ast::{
+    AssignmentTarget, BinaryExpression, Expression, Function, Program, Statement,
+};
+use oxc_ast_visit::{Visit, walk};
+use oxc_syntax::operator::{BinaryOperator, UnaryOperator};
+
+use crate::bindings::Bindings;
+use crate::string_array::{Prelude, Resolved, resolve};
+use crate::value::{NoScope, Value, evaluate};
+
+const ALPHABET: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/=";
+
+/// How one decoder turns an array entry into a string.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Plain,
+    Base64,
+    Rc4,
+}
+
+#[derive(Debug, Clone)]
+struct Decoder<'a> {
+    name: &'a str,
+    shift: f64,
+    kind: Kind,
+}
+
+struct Facts {
+    base64: bool,
+    byte_loop: bool,
+    calls: usize,
+}
+
+impl<'a> Visit<'a> for Facts {
+    fn visit_string_literal(&mut self, it: &oxc_ast::ast::StringLiteral<'a>) {
+        if it.value.as_str() == ALPHABET {
+            self.base64 = true;
+        }
+    }
+    fn visit_numeric_literal(&mut self, it: &oxc_ast::ast::NumericLiteral<'a>) {
+        if it.value == 256.0 {
+            self.byte_loop = true;
+        }
+    }
+    fn visit_binary_expression(&mut self, it: &BinaryExpression<'a>) {
+        if crate::value::evaluate_binary(it) == Some(Value::Num(256.0)) {
+            self.byte_loop = true;
+        }
+        walk::walk_binary_expression(self, it);
+    }
+    fn visit_call_expression(&mut self, it: &oxc_ast::ast::CallExpression<'a>) {
+        self.calls += 1;
+        walk::walk_call_expression(self, it);
+    }
+}
+
+fn decoder_function<'s, 'a>(program: &'s Program<'a>, name: &str) -> Option<&'s Function<'a>> {
+    program.body.iter().find_map(|s| match s {
+        Statement::FunctionDeclaration(f) if f.id.as_ref().is_some_and(|id| id.name == name) => Some(&**f),
+        _ => None,
+    })
+}
+
+/// `function D(i, k) { i = i - SHIFT; var arr = A(); ... }`
+fn decoder_spec<'a>(program: &Program<'a>, name: &'a str) -> Option<Decoder<'a>> {
+    let function = decoder_function(program, name)?;
+    let body = function.body.as_ref()?;
+    let first_param = match &function.params.items.first()?.pattern {
+        oxc_ast::ast::BindingPattern::BindingIdentifier(id) => id.name.as_str(),
+        _ => return None,
+    };
+    let Statement::ExpressionStatement(first) = body.statements.first()? else { return None };
+    let Expression::AssignmentExpression(assign) = &first.expression else { return None };
+    let AssignmentTarget::AssignmentTargetIdentifier(target) = &assign.left else { return None };
+    if target.name != first_param {
+        return None;
+    }
+    let Expression::BinaryExpression(sub) = &assign.right else { return None };
+    if sub.operator != BinaryOperator::Subtraction || !matches!(&sub.left, Expression::Identifier(id) if id.name == first_param) {
+        return None;
+    }
+    let Value::Num(shift) = evaluate(&sub.right, &NoScope)? else { return None };
+    let mut facts = Facts { base64: false, byte_loop: false, calls: 0 };
+    facts.visit_function_body(body);
+    let kind = match (facts.base64, facts.byte_loop) {
+        (true, true) => Kind::Rc4,
+        (true, false) => Kind::Base64,
+        // A plain decoder only fetches the entry: one call (the array's).
+        (false, _) if facts.calls == 1 && body.statements.len() <= 5 => Kind::Plain,
+        _ => return None,
+    };
+    Some(Decoder { name, shift, kind })
+}
+
+/// The obfuscator's base64: its alphabet, unknown characters skipped, bytes
+/// through `decodeURIComponent` (invalid UTF-8 throws there, so fails here).
+fn base64(input: &str) -> Option<String> {
+    let mut bytes = Vec::with_capacity(input.len() * 3 / 4);
+    let mut count: i64 = 0;
+    let mut bits: i64 = 0;
+    for c in input.chars() {
+        let Some(v) = ALPHABET.find(c) else { continue };
+        let v = v as i64;
+        bits = if count % 4 != 0 { bits * 64 + v } else { v };
+        let emit = count % 4 != 0;
+        count += 1;
+        if emit {
+            bytes.push((255 & (bits >> ((-2 * count) & 6))) as u8);
+        }
+    }
+    String::from_utf8(bytes).ok()
+}
+
+/// RC4 key schedules by key: the rotator decodes the same few keys against
+/// every rotation.
+type Schedules = std::collections::HashMap<String, [u8; 256]>;
+
+fn schedule(key: &str) -> Option<[u8; 256]> {
+    let key: Vec<u16> = key.encode_utf16().collect();
+    if key.is_empty() {
+        return None;
+    }
+    let mut s = [0u8; 256];
+    for (i, v) in s.iter_mut().enumerate() {
+        *v = i as u8;
+    }
+    let mut j: usize = 0;
+    for i in 0..256usize {
+        j = (j + s[i] as usize + key[i % key.len()] as usize) % 256;
+        s.swap(i, j);
+    }
+    Some(s)
+}
+
+fn rc4(input: &str, key: &str, schedules: &mut Schedules) -> Option<String> {
+    let data: Vec<u16> = base64(input)?.encode_utf16().collect();
+    let mut s = match schedules.get(key) {
+        Some(s) => *s,
+        None => {
+            let s = schedule(key)?;
+            schedules.insert(key.to_string(), s);
+            s
+        }
+    };
+    let (mut i, mut j) = (0usize, 0usize);
+    let mut out = Vec::with_capacity(data.len());
+    for unit in data {
+        i = (i + 1) % 256;
+        j = (j + s[i] as usize) % 256;
+        s.swap(i, j);
+        let k = s[(s[i] as usize + s[j] as usize) % 256];
+        out.push(unit ^ u16::from(k));
+    }
+    String::from_utf16(&out).ok()
+}
+
+fn decode_one(array: &[String], rotation: usize, decoder: &Decoder<'_>, args: &[Value], schedules: &mut Schedules) -> Option<String> {
+    let index = args.first()?.to_number() - decoder.shift;
+    if !(index >= 0.0) || index.fract() != 0.0 || index as usize >= array.len() {
+        return None;
+    }
+    let entry = &array[(index as usize + rotation) % array.len()];
+    match decoder.kind {
+        Kind::Plain => Some(entry.clone()),
+        Kind::Base64 => base64(entry),
+        Kind::Rc4 => match args.get(1)? {
+            Value::Str(key) => rc4(entry, key, schedules),
+            _ => None,
+        },
+    }
+}
+
+/// JavaScript's `parseInt(s)` (radix 10, or 16 after `0x`).
+fn parse_int(s: &str) -> f64 {
+    let t = s.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    let (sign, t) = match t.as_bytes().first() {
+        Some(b'-') => (-1.0, &t[1..]),
+        Some(b'+') => (1.0, &t[1..]),
+        _ => (1.0, t),
+    };
+    let (radix, digits) = if t.len() >= 2 && (t.starts_with("0x") || t.starts_with("0X")) { (16, &t[2..]) } else { (10, t) };
+    let mut value = 0f64;
+    let mut any = false;
+    for c in digits.chars() {
+        let Some(d) = c.to_digit(radix) else { break };
+        value = value * f64::from(radix) + f64::from(d);
+        any = true;
+    }
+    if any { sign * value } else { f64::NAN }
+}
+
+/// The rotator's checksum: `-parseInt(D(..))/1 + parseInt(w(..))/2 * ...`.
+enum Checksum<'a> {
+    Number(f64),
+    ParseInt(Resolved<'a>),
+    Negate(Box<Checksum<'a>>),
+    Binary(BinaryOperator, Box<Checksum<'a>>, Box<Checksum<'a>>),
+}
+
+fn checksum<'a>(expr: &Expression<'a>, bindings: &Bindings<'a>, prelude: &Prelude<'a>, depth: u32) -> Option<Checksum<'a>> {
+    if depth > 64 {
+        return None;
+    }
+    Some(match expr {
+        Expression::NumericLiteral(n) => Checksum::Number(n.value),
+        Expression::ParenthesizedExpression(p) => return checksum(&p.expression, bindings, prelude, depth + 1),
+        Expression::UnaryExpression(u) if u.operator == UnaryOperator::UnaryNegation => {
+            Checksum::Negate(Box::new(checksum(&u.argument, bindings, prelude, depth + 1)?))
+        }
+        Expression::BinaryExpression(b)
+            if matches!(b.operator, BinaryOperator::Addition | BinaryOperator::Subtraction | BinaryOperator::Multiplication | BinaryOperator::Division) =>
+        {
+            Checksum::Binary(
+                b.operator,
+                Box::new(checksum(&b.left, bindings, prelude, depth + 1)?),
+                Box::new(checksum(&b.right, bindings, prelude, depth + 1)?),
+            )
+        }
+        Expression::CallExpression(call) => {
+            if !matches!(&call.callee, Expression::Identifier(id) if id.name == "parseInt") || call.arguments.len() != 1 {
+                return None;
+            }
+            let Some(Expression::CallExpression(inner)) = call.arguments[0].as_expression() else { return None };
+            let Expression::Identifier(callee) = &inner.callee else { return None };
+            let scope = crate::bindings::ObjectScope { bindings, params: &[] };
+            let args = inner.arguments.iter().map(|a| a.as_expression().and_then(|e| evaluate(e, &scope))).collect::<Option<Vec<_>>>()?;
+            Checksum::ParseInt(resolve(bindings, prelude, callee.name.as_str(), args, 0)?)
+        }
+        _ => return None,
+    })
+}
+
+fn run_checksum(c: &Checksum<'_>, array: &[String], rotation: usize, decoders: &[Decoder<'_>], schedules: &mut Schedules) -> Option<f64> {
+    Some(match c {
+        Checksum::Number(n) => *n,
+        Checksum::Negate(inner) => -run_checksum(inner, array, rotation, decoders, schedules)?,
+        Checksum::Binary(op, l, r) => {
+            let (l, r) = (run_checksum(l, array, rotation, decoders, schedules)?, run_checksum(r, array, rotation, decoders, schedules)?);
+            match op {
+                BinaryOperator::Addition => l + r,
+                BinaryOperator::Subtraction => l - r,
+                BinaryOperator::Multiplication => l * r,
+                _ => l / r,
+            }
+        }
+        Checksum::ParseInt(call) => {
+            let decoder = decoders.iter().find(|d| d.name == call.decoder)?;
+            parse_int(&decode_one(array, rotation, decoder, &call.args, schedules)?)
+        }
+    })
+}
+
+/// `(function (A, TARGET) { var arr = A(); while (true) { try { var v = CHECKSUM; if (v === TARGET) break; ... } catch (e) {...} } }(A, TARGET))`
+fn rotation<'a>(program: &Program<'a>, bindings: &Bindings<'a>, prelude: &Prelude<'a>, array: &[String], decoders: &[Decoder<'a>], schedules: &mut Schedules) -> Option<usize> {
+    let rotator = program.body.iter().find_map(|s| match s {
+        Statement::ExpressionStatement(es) if prelude.statements.contains(&oxc_span::GetSpan::span(s)) => Some(&es.expression),
+        _ => None,
+    })?;
+    let mut call = rotator;
+    while let Expression::ParenthesizedExpression(p) = call {
+        call = &p.expression;
+    }
+    let Expression::CallExpression(call) = call else { return None };
+    let mut callee = &call.callee;
+    while let Expression::ParenthesizedExpression(p) = callee {
+        callee = &p.expression;
+    }
+    let Expression::FunctionExpression(function) = callee else { return None };
+    if !matches!(call.arguments.first().and_then(|a| a.as_expression()), Some(Expression::Identifier(id)) if id.name == prelude.array_fn) {
+        return None;
+    }
+    let Value::Num(target) = evaluate(call.arguments.get(1)?.as_expression()?, &NoScope)? else { return None };
+    let body = function.body.as_ref()?;
+    let Some(Statement::WhileStatement(w)) = body.statements.iter().find(|s| matches!(s, Statement::WhileStatement(_))) else {
+        return None;
+    };
+    let Statement::BlockStatement(block) = &w.body else { return None };
+    let Some(Statement::TryStatement(t)) = block.body.first() else { return None };
+    let Some(Statement::VariableDeclaration(d)) = t.block.body.first() else { return None };
+    let init = d.declarations.first()?.init.as_ref()?;
+    let checksum = checksum(init, bindings, prelude, 0)?;
+    (0..array.len()).find(|r| run_checksum(&checksum, array, *r, decoders, schedules) == Some(target))
+}
+
+fn array_entries<'a>(program: &Program<'a>, prelude: &Prelude<'a>) -> Option<Vec<String>> {
+    let function = decoder_function(program, prelude.array_fn)?;
+    function.body.as_ref()?.statements.iter().find_map(|s| match s {
+        Statement::VariableDeclaration(d) => d.declarations.iter().find_map(|d| match &d.init {
+            Some(Expression::ArrayExpression(a)) => a
+                .elements
+                .iter()
+                .map(|e| match e {
+                    oxc_ast::ast::ArrayExpressionElement::StringLiteral(s) => Some(s.value.to_string()),
+                    _ => None,
+                })
+                .collect(),
+            _ => None,
+        }),
+        _ => None,
+    })
+}
+
+/// Decodes `calls` natively, or `None` when some part of the machinery is
+/// not a known shape (the caller then uses the sandbox). Individual calls
+/// that fail come back as `None` entries.
+pub fn decode_all<'a>(
+    program: &Program<'a>,
+    bindings: &Bindings<'a>,
+    prelude: &Prelude<'a>,
+    calls: &[&Resolved<'a>],
+) -> Option<Vec<Option<String>>> {
+    let array = array_entries(program, prelude)?;
+    let decoders = prelude.decoders.iter().map(|d| decoder_spec(program, d)).collect::<Option<Vec<_>>>()?;
+    let mut schedules = Schedules::new();
+    let rotation = if prelude.rotated { rotation(program, bindings, prelude, &array, &decoders, &mut schedules)? } else { 0 };
+    let results: Vec<Option<String>> = calls
+        .iter()
+        .map(|c| decoders.iter().find(|d| d.name == c.decoder).and_then(|d| decode_one(&array, rotation, d, &c.args, &mut schedules)))
+        .collect();
+    // A miss here means a shape this emulation gets wrong: let the sandbox decide.
+    results.iter().all(Option::is_some).then_some(results)
+}
