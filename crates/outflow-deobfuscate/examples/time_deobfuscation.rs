@@ -5,11 +5,11 @@
 
 use std::time::{Duration, Instant};
 
+use outflow_deobfuscate::{Options, deobfuscate};
 use oxc_allocator::Allocator;
 use oxc_ast::ast::Expression;
 use oxc_ast_visit::{Visit, walk};
 use oxc_span::SourceType;
-use outflow_deobfuscate::{Options, deobfuscate};
 
 struct Count(usize);
 
@@ -42,8 +42,16 @@ fn main() {
     let iterations: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(10);
     let options = Options::default();
     if std::env::var_os("PROBE_SANDBOX").is_some() {
-        let limits = outflow_deobfuscate::sandbox::Limits { cpu_time: Duration::from_secs(2), memory_bytes: 64 << 20, stack_bytes: 512 << 10 };
-        let (ms, _) = time(iterations, || outflow_deobfuscate::sandbox::eval_strings("[]", limits).map(|v| v.len()).unwrap_or(0));
+        let limits = outflow_deobfuscate::sandbox::Limits {
+            cpu_time: Duration::from_secs(2),
+            memory_bytes: 64 << 20,
+            stack_bytes: 512 << 10,
+        };
+        let (ms, _) = time(iterations, || {
+            outflow_deobfuscate::sandbox::eval_strings("[]", limits)
+                .map(|v| v.len())
+                .unwrap_or(0)
+        });
         println!("empty sandbox run: {ms:.3} ms");
     }
     for arg in args {
@@ -57,19 +65,27 @@ fn main() {
         };
         let (deobfuscate_ms, recovered) = time(iterations, || {
             let allocator = Allocator::default();
-            let mut program = oxc_parser::Parser::new(&allocator, &obfuscated, SourceType::cjs()).parse().program;
-            deobfuscate(&allocator, &mut program, &obfuscated, &options).recovered.len()
+            let mut program = oxc_parser::Parser::new(&allocator, &obfuscated, SourceType::cjs())
+                .parse()
+                .program;
+            deobfuscate(&allocator, &mut program, &obfuscated, &options)
+                .recovered
+                .len()
         });
-        let source_ms = source_path.and_then(|p| std::fs::read_to_string(p).ok()).map(|source| {
-            time(iterations, || {
-                let allocator = Allocator::default();
-                let program = oxc_parser::Parser::new(&allocator, &source, SourceType::cjs()).parse().program;
-                let mut count = Count(0);
-                count.visit_program(&program);
-                count.0
-            })
-            .0
-        });
+        let source_ms = source_path
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .map(|source| {
+                time(iterations, || {
+                    let allocator = Allocator::default();
+                    let program = oxc_parser::Parser::new(&allocator, &source, SourceType::cjs())
+                        .parse()
+                        .program;
+                    let mut count = Count(0);
+                    count.visit_program(&program);
+                    count.0
+                })
+                .0
+            });
         let source_ms = source_ms.map_or("-".to_string(), |ms| format!("{ms:.3}"));
         println!("{obfuscated_path}\t{deobfuscate_ms:.3}\t{source_ms}\t{recovered}");
     }

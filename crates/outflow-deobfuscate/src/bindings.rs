@@ -11,10 +11,10 @@ use std::collections::{HashMap, HashSet};
 
 use oxc_allocator::{Allocator, CloneIn};
 use oxc_ast::ast::{
-    ArrayExpressionElement, AssignmentExpression, AssignmentTarget, BindingIdentifier, BindingPattern,
-    ComputedMemberExpression, Expression, Function, IdentifierReference, ObjectPropertyKind, PropertyKey,
-    SimpleAssignmentTarget, StaticMemberExpression, Statement, UnaryExpression, UpdateExpression,
-    VariableDeclarator,
+    ArrayExpressionElement, AssignmentExpression, AssignmentTarget, BindingIdentifier,
+    BindingPattern, ComputedMemberExpression, Expression, Function, IdentifierReference,
+    ObjectPropertyKind, PropertyKey, SimpleAssignmentTarget, Statement, StaticMemberExpression,
+    UnaryExpression, UpdateExpression, VariableDeclarator,
 };
 use oxc_ast_visit::{Visit, walk};
 use oxc_span::{GetSpan, Span};
@@ -43,7 +43,10 @@ pub enum ObjectEntry<'a> {
     /// A primitive value.
     Value(Value),
     /// `function(p...) { return <expr> }`, cloned out of the tree.
-    Function { params: Vec<&'a str>, body: Expression<'a> },
+    Function {
+        params: Vec<&'a str>,
+        body: Expression<'a>,
+    },
     /// Anything else (the object is then only partly known).
     Other,
 }
@@ -86,9 +89,17 @@ pub struct Bindings<'a> {
 
 impl<'a> Bindings<'a> {
     /// Walks `statements` (a program body).
-    pub fn collect(allocator: &'a Allocator, statements: &oxc_allocator::Vec<'a, Statement<'a>>) -> Self {
-        let mut collector =
-            Collector { allocator, out: Bindings::default(), init_writes: HashSet::new(), deferred: Vec::new(), depth: 0 };
+    pub fn collect(
+        allocator: &'a Allocator,
+        statements: &oxc_allocator::Vec<'a, Statement<'a>>,
+    ) -> Self {
+        let mut collector = Collector {
+            allocator,
+            out: Bindings::default(),
+            init_writes: HashSet::new(),
+            deferred: Vec::new(),
+            depth: 0,
+        };
         collector.visit_statements(statements);
         for (name, entries) in std::mem::take(&mut collector.deferred) {
             if let Some(object) = collector.out.objects.get_mut(name) {
@@ -115,14 +126,16 @@ impl<'a> Bindings<'a> {
     pub fn object_is_inlinable(&self, name: &str) -> bool {
         self.is_constant(name)
             && !self.member_written.contains(name)
-            && self.member_reads.get(name).copied().unwrap_or(0) as usize == self.reference_count(name)
+            && self.member_reads.get(name).copied().unwrap_or(0) as usize
+                == self.reference_count(name)
     }
 
     /// Whether every use of table `name` is `name[<number>]`.
     pub fn table_is_inlinable(&self, name: &str) -> bool {
         self.is_constant(name)
             && !self.member_written.contains(name)
-            && self.index_reads.get(name).copied().unwrap_or(0) as usize == self.reference_count(name)
+            && self.index_reads.get(name).copied().unwrap_or(0) as usize
+                == self.reference_count(name)
             && self.reference_count(name) > 0
     }
 }
@@ -137,7 +150,10 @@ pub struct ObjectScope<'b, 'a> {
 
 impl Scope for ObjectScope<'_, '_> {
     fn identifier(&self, name: &str) -> Option<Value> {
-        self.params.iter().find(|(p, _)| *p == name).map(|(_, v)| v.clone())
+        self.params
+            .iter()
+            .find(|(p, _)| *p == name)
+            .map(|(_, v)| v.clone())
     }
     fn member(&self, object: &str, key: &str) -> Option<Value> {
         if !self.bindings.is_constant(object) || self.bindings.member_written.contains(object) {
@@ -169,7 +185,9 @@ fn simple_params<'a>(function: &Function<'a>) -> Option<Vec<&'a str>> {
         .items
         .iter()
         .map(|p| match &p.pattern {
-            BindingPattern::BindingIdentifier(id) if p.initializer.is_none() => Some(id.name.as_str()),
+            BindingPattern::BindingIdentifier(id) if p.initializer.is_none() => {
+                Some(id.name.as_str())
+            }
             _ => None,
         })
         .collect()
@@ -206,25 +224,38 @@ fn wrapper_return<'f, 'a>(function: &'f Function<'a>) -> Option<&'f Expression<'
     }
 }
 
+/// Properties assigned right after an object's declaration, with the span
+/// of each assignment statement.
+type DeferredEntries<'a> = Vec<(String, ObjectEntry<'a>, Span)>;
+
 struct Collector<'a> {
     allocator: &'a Allocator,
     out: Bindings<'a>,
     init_writes: HashSet<Span>,
-    deferred: Vec<(&'a str, Vec<(String, ObjectEntry<'a>, Span)>)>,
+    deferred: Vec<(&'a str, DeferredEntries<'a>)>,
     depth: u32,
 }
 
 impl<'a> Collector<'a> {
     fn wrapper_from(&self, function: &Function<'a>, span: Span) -> Option<WrapperDef<'a>> {
         let params = simple_params(function)?;
-        let Expression::CallExpression(call) = wrapper_return(function)? else { return None };
-        let Expression::Identifier(callee) = &call.callee else { return None };
+        let Expression::CallExpression(call) = wrapper_return(function)? else {
+            return None;
+        };
+        let Expression::Identifier(callee) = &call.callee else {
+            return None;
+        };
         let args = call
             .arguments
             .iter()
             .map(|a| a.as_expression().map(|e| e.clone_in(self.allocator)))
             .collect::<Option<Vec<_>>>()?;
-        Some(WrapperDef { params, callee: callee.name.as_str(), args, span })
+        Some(WrapperDef {
+            params,
+            callee: callee.name.as_str(),
+            args,
+            span,
+        })
     }
 
     fn object_entry(&self, value: &Expression<'a>) -> ObjectEntry<'a> {
@@ -234,17 +265,24 @@ impl<'a> Collector<'a> {
         if let Expression::FunctionExpression(f) = value
             && let (Some(params), Some(body)) = (simple_params(f), single_return(f))
         {
-            return ObjectEntry::Function { params, body: body.clone_in(self.allocator) };
+            return ObjectEntry::Function {
+                params,
+                body: body.clone_in(self.allocator),
+            };
         }
         ObjectEntry::Other
     }
 
     fn declarator(&mut self, d: &VariableDeclarator<'a>) {
-        let BindingPattern::BindingIdentifier(id) = &d.id else { return };
+        let BindingPattern::BindingIdentifier(id) = &d.id else {
+            return;
+        };
         let name = id.name.as_str();
         match &d.init {
             Some(Expression::Identifier(target)) => {
-                self.out.aliases.insert(name, (target.name.as_str(), d.span));
+                self.out
+                    .aliases
+                    .insert(name, (target.name.as_str(), d.span));
             }
             Some(Expression::FunctionExpression(f)) => {
                 if let Some(w) = self.wrapper_from(f, d.span) {
@@ -265,7 +303,14 @@ impl<'a> Collector<'a> {
                         entries.insert(key, entry);
                     }
                 }
-                self.out.objects.insert(name, ObjectDef { entries, span: d.span, init_statements: Vec::new() });
+                self.out.objects.insert(
+                    name,
+                    ObjectDef {
+                        entries,
+                        span: d.span,
+                        init_statements: Vec::new(),
+                    },
+                );
             }
             Some(Expression::ArrayExpression(a)) if !a.elements.is_empty() => {
                 let strings: Option<Vec<String>> = a
@@ -296,7 +341,8 @@ impl<'a> Collector<'a> {
                 i += 1;
                 continue;
             };
-            let (BindingPattern::BindingIdentifier(id), Some(Expression::ObjectExpression(_))) = (&last.id, &last.init)
+            let (BindingPattern::BindingIdentifier(id), Some(Expression::ObjectExpression(_))) =
+                (&last.id, &last.init)
             else {
                 i += 1;
                 continue;
@@ -305,9 +351,15 @@ impl<'a> Collector<'a> {
             let mut j = i + 1;
             let mut found = Vec::new();
             while let Some(Statement::ExpressionStatement(es)) = statements.get(j) {
-                let Expression::AssignmentExpression(assign) = &es.expression else { break };
-                let Some((object, key)) = member_target(&assign.left) else { break };
-                if object != name || assign.operator != oxc_syntax::operator::AssignmentOperator::Assign {
+                let Expression::AssignmentExpression(assign) = &es.expression else {
+                    break;
+                };
+                let Some((object, key)) = member_target(&assign.left) else {
+                    break;
+                };
+                if object != name
+                    || assign.operator != oxc_syntax::operator::AssignmentOperator::Assign
+                {
                     break;
                 }
                 let _ = key;
@@ -343,12 +395,16 @@ impl<'a> Collector<'a> {
 fn member_target<'a>(target: &AssignmentTarget<'a>) -> Option<(&'a str, String)> {
     match target {
         AssignmentTarget::ComputedMemberExpression(m) => {
-            let Expression::Identifier(o) = &m.object else { return None };
+            let Expression::Identifier(o) = &m.object else {
+                return None;
+            };
             let key = evaluate(&m.expression, &NoScope)?.to_js_string()?;
             Some((o.name.as_str(), key))
         }
         AssignmentTarget::StaticMemberExpression(m) => {
-            let Expression::Identifier(o) = &m.object else { return None };
+            let Expression::Identifier(o) = &m.object else {
+                return None;
+            };
             Some((o.name.as_str(), m.property.name.to_string()))
         }
         _ => None,
@@ -384,7 +440,11 @@ impl<'a> Visit<'a> for Collector<'a> {
     }
 
     fn visit_identifier_reference(&mut self, it: &IdentifierReference<'a>) {
-        self.out.references.entry(it.name.as_str()).or_default().push(it.span.start);
+        self.out
+            .references
+            .entry(it.name.as_str())
+            .or_default()
+            .push(it.span.start);
     }
 
     fn visit_variable_declarator(&mut self, it: &VariableDeclarator<'a>) {

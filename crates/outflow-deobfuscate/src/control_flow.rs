@@ -3,8 +3,8 @@
 //! becomes the case bodies in dispatch order.
 
 use oxc_allocator::TakeIn;
-use oxc_ast::builder::AstBuilder;
 use oxc_ast::ast::{BindingPattern, Expression, Statement, SwitchCase, UpdateOperator};
+use oxc_ast::builder::AstBuilder;
 use oxc_ast_visit::Visit;
 
 /// The most cases a dispatcher may list (far above what the obfuscator emits).
@@ -12,7 +12,9 @@ const MAX_CASES: usize = 10_000;
 
 /// `'3|0|2'.split('|')` → the labels.
 fn dispatch_order(expr: &Expression<'_>) -> Option<Vec<String>> {
-    let Expression::CallExpression(call) = expr else { return None };
+    let Expression::CallExpression(call) = expr else {
+        return None;
+    };
     let (object, property) = match &call.callee {
         Expression::StaticMemberExpression(m) => (&m.object, m.property.name.as_str()),
         Expression::ComputedMemberExpression(m) => match &m.expression {
@@ -21,7 +23,9 @@ fn dispatch_order(expr: &Expression<'_>) -> Option<Vec<String>> {
         },
         _ => return None,
     };
-    let Expression::StringLiteral(order) = object else { return None };
+    let Expression::StringLiteral(order) = object else {
+        return None;
+    };
     if property != "split" || call.arguments.len() != 1 {
         return None;
     }
@@ -37,12 +41,18 @@ fn dispatch_order(expr: &Expression<'_>) -> Option<Vec<String>> {
 }
 
 /// Finds `(order name, counter name, order)` in a declaration.
-fn dispatcher_declaration<'a>(statement: &Statement<'a>) -> Option<(&'a str, Option<&'a str>, Vec<String>)> {
-    let Statement::VariableDeclaration(decl) = statement else { return None };
+fn dispatcher_declaration<'a>(
+    statement: &Statement<'a>,
+) -> Option<(&'a str, Option<&'a str>, Vec<String>)> {
+    let Statement::VariableDeclaration(decl) = statement else {
+        return None;
+    };
     let mut order = None;
     let mut counter = None;
     for d in &decl.declarations {
-        let BindingPattern::BindingIdentifier(id) = &d.id else { continue };
+        let BindingPattern::BindingIdentifier(id) = &d.id else {
+            continue;
+        };
         match &d.init {
             Some(init) if order.is_none() => {
                 if let Some(labels) = dispatch_order(init) {
@@ -51,7 +61,9 @@ fn dispatcher_declaration<'a>(statement: &Statement<'a>) -> Option<(&'a str, Opt
                     counter = Some(id.name.as_str());
                 }
             }
-            Some(Expression::NumericLiteral(n)) if n.value == 0.0 => counter = Some(id.name.as_str()),
+            Some(Expression::NumericLiteral(n)) if n.value == 0.0 => {
+                counter = Some(id.name.as_str())
+            }
             _ => {}
         }
     }
@@ -69,8 +81,14 @@ impl<'a> Visit<'a> for LoopControl {
     fn visit_break_statement(&mut self, _it: &oxc_ast::ast::BreakStatement<'a>) {
         self.found = true;
     }
-    fn visit_function(&mut self, _it: &oxc_ast::ast::Function<'a>, _flags: oxc_syntax::scope::ScopeFlags) {}
-    fn visit_arrow_function_expression(&mut self, _it: &oxc_ast::ast::ArrowFunctionExpression<'a>) {}
+    fn visit_function(
+        &mut self,
+        _it: &oxc_ast::ast::Function<'a>,
+        _flags: oxc_syntax::scope::ScopeFlags,
+    ) {
+    }
+    fn visit_arrow_function_expression(&mut self, _it: &oxc_ast::ast::ArrowFunctionExpression<'a>) {
+    }
 }
 
 fn has_loop_control(statements: &[Statement<'_>]) -> bool {
@@ -82,26 +100,43 @@ fn has_loop_control(statements: &[Statement<'_>]) -> bool {
 }
 
 /// The switch of `while (true) { switch (order[counter++]) {...} break; }`.
-fn dispatcher_loop<'s, 'a>(statement: &'s mut Statement<'a>, order: &str, counter: Option<&str>) -> Option<&'s mut oxc_allocator::Vec<'a, SwitchCase<'a>>> {
+fn dispatcher_loop<'s, 'a>(
+    statement: &'s mut Statement<'a>,
+    order: &str,
+    counter: Option<&str>,
+) -> Option<&'s mut oxc_allocator::Vec<'a, SwitchCase<'a>>> {
     let body = match statement {
-        Statement::WhileStatement(w) if matches!(&w.test, Expression::BooleanLiteral(b) if b.value) => &mut w.body,
+        Statement::WhileStatement(w) if matches!(&w.test, Expression::BooleanLiteral(b) if b.value) => {
+            &mut w.body
+        }
         Statement::ForStatement(f) if f.test.is_none() && f.update.is_none() => &mut f.body,
         _ => return None,
     };
-    let Statement::BlockStatement(block) = body else { return None };
-    if block.body.len() != 2 || !matches!(&block.body[1], Statement::BreakStatement(b) if b.label.is_none()) {
+    let Statement::BlockStatement(block) = body else {
+        return None;
+    };
+    if block.body.len() != 2
+        || !matches!(&block.body[1], Statement::BreakStatement(b) if b.label.is_none())
+    {
         return None;
     }
-    let Statement::SwitchStatement(switch) = &mut block.body[0] else { return None };
-    let Expression::ComputedMemberExpression(m) = &switch.discriminant else { return None };
+    let Statement::SwitchStatement(switch) = &mut block.body[0] else {
+        return None;
+    };
+    let Expression::ComputedMemberExpression(m) = &switch.discriminant else {
+        return None;
+    };
     if !matches!(&m.object, Expression::Identifier(id) if id.name == order) {
         return None;
     }
-    let Expression::UpdateExpression(u) = &m.expression else { return None };
+    let Expression::UpdateExpression(u) = &m.expression else {
+        return None;
+    };
     if u.prefix || u.operator != UpdateOperator::Increment {
         return None;
     }
-    if let (Some(counter), oxc_ast::ast::SimpleAssignmentTarget::AssignmentTargetIdentifier(id)) = (counter, &u.argument)
+    if let (Some(counter), oxc_ast::ast::SimpleAssignmentTarget::AssignmentTargetIdentifier(id)) =
+        (counter, &u.argument)
         && id.name != counter
     {
         return None;
@@ -110,7 +145,11 @@ fn dispatcher_loop<'s, 'a>(statement: &'s mut Statement<'a>, order: &str, counte
 }
 
 /// Rewrites every dispatcher in `statements` in place; counts them.
-pub fn unflatten<'a>(statements: &mut Vec<Statement<'a>>, builder: &AstBuilder<'a>, count: &mut usize) {
+pub fn unflatten<'a>(
+    statements: &mut Vec<Statement<'a>>,
+    builder: &AstBuilder<'a>,
+    count: &mut usize,
+) {
     let mut i = 0;
     while i + 1 < statements.len() {
         let Some((order_name, counter, labels)) = dispatcher_declaration(&statements[i]) else {
@@ -133,7 +172,9 @@ pub fn unflatten<'a>(statements: &mut Vec<Statement<'a>>, builder: &AstBuilder<'
             let consequent = &case.consequent;
             let body_len = match consequent.last() {
                 Some(Statement::ContinueStatement(c)) if c.label.is_none() => consequent.len() - 1,
-                Some(Statement::ReturnStatement(_) | Statement::ThrowStatement(_)) => consequent.len(),
+                Some(Statement::ReturnStatement(_) | Statement::ThrowStatement(_)) => {
+                    consequent.len()
+                }
                 _ => {
                     valid = false;
                     break;
@@ -145,7 +186,11 @@ pub fn unflatten<'a>(statements: &mut Vec<Statement<'a>>, builder: &AstBuilder<'
             }
             bodies.push((label.value.to_string(), Vec::new()));
         }
-        if !valid || !labels.iter().all(|l| bodies.iter().filter(|(b, _)| b == l).count() == 1) {
+        if !valid
+            || !labels
+                .iter()
+                .all(|l| bodies.iter().filter(|(b, _)| b == l).count() == 1)
+        {
             i += 1;
             continue;
         }

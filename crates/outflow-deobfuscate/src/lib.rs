@@ -85,7 +85,11 @@ impl Default for Options {
 
 impl Options {
     fn limits(&self) -> Limits {
-        Limits { cpu_time: self.sandbox_cpu_time, memory_bytes: self.sandbox_memory_bytes, stack_bytes: self.sandbox_stack_bytes }
+        Limits {
+            cpu_time: self.sandbox_cpu_time,
+            memory_bytes: self.sandbox_memory_bytes,
+            stack_bytes: self.sandbox_stack_bytes,
+        }
     }
 }
 
@@ -145,23 +149,41 @@ fn looks_obfuscated(program: &Program<'_>) -> bool {
 }
 
 /// Names of the string-array machinery still referenced from outside it.
-fn kept_machinery<'a>(bindings: &Bindings<'a>, prelude: &string_array::Prelude<'a>) -> (HashSet<&'a str>, Vec<(&'a str, Span)>) {
+fn kept_machinery<'a>(
+    bindings: &Bindings<'a>,
+    prelude: &string_array::Prelude<'a>,
+) -> (HashSet<&'a str>, Vec<(&'a str, Span)>) {
     let mut machinery: Vec<(&'a str, Span)> = Vec::new();
     for (name, w) in &bindings.wrappers {
-        if string_array::reaches_decoder(bindings, prelude, name) && !prelude.decoders.contains(name) {
+        if string_array::reaches_decoder(bindings, prelude, name)
+            && !prelude.decoders.contains(name)
+        {
             machinery.push((name, w.span));
         }
     }
     for (name, (_, span)) in &bindings.aliases {
-        if string_array::reaches_decoder(bindings, prelude, name) && !prelude.decoders.contains(name) {
+        if string_array::reaches_decoder(bindings, prelude, name)
+            && !prelude.decoders.contains(name)
+        {
             machinery.push((name, *span));
         }
     }
-    let inside = |pos: u32| prelude.contains(pos) || machinery.iter().any(|(_, s)| s.start <= pos && pos < s.end);
+    let inside = |pos: u32| {
+        prelude.contains(pos) || machinery.iter().any(|(_, s)| s.start <= pos && pos < s.end)
+    };
     let mut kept: HashSet<&'a str> = HashSet::new();
     let mut stack: Vec<&'a str> = Vec::new();
-    for name in prelude.decoders.iter().copied().chain(machinery.iter().map(|(n, _)| *n)) {
-        if bindings.references.get(name).is_some_and(|refs| refs.iter().any(|p| !inside(*p))) {
+    for name in prelude
+        .decoders
+        .iter()
+        .copied()
+        .chain(machinery.iter().map(|(n, _)| *n))
+    {
+        if bindings
+            .references
+            .get(name)
+            .is_some_and(|refs| refs.iter().any(|p| !inside(*p)))
+        {
             stack.push(name);
         }
     }
@@ -181,12 +203,21 @@ fn kept_machinery<'a>(bindings: &Bindings<'a>, prelude: &string_array::Prelude<'
 /// Deobfuscates `program` in place. `source_text` must be the text it was
 /// parsed from (the sandbox runs the decoder's exact source). Never panics;
 /// failures are reported in [`Outcome::notes`].
-pub fn deobfuscate<'a>(allocator: &'a Allocator, program: &mut Program<'a>, source_text: &'a str, options: &Options) -> Outcome {
+pub fn deobfuscate<'a>(
+    allocator: &'a Allocator,
+    program: &mut Program<'a>,
+    source_text: &'a str,
+    options: &Options,
+) -> Outcome {
     let mut outcome = Outcome::default();
     outcome.decoded_scripts = packers::find(program, &mut outcome.notes);
     // A literal handed to eval or Function is code to analyse, not a packer.
-    let mut hows: Vec<String> =
-        outcome.decoded_scripts.iter().filter(|d| d.how.contains('(')).map(|d| format!("packer: {}", d.how)).collect();
+    let mut hows: Vec<String> = outcome
+        .decoded_scripts
+        .iter()
+        .filter(|d| d.how.contains('('))
+        .map(|d| format!("packer: {}", d.how))
+        .collect();
     hows.dedup();
     outcome.undone.extend(hows);
     if !looks_obfuscated(program) {
@@ -204,7 +235,14 @@ pub fn deobfuscate<'a>(allocator: &'a Allocator, program: &mut Program<'a>, sour
         if let Some(prelude) = string_array::find_prelude(program) {
             let (kept, machinery) = kept_machinery(&bindings, &prelude);
             if !kept.is_empty() && !sandbox_failed {
-                match string_array::decode(program, source_text, &bindings, &prelude, options.limits(), options.engine) {
+                match string_array::decode(
+                    program,
+                    source_text,
+                    &bindings,
+                    &prelude,
+                    options.limits(),
+                    options.engine,
+                ) {
                     Ok(decoded) => {
                         if string_array_summary.is_none() && !decoded.strings.is_empty() {
                             let mut parts = vec![prelude.encoding.clone()];
@@ -212,10 +250,14 @@ pub fn deobfuscate<'a>(allocator: &'a Allocator, program: &mut Program<'a>, sour
                                 parts.push("rotated".into());
                             }
                             if decoded.wrapper_names > 0 {
-                                parts.push(format!("{} wrappers, chains up to {}", decoded.wrapper_names, decoded.max_wrappers));
+                                parts.push(format!(
+                                    "{} wrappers, chains up to {}",
+                                    decoded.wrapper_names, decoded.max_wrappers
+                                ));
                             }
                             parts.push(format!("{} call sites", decoded.strings.len()));
-                            string_array_summary = Some(format!("string array ({})", parts.join(", ")));
+                            string_array_summary =
+                                Some(format!("string array ({})", parts.join(", ")));
                         }
                         if decoded.unresolved > 0 {
                             outcome.notes.push(format!(
@@ -228,13 +270,18 @@ pub fn deobfuscate<'a>(allocator: &'a Allocator, program: &mut Program<'a>, sour
                                 Some(error) => format!("the decoder threw ({error})"),
                                 None => "the decoder returned no string".to_string(),
                             };
-                            outcome.notes.push(format!("could not decode: {} string-array call sites: {reason}", decoded.failed));
+                            outcome.notes.push(format!(
+                                "could not decode: {} string-array call sites: {reason}",
+                                decoded.failed
+                            ));
                         }
                         strings = decoded.strings;
                     }
                     Err(error) => {
                         sandbox_failed = true;
-                        outcome.notes.push(format!("could not decode: string array: {error}"));
+                        outcome
+                            .notes
+                            .push(format!("could not decode: string array: {error}"));
                     }
                 }
             }
@@ -257,7 +304,8 @@ pub fn deobfuscate<'a>(allocator: &'a Allocator, program: &mut Program<'a>, sour
                 && object.entries.iter().all(|(key, entry)| {
                     // Keep objects that may hold a latent endpoint; argument
                     // objects have generated keys and numbers.
-                    key.starts_with("_0x") || !matches!(entry, bindings::ObjectEntry::Value(value::Value::Str(_)))
+                    key.starts_with("_0x")
+                        || !matches!(entry, bindings::ObjectEntry::Value(value::Value::Str(_)))
                 })
             {
                 remove.insert(object.span);
@@ -301,11 +349,23 @@ fn describe(total: &Counts, undone: &mut Vec<String>) {
         }
     };
     push(total.table, "string table reads inlined");
-    push(total.folded, "constant expressions folded (numbers to expressions, split strings)");
+    push(
+        total.folded,
+        "constant expressions folded (numbers to expressions, split strings)",
+    );
     push(total.storage, "control-flow storage objects inlined");
-    push(total.unflattened, "control-flow flattening undone (dispatchers)");
-    push(total.dead_branches, "dead-code branches removed (opaque predicates)");
-    push(total.protection, "self-defending / debug-protection helpers removed");
+    push(
+        total.unflattened,
+        "control-flow flattening undone (dispatchers)",
+    );
+    push(
+        total.dead_branches,
+        "dead-code branches removed (opaque predicates)",
+    );
+    push(
+        total.protection,
+        "self-defending / debug-protection helpers removed",
+    );
     push(total.members, "computed member keys written as properties");
 }
 
@@ -345,33 +405,52 @@ pub fn deobfuscate_source(source_text: &str, options: &Options) -> (String, Outc
     let allocator = Allocator::default();
     let parsed = oxc_parser::Parser::new(&allocator, source_text, SourceType::cjs()).parse();
     if parsed.panicked {
-        let outcome = Outcome { notes: vec!["could not decode: the script does not parse".into()], ..Outcome::default() };
+        let outcome = Outcome {
+            notes: vec!["could not decode: the script does not parse".into()],
+            ..Outcome::default()
+        };
         return (source_text.to_string(), outcome);
     }
     let mut program = parsed.program;
     let mut outcome = deobfuscate(&allocator, &mut program, source_text, options);
     if !parsed.diagnostics.is_empty() {
-        outcome.notes.push(format!("the script has {} syntax errors; deobfuscated what parsed", parsed.diagnostics.len()));
+        outcome.notes.push(format!(
+            "the script has {} syntax errors; deobfuscated what parsed",
+            parsed.diagnostics.len()
+        ));
     }
     let mut code = oxc_codegen::Codegen::new().build(&program).code;
     if options.max_decoded_layers > 0 {
-        let inner = Options { max_decoded_layers: options.max_decoded_layers - 1, ..options.clone() };
+        let inner = Options {
+            max_decoded_layers: options.max_decoded_layers - 1,
+            ..options.clone()
+        };
         for script in &outcome.decoded_scripts {
             if script.how.starts_with("document.write") {
                 // HTML, not JavaScript: shown as it would be written.
-                code.push_str(&format!("\n/* ---- HTML written by {} at byte {} ----\n", script.how, script.at.start));
+                code.push_str(&format!(
+                    "\n/* ---- HTML written by {} at byte {} ----\n",
+                    script.how, script.at.start
+                ));
                 code.push_str(&script.code.replace("*/", "*\\/"));
                 code.push_str("\n*/\n");
                 continue;
             }
             let (decoded, nested) = deobfuscate_source(&script.code, &inner);
-            code.push_str(&format!("\n// ---- code decoded from {} at byte {} ----\n", script.how, script.at.start));
+            code.push_str(&format!(
+                "\n// ---- code decoded from {} at byte {} ----\n",
+                script.how, script.at.start
+            ));
             code.push_str(&decoded);
             for note in nested.notes {
-                outcome.notes.push(format!("in code decoded from {}: {note}", script.how));
+                outcome
+                    .notes
+                    .push(format!("in code decoded from {}: {note}", script.how));
             }
             for undone in nested.undone {
-                outcome.undone.push(format!("in code decoded from {}: {undone}", script.how));
+                outcome
+                    .undone
+                    .push(format!("in code decoded from {}: {undone}", script.how));
             }
         }
     }

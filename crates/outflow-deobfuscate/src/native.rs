@@ -4,9 +4,7 @@
 //! rotator's own checksum expression, bounded by the array's length. When any
 //! part does not match its known shape, the caller falls back to the sandbox.
 
-use oxc_ast::ast::{
-    AssignmentTarget, BinaryExpression, Expression, Function, Program, Statement,
-};
+use oxc_ast::ast::{AssignmentTarget, BinaryExpression, Expression, Function, Program, Statement};
 use oxc_ast_visit::{Visit, walk};
 use oxc_syntax::operator::{BinaryOperator, UnaryOperator};
 
@@ -62,7 +60,9 @@ impl<'a> Visit<'a> for Facts {
 
 fn decoder_function<'s, 'a>(program: &'s Program<'a>, name: &str) -> Option<&'s Function<'a>> {
     program.body.iter().find_map(|s| match s {
-        Statement::FunctionDeclaration(f) if f.id.as_ref().is_some_and(|id| id.name == name) => Some(&**f),
+        Statement::FunctionDeclaration(f) if f.id.as_ref().is_some_and(|id| id.name == name) => {
+            Some(&**f)
+        }
         _ => None,
     })
 }
@@ -75,18 +75,34 @@ fn decoder_spec<'a>(program: &Program<'a>, name: &'a str) -> Option<Decoder<'a>>
         oxc_ast::ast::BindingPattern::BindingIdentifier(id) => id.name.as_str(),
         _ => return None,
     };
-    let Statement::ExpressionStatement(first) = body.statements.first()? else { return None };
-    let Expression::AssignmentExpression(assign) = &first.expression else { return None };
-    let AssignmentTarget::AssignmentTargetIdentifier(target) = &assign.left else { return None };
+    let Statement::ExpressionStatement(first) = body.statements.first()? else {
+        return None;
+    };
+    let Expression::AssignmentExpression(assign) = &first.expression else {
+        return None;
+    };
+    let AssignmentTarget::AssignmentTargetIdentifier(target) = &assign.left else {
+        return None;
+    };
     if target.name != first_param {
         return None;
     }
-    let Expression::BinaryExpression(sub) = &assign.right else { return None };
-    if sub.operator != BinaryOperator::Subtraction || !matches!(&sub.left, Expression::Identifier(id) if id.name == first_param) {
+    let Expression::BinaryExpression(sub) = &assign.right else {
+        return None;
+    };
+    if sub.operator != BinaryOperator::Subtraction
+        || !matches!(&sub.left, Expression::Identifier(id) if id.name == first_param)
+    {
         return None;
     }
-    let Value::Num(shift) = evaluate(&sub.right, &NoScope)? else { return None };
-    let mut facts = Facts { base64: false, byte_loop: false, calls: 0 };
+    let Value::Num(shift) = evaluate(&sub.right, &NoScope)? else {
+        return None;
+    };
+    let mut facts = Facts {
+        base64: false,
+        byte_loop: false,
+        calls: 0,
+    };
     facts.visit_function_body(body);
     let kind = match (facts.base64, facts.byte_loop) {
         (true, true) => Kind::Rc4,
@@ -160,9 +176,15 @@ fn rc4(input: &str, key: &str, schedules: &mut Schedules) -> Option<String> {
     String::from_utf16(&out).ok()
 }
 
-fn decode_one(array: &[String], rotation: usize, decoder: &Decoder<'_>, args: &[Value], schedules: &mut Schedules) -> Option<String> {
+fn decode_one(
+    array: &[String],
+    rotation: usize,
+    decoder: &Decoder<'_>,
+    args: &[Value],
+    schedules: &mut Schedules,
+) -> Option<String> {
     let index = args.first()?.to_number() - decoder.shift;
-    if !(index >= 0.0) || index.fract() != 0.0 || index as usize >= array.len() {
+    if index.is_nan() || index < 0.0 || index.fract() != 0.0 || index as usize >= array.len() {
         return None;
     }
     let entry = &array[(index as usize + rotation) % array.len()];
@@ -184,7 +206,11 @@ fn parse_int(s: &str) -> f64 {
         Some(b'+') => (1.0, &t[1..]),
         _ => (1.0, t),
     };
-    let (radix, digits) = if t.len() >= 2 && (t.starts_with("0x") || t.starts_with("0X")) { (16, &t[2..]) } else { (10, t) };
+    let (radix, digits) = if t.len() >= 2 && (t.starts_with("0x") || t.starts_with("0X")) {
+        (16, &t[2..])
+    } else {
+        (10, t)
+    };
     let mut value = 0f64;
     let mut any = false;
     for c in digits.chars() {
@@ -203,18 +229,36 @@ enum Checksum<'a> {
     Binary(BinaryOperator, Box<Checksum<'a>>, Box<Checksum<'a>>),
 }
 
-fn checksum<'a>(expr: &Expression<'a>, bindings: &Bindings<'a>, prelude: &Prelude<'a>, depth: u32) -> Option<Checksum<'a>> {
+fn checksum<'a>(
+    expr: &Expression<'a>,
+    bindings: &Bindings<'a>,
+    prelude: &Prelude<'a>,
+    depth: u32,
+) -> Option<Checksum<'a>> {
     if depth > 64 {
         return None;
     }
     Some(match expr {
         Expression::NumericLiteral(n) => Checksum::Number(n.value),
-        Expression::ParenthesizedExpression(p) => return checksum(&p.expression, bindings, prelude, depth + 1),
+        Expression::ParenthesizedExpression(p) => {
+            return checksum(&p.expression, bindings, prelude, depth + 1);
+        }
         Expression::UnaryExpression(u) if u.operator == UnaryOperator::UnaryNegation => {
-            Checksum::Negate(Box::new(checksum(&u.argument, bindings, prelude, depth + 1)?))
+            Checksum::Negate(Box::new(checksum(
+                &u.argument,
+                bindings,
+                prelude,
+                depth + 1,
+            )?))
         }
         Expression::BinaryExpression(b)
-            if matches!(b.operator, BinaryOperator::Addition | BinaryOperator::Subtraction | BinaryOperator::Multiplication | BinaryOperator::Division) =>
+            if matches!(
+                b.operator,
+                BinaryOperator::Addition
+                    | BinaryOperator::Subtraction
+                    | BinaryOperator::Multiplication
+                    | BinaryOperator::Division
+            ) =>
         {
             Checksum::Binary(
                 b.operator,
@@ -223,25 +267,47 @@ fn checksum<'a>(expr: &Expression<'a>, bindings: &Bindings<'a>, prelude: &Prelud
             )
         }
         Expression::CallExpression(call) => {
-            if !matches!(&call.callee, Expression::Identifier(id) if id.name == "parseInt") || call.arguments.len() != 1 {
+            if !matches!(&call.callee, Expression::Identifier(id) if id.name == "parseInt")
+                || call.arguments.len() != 1
+            {
                 return None;
             }
-            let Some(Expression::CallExpression(inner)) = call.arguments[0].as_expression() else { return None };
-            let Expression::Identifier(callee) = &inner.callee else { return None };
-            let scope = crate::bindings::ObjectScope { bindings, params: &[] };
-            let args = inner.arguments.iter().map(|a| a.as_expression().and_then(|e| evaluate(e, &scope))).collect::<Option<Vec<_>>>()?;
+            let Some(Expression::CallExpression(inner)) = call.arguments[0].as_expression() else {
+                return None;
+            };
+            let Expression::Identifier(callee) = &inner.callee else {
+                return None;
+            };
+            let scope = crate::bindings::ObjectScope {
+                bindings,
+                params: &[],
+            };
+            let args = inner
+                .arguments
+                .iter()
+                .map(|a| a.as_expression().and_then(|e| evaluate(e, &scope)))
+                .collect::<Option<Vec<_>>>()?;
             Checksum::ParseInt(resolve(bindings, prelude, callee.name.as_str(), args, 0)?)
         }
         _ => return None,
     })
 }
 
-fn run_checksum(c: &Checksum<'_>, array: &[String], rotation: usize, decoders: &[Decoder<'_>], schedules: &mut Schedules) -> Option<f64> {
+fn run_checksum(
+    c: &Checksum<'_>,
+    array: &[String],
+    rotation: usize,
+    decoders: &[Decoder<'_>],
+    schedules: &mut Schedules,
+) -> Option<f64> {
     Some(match c {
         Checksum::Number(n) => *n,
         Checksum::Negate(inner) => -run_checksum(inner, array, rotation, decoders, schedules)?,
         Checksum::Binary(op, l, r) => {
-            let (l, r) = (run_checksum(l, array, rotation, decoders, schedules)?, run_checksum(r, array, rotation, decoders, schedules)?);
+            let (l, r) = (
+                run_checksum(l, array, rotation, decoders, schedules)?,
+                run_checksum(r, array, rotation, decoders, schedules)?,
+            );
             match op {
                 BinaryOperator::Addition => l + r,
                 BinaryOperator::Subtraction => l - r,
@@ -251,59 +317,99 @@ fn run_checksum(c: &Checksum<'_>, array: &[String], rotation: usize, decoders: &
         }
         Checksum::ParseInt(call) => {
             let decoder = decoders.iter().find(|d| d.name == call.decoder)?;
-            parse_int(&decode_one(array, rotation, decoder, &call.args, schedules)?)
+            parse_int(&decode_one(
+                array, rotation, decoder, &call.args, schedules,
+            )?)
         }
     })
 }
 
 /// `(function (A, TARGET) { var arr = A(); while (true) { try { var v = CHECKSUM; if (v === TARGET) break; ... } catch (e) {...} } }(A, TARGET))`
-fn rotation<'a>(program: &Program<'a>, bindings: &Bindings<'a>, prelude: &Prelude<'a>, array: &[String], decoders: &[Decoder<'a>], schedules: &mut Schedules) -> Option<usize> {
+fn rotation<'a>(
+    program: &Program<'a>,
+    bindings: &Bindings<'a>,
+    prelude: &Prelude<'a>,
+    array: &[String],
+    decoders: &[Decoder<'a>],
+    schedules: &mut Schedules,
+) -> Option<usize> {
     let rotator = program.body.iter().find_map(|s| match s {
-        Statement::ExpressionStatement(es) if prelude.statements.contains(&oxc_span::GetSpan::span(s)) => Some(&es.expression),
+        Statement::ExpressionStatement(es)
+            if prelude.statements.contains(&oxc_span::GetSpan::span(s)) =>
+        {
+            Some(&es.expression)
+        }
         _ => None,
     })?;
     let mut call = rotator;
     while let Expression::ParenthesizedExpression(p) = call {
         call = &p.expression;
     }
-    let Expression::CallExpression(call) = call else { return None };
+    let Expression::CallExpression(call) = call else {
+        return None;
+    };
     let mut callee = &call.callee;
     while let Expression::ParenthesizedExpression(p) = callee {
         callee = &p.expression;
     }
-    let Expression::FunctionExpression(function) = callee else { return None };
-    if !matches!(call.arguments.first().and_then(|a| a.as_expression()), Some(Expression::Identifier(id)) if id.name == prelude.array_fn) {
-        return None;
-    }
-    let Value::Num(target) = evaluate(call.arguments.get(1)?.as_expression()?, &NoScope)? else { return None };
-    let body = function.body.as_ref()?;
-    let Some(Statement::WhileStatement(w)) = body.statements.iter().find(|s| matches!(s, Statement::WhileStatement(_))) else {
+    let Expression::FunctionExpression(function) = callee else {
         return None;
     };
-    let Statement::BlockStatement(block) = &w.body else { return None };
-    let Some(Statement::TryStatement(t)) = block.body.first() else { return None };
-    let Some(Statement::VariableDeclaration(d)) = t.block.body.first() else { return None };
+    if !matches!(call.arguments.first().and_then(|a| a.as_expression()), Some(Expression::Identifier(id)) if id.name == prelude.array_fn)
+    {
+        return None;
+    }
+    let Value::Num(target) = evaluate(call.arguments.get(1)?.as_expression()?, &NoScope)? else {
+        return None;
+    };
+    let body = function.body.as_ref()?;
+    let Some(Statement::WhileStatement(w)) = body
+        .statements
+        .iter()
+        .find(|s| matches!(s, Statement::WhileStatement(_)))
+    else {
+        return None;
+    };
+    let Statement::BlockStatement(block) = &w.body else {
+        return None;
+    };
+    let Some(Statement::TryStatement(t)) = block.body.first() else {
+        return None;
+    };
+    let Some(Statement::VariableDeclaration(d)) = t.block.body.first() else {
+        return None;
+    };
     let init = d.declarations.first()?.init.as_ref()?;
     let checksum = checksum(init, bindings, prelude, 0)?;
-    (0..array.len()).find(|r| run_checksum(&checksum, array, *r, decoders, schedules) == Some(target))
+    (0..array.len())
+        .find(|r| run_checksum(&checksum, array, *r, decoders, schedules) == Some(target))
 }
 
 fn array_entries<'a>(program: &Program<'a>, prelude: &Prelude<'a>) -> Option<Vec<String>> {
     let function = decoder_function(program, prelude.array_fn)?;
-    function.body.as_ref()?.statements.iter().find_map(|s| match s {
-        Statement::VariableDeclaration(d) => d.declarations.iter().find_map(|d| match &d.init {
-            Some(Expression::ArrayExpression(a)) => a
-                .elements
-                .iter()
-                .map(|e| match e {
-                    oxc_ast::ast::ArrayExpressionElement::StringLiteral(s) => Some(s.value.to_string()),
+    function
+        .body
+        .as_ref()?
+        .statements
+        .iter()
+        .find_map(|s| match s {
+            Statement::VariableDeclaration(d) => {
+                d.declarations.iter().find_map(|d| match &d.init {
+                    Some(Expression::ArrayExpression(a)) => a
+                        .elements
+                        .iter()
+                        .map(|e| match e {
+                            oxc_ast::ast::ArrayExpressionElement::StringLiteral(s) => {
+                                Some(s.value.to_string())
+                            }
+                            _ => None,
+                        })
+                        .collect(),
                     _ => None,
                 })
-                .collect(),
+            }
             _ => None,
-        }),
-        _ => None,
-    })
+        })
 }
 
 /// Decodes `calls` natively, or `None` when some part of the machinery is
@@ -316,12 +422,32 @@ pub fn decode_all<'a>(
     calls: &[&Resolved<'a>],
 ) -> Option<Vec<Option<String>>> {
     let array = array_entries(program, prelude)?;
-    let decoders = prelude.decoders.iter().map(|d| decoder_spec(program, d)).collect::<Option<Vec<_>>>()?;
+    let decoders = prelude
+        .decoders
+        .iter()
+        .map(|d| decoder_spec(program, d))
+        .collect::<Option<Vec<_>>>()?;
     let mut schedules = Schedules::new();
-    let rotation = if prelude.rotated { rotation(program, bindings, prelude, &array, &decoders, &mut schedules)? } else { 0 };
+    let rotation = if prelude.rotated {
+        rotation(
+            program,
+            bindings,
+            prelude,
+            &array,
+            &decoders,
+            &mut schedules,
+        )?
+    } else {
+        0
+    };
     let results: Vec<Option<String>> = calls
         .iter()
-        .map(|c| decoders.iter().find(|d| d.name == c.decoder).and_then(|d| decode_one(&array, rotation, d, &c.args, &mut schedules)))
+        .map(|c| {
+            decoders
+                .iter()
+                .find(|d| d.name == c.decoder)
+                .and_then(|d| decode_one(&array, rotation, d, &c.args, &mut schedules))
+        })
         .collect();
     // A miss here means a shape this emulation gets wrong: let the sandbox decide.
     results.iter().all(Option::is_some).then_some(results)

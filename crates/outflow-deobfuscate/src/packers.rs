@@ -17,8 +17,15 @@ use crate::value::{NoScope, evaluate};
 const MAX_PAYLOAD: usize = 16 * 1024 * 1024;
 
 /// Finds and decodes every packed payload in a program.
-pub fn find<'a>(program: &oxc_ast::ast::Program<'a>, notes: &mut Vec<String>) -> Vec<DecodedScript> {
-    let mut finder = Finder { found: Vec::new(), notes, depth: 0 };
+pub fn find<'a>(
+    program: &oxc_ast::ast::Program<'a>,
+    notes: &mut Vec<String>,
+) -> Vec<DecodedScript> {
+    let mut finder = Finder {
+        found: Vec::new(),
+        notes,
+        depth: 0,
+    };
     finder.visit_program(program);
     finder.found
 }
@@ -50,25 +57,47 @@ impl Finder<'_> {
             "eval" | "window.eval" | "self.eval" | "globalThis.eval" => (args.first(), "eval"),
             "Function" | "window.Function" => (args.last(), "Function"),
             "document.write" | "document.writeln" => (args.first(), "document.write"),
-            "setTimeout" | "setInterval" | "window.setTimeout" | "window.setInterval" => {
-                (args.first().filter(|a| !matches!(a, Argument::FunctionExpression(_) | Argument::ArrowFunctionExpression(_))), "setTimeout")
-            }
+            "setTimeout" | "setInterval" | "window.setTimeout" | "window.setInterval" => (
+                args.first().filter(|a| {
+                    !matches!(
+                        a,
+                        Argument::FunctionExpression(_) | Argument::ArrowFunctionExpression(_)
+                    )
+                }),
+                "setTimeout",
+            ),
             _ => return,
         };
-        let Some(expr) = payload.and_then(Argument::as_expression) else { return };
+        let Some(expr) = payload.and_then(Argument::as_expression) else {
+            return;
+        };
         match decode_payload(expr, 0) {
             Ok(Some((code, how))) => {
-                if sink == "document.write" && how == "literal" && !code.to_ascii_lowercase().contains("<script") {
+                if sink == "document.write"
+                    && how == "literal"
+                    && !code.to_ascii_lowercase().contains("<script")
+                {
                     return;
                 }
                 if sink == "setTimeout" && how == "literal" {
                     return;
                 }
-                let how = if how == "literal" { sink.to_string() } else { format!("{sink}({how})") };
-                self.found.push(DecodedScript { code, how, at: span });
+                let how = if how == "literal" {
+                    sink.to_string()
+                } else {
+                    format!("{sink}({how})")
+                };
+                self.found.push(DecodedScript {
+                    code,
+                    how,
+                    at: span,
+                });
             }
             Ok(None) => {}
-            Err(reason) => self.notes.push(format!("could not decode: {sink} payload at {}: {reason}", span.start)),
+            Err(reason) => self.notes.push(format!(
+                "could not decode: {sink} payload at {}: {reason}",
+                span.start
+            )),
         }
     }
 }
@@ -103,7 +132,9 @@ fn decode_payload(expr: &Expression<'_>, depth: u32) -> Result<Option<(String, S
         return Ok(None);
     }
     match expr {
-        Expression::StringLiteral(_) | Expression::TemplateLiteral(_) | Expression::BinaryExpression(_) => {
+        Expression::StringLiteral(_)
+        | Expression::TemplateLiteral(_)
+        | Expression::BinaryExpression(_) => {
             if let Some(v) = evaluate(expr, &NoScope)
                 && let Some(s) = v.to_js_string()
                 && matches!(v, crate::value::Value::Str(_))
@@ -127,32 +158,56 @@ fn decode_payload(expr: &Expression<'_>, depth: u32) -> Result<Option<(String, S
             if let Some(unpacked) = unpack_dean_edwards(call)? {
                 return Ok(Some((unpacked, "p,a,c,k,e,d".into())));
             }
-            let Some(name) = callee_name(&call.callee) else { return Ok(None) };
+            let Some(name) = callee_name(&call.callee) else {
+                return Ok(None);
+            };
             let inner = || -> Result<Option<(String, String)>, String> {
                 match call.arguments.first().and_then(Argument::as_expression) {
                     Some(e) => decode_payload(e, depth + 1),
                     None => Ok(None),
                 }
             };
-            let nest = |how: &str, inner_how: &str| if inner_how == "literal" { how.to_string() } else { format!("{how}({inner_how})") };
+            let nest = |how: &str, inner_how: &str| {
+                if inner_how == "literal" {
+                    how.to_string()
+                } else {
+                    format!("{how}({inner_how})")
+                }
+            };
             match name.as_str() {
                 "atob" | "window.atob" => {
-                    let Some((text, how)) = inner()? else { return Ok(None) };
-                    let cleaned: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+                    let Some((text, how)) = inner()? else {
+                        return Ok(None);
+                    };
+                    let cleaned: String =
+                        text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
                     let bytes = base64::engine::general_purpose::STANDARD
-                        .decode(cleaned.trim_end_matches('=').to_string() + &"=".repeat((4 - cleaned.trim_end_matches('=').len() % 4) % 4))
+                        .decode(
+                            cleaned.trim_end_matches('=').to_string()
+                                + &"=".repeat((4 - cleaned.trim_end_matches('=').len() % 4) % 4),
+                        )
                         .map_err(|e| format!("invalid base64: {e}"))?;
                     // atob yields one character per byte (Latin-1).
-                    Ok(Some((bytes.iter().map(|b| char::from(*b)).collect(), nest("atob", &how))))
+                    Ok(Some((
+                        bytes.iter().map(|b| char::from(*b)).collect(),
+                        nest("atob", &how),
+                    )))
                 }
                 "unescape" | "decodeURIComponent" | "decodeURI" => {
-                    let Some((text, how)) = inner()? else { return Ok(None) };
-                    Ok(Some((percent_decode(&text, name == "unescape")?, nest(&name, &how))))
+                    let Some((text, how)) = inner()? else {
+                        return Ok(None);
+                    };
+                    Ok(Some((
+                        percent_decode(&text, name == "unescape")?,
+                        nest(&name, &how),
+                    )))
                 }
                 "String.fromCharCode" => {
                     let mut out = String::new();
                     for a in &call.arguments {
-                        let Some(v) = a.as_expression().and_then(|e| evaluate(e, &NoScope)) else { return Ok(None) };
+                        let Some(v) = a.as_expression().and_then(|e| evaluate(e, &NoScope)) else {
+                            return Ok(None);
+                        };
                         let code = crate::value::to_int32(v.to_number()) as u32 & 0xffff;
                         out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
                         if out.len() > MAX_PAYLOAD {
@@ -174,7 +229,7 @@ fn percent_decode(text: &str, latin1: bool) -> Result<String, String> {
     let mut chars = String::new();
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() + 0 && i + 2 <= bytes.len() - 1 + 1 {
+        if bytes[i] == b'%' {
             if latin1 && bytes.get(i + 1) == Some(&b'u') {
                 let hex = text.get(i + 2..i + 6).ok_or("truncated %u escape")?;
                 let code = u32::from_str_radix(hex, 16).map_err(|_| "invalid %u escape")?;
@@ -232,11 +287,20 @@ fn unpack_dean_edwards(call: &CallExpression<'_>) -> Result<Option<String>, Stri
             _ => None,
         })
         .collect();
-    if names != ["p", "a", "c", "k", "e", "d"] && names != ["p", "a", "c", "k", "e", "r"] || call.arguments.len() < 4 {
+    if names != ["p", "a", "c", "k", "e", "d"] && names != ["p", "a", "c", "k", "e", "r"]
+        || call.arguments.len() < 4
+    {
         return Ok(None);
     }
-    let arg = |i: usize| call.arguments.get(i).and_then(Argument::as_expression).and_then(|e| evaluate(e, &NoScope));
-    let (Some(crate::value::Value::Str(payload)), Some(radix), Some(count)) = (arg(0), arg(1), arg(2)) else {
+    let arg = |i: usize| {
+        call.arguments
+            .get(i)
+            .and_then(Argument::as_expression)
+            .and_then(|e| evaluate(e, &NoScope))
+    };
+    let (Some(crate::value::Value::Str(payload)), Some(radix), Some(count)) =
+        (arg(0), arg(1), arg(2))
+    else {
         return Err("p,a,c,k,e,d arguments are not literals".into());
     };
     let radix = radix.to_number();
@@ -249,7 +313,11 @@ fn unpack_dean_edwards(call: &CallExpression<'_>) -> Result<Option<String>, Stri
             };
             let (Some(crate::value::Value::Str(list)), Some(crate::value::Value::Str(sep))) = (
                 evaluate(object, &NoScope),
-                split.arguments.first().and_then(Argument::as_expression).and_then(|e| evaluate(e, &NoScope)),
+                split
+                    .arguments
+                    .first()
+                    .and_then(Argument::as_expression)
+                    .and_then(|e| evaluate(e, &NoScope)),
             ) else {
                 return Err("p,a,c,k,e,d word list is not a literal".into());
             };
@@ -272,7 +340,9 @@ fn unpack_dean_edwards(call: &CallExpression<'_>) -> Result<Option<String>, Stri
             return;
         }
         match decode_word(word, radix) {
-            Some(i) if (i as usize) < limit && !words[i as usize].is_empty() => out.push_str(&words[i as usize]),
+            Some(i) if (i as usize) < limit && !words[i as usize].is_empty() => {
+                out.push_str(&words[i as usize])
+            }
             _ => out.push_str(word),
         }
         word.clear();

@@ -7,14 +7,21 @@
 
 use std::collections::HashSet;
 
-use oxc_ast::ast::{BindingPattern, Expression, IdentifierReference, Statement, VariableDeclarator};
+use oxc_ast::ast::{
+    BindingPattern, Expression, IdentifierReference, Statement, VariableDeclarator,
+};
 use oxc_ast_visit::{Visit, walk};
 use oxc_span::GetSpan;
 
 use crate::bindings::MAX_WALK_DEPTH;
 
 /// Strings only the obfuscator's protection templates contain.
-const MARKERS: &[&str] = &["(((.+)+)+)+$", "while (true) {}", "debu", "function *\\( *\\)"];
+const MARKERS: &[&str] = &[
+    "(((.+)+)+)+$",
+    "while (true) {}",
+    "debu",
+    "function *\\( *\\)",
+];
 
 /// Largest statement removed as a helper: the helpers are small, and a
 /// program's main closure can hold a marker in live code.
@@ -52,13 +59,23 @@ impl<'a> Visit<'a> for Finder<'_> {
 }
 
 fn scan(statement: &Statement<'_>, names: &HashSet<String>) -> (bool, bool) {
-    let mut finder = Finder { names, marker: false, reference: false, depth: 0 };
+    let mut finder = Finder {
+        names,
+        marker: false,
+        reference: false,
+        depth: 0,
+    };
     finder.visit_statement(statement);
     (finder.marker, finder.reference)
 }
 
 fn scan_declarator(d: &VariableDeclarator<'_>, names: &HashSet<String>) -> (bool, bool) {
-    let mut finder = Finder { names, marker: false, reference: false, depth: 0 };
+    let mut finder = Finder {
+        names,
+        marker: false,
+        reference: false,
+        depth: 0,
+    };
     finder.visit_variable_declarator(d);
     (finder.marker, finder.reference)
 }
@@ -72,14 +89,20 @@ fn is_short_starter(expr: &Expression<'_>) -> bool {
         Expression::UnaryExpression(u) => &u.argument,
         other => other,
     };
-    let Expression::CallExpression(call) = expr else { return false };
+    let Expression::CallExpression(call) = expr else {
+        return false;
+    };
     let callee = match &call.callee {
         Expression::ParenthesizedExpression(p) => &p.expression,
         other => other,
     };
     match callee {
-        Expression::Identifier(_) | Expression::StaticMemberExpression(_) | Expression::ComputedMemberExpression(_) => true,
-        Expression::FunctionExpression(f) => f.body.as_ref().is_some_and(|b| b.statements.len() <= 2),
+        Expression::Identifier(_)
+        | Expression::StaticMemberExpression(_)
+        | Expression::ComputedMemberExpression(_) => true,
+        Expression::FunctionExpression(f) => {
+            f.body.as_ref().is_some_and(|b| b.statements.len() <= 2)
+        }
         _ => false,
     }
 }
@@ -113,7 +136,9 @@ fn is_call_controller(init: &Expression<'_>) -> bool {
         },
         _ => return false,
     };
-    let Some(body) = &function.body else { return false };
+    let Some(body) = &function.body else {
+        return false;
+    };
     body.statements.len() == 2
         && matches!(&body.statements[0], Statement::VariableDeclaration(d)
             if d.declarations.len() == 1 && matches!(d.declarations[0].init, Some(Expression::BooleanLiteral(_))))
@@ -137,7 +162,9 @@ pub fn strip<'a>(
         let helper_statement = small
             && match &statement {
                 // The debug-protection function: an inner function and a try.
-                Statement::FunctionDeclaration(f) => f.body.as_ref().is_some_and(|b| b.statements.len() <= 2),
+                Statement::FunctionDeclaration(f) => {
+                    f.body.as_ref().is_some_and(|b| b.statements.len() <= 2)
+                }
                 Statement::ExpressionStatement(es) => is_short_starter(&es.expression),
                 _ => false,
             }
@@ -146,11 +173,15 @@ pub fn strip<'a>(
             Statement::VariableDeclaration(decl) => {
                 let before = decl.declarations.len();
                 decl.declarations.retain(|d| {
-                    let BindingPattern::BindingIdentifier(id) = &d.id else { return true };
+                    let BindingPattern::BindingIdentifier(id) = &d.id else {
+                        return true;
+                    };
                     let helper = match &d.init {
                         Some(Expression::ObjectExpression(_)) | None => false,
                         Some(init) => {
-                            (is_guarded_call(init) && d.span.size() <= MAX_HELPER_BYTES && scan_declarator(d, names).0)
+                            (is_guarded_call(init)
+                                && d.span.size() <= MAX_HELPER_BYTES
+                                && scan_declarator(d, names).0)
                                 || (is_call_controller(init) && unused(id.name.as_str()))
                         }
                     };

@@ -6,9 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use oxc_allocator::{Allocator, CloneIn, TakeIn, Vec as ArenaVec};
-use oxc_ast::ast::{
-    Argument, Expression, IdentifierName, Statement, StaticMemberExpression,
-};
+use oxc_ast::ast::{Argument, Expression, IdentifierName, Statement, StaticMemberExpression};
 use oxc_ast::builder::AstBuilder;
 use oxc_ast_visit::{VisitMut, walk_mut};
 use oxc_span::{GetSpan, SPAN, Span};
@@ -45,7 +43,15 @@ pub struct Counts {
 impl Counts {
     /// Whether the walk changed anything.
     pub fn changed(&self) -> bool {
-        self.strings + self.folded + self.storage + self.table + self.dead_branches + self.unflattened + self.removed + self.members > 0
+        self.strings
+            + self.folded
+            + self.storage
+            + self.table
+            + self.dead_branches
+            + self.unflattened
+            + self.removed
+            + self.members
+            > 0
     }
 }
 
@@ -74,8 +80,18 @@ impl<'a, 'b> Rewriter<'a, 'b> {
         bindings: &'b Bindings<'a>,
         remove: &'b HashSet<Span>,
     ) -> Self {
-        let objects = bindings.objects.keys().copied().filter(|n| bindings.object_is_inlinable(n)).collect();
-        let tables = bindings.tables.keys().copied().filter(|n| bindings.table_is_inlinable(n)).collect();
+        let objects = bindings
+            .objects
+            .keys()
+            .copied()
+            .filter(|n| bindings.object_is_inlinable(n))
+            .collect();
+        let tables = bindings
+            .tables
+            .keys()
+            .copied()
+            .filter(|n| bindings.table_is_inlinable(n))
+            .collect();
         Rewriter {
             builder: AstBuilder::new(allocator),
             allocator,
@@ -93,13 +109,29 @@ impl<'a, 'b> Rewriter<'a, 'b> {
 
     fn literal(&self, value: &Value, span: Span) -> Option<Expression<'a>> {
         Some(match value {
-            Value::Str(s) => Expression::new_string_literal(span, self.allocator.alloc_str(s), None, &self.builder),
+            Value::Str(s) => Expression::new_string_literal(
+                span,
+                self.allocator.alloc_str(s),
+                None,
+                &self.builder,
+            ),
             Value::Bool(b) => Expression::new_boolean_literal(span, *b, &self.builder),
             Value::Null => Expression::new_null_literal(span, &self.builder),
             Value::Num(n) if n.is_finite() => {
-                let magnitude = Expression::new_numeric_literal(span, n.abs(), None, NumberBase::Decimal, &self.builder);
+                let magnitude = Expression::new_numeric_literal(
+                    span,
+                    n.abs(),
+                    None,
+                    NumberBase::Decimal,
+                    &self.builder,
+                );
                 if n.is_sign_negative() && *n != 0.0 {
-                    Expression::new_unary_expression(span, UnaryOperator::UnaryNegation, magnitude, &self.builder)
+                    Expression::new_unary_expression(
+                        span,
+                        UnaryOperator::UnaryNegation,
+                        magnitude,
+                        &self.builder,
+                    )
                 } else {
                     magnitude
                 }
@@ -115,11 +147,17 @@ impl<'a, 'b> Rewriter<'a, 'b> {
     /// `o['k']` / `o.k` on an inlinable object or table.
     fn member_parts(&self, expr: &Expression<'a>) -> Option<(&'a str, Value)> {
         let (object, key) = match expr {
-            Expression::ComputedMemberExpression(m) => (&m.object, evaluate(&m.expression, &NoScope)?),
-            Expression::StaticMemberExpression(m) => (&m.object, Value::Str(m.property.name.to_string())),
+            Expression::ComputedMemberExpression(m) => {
+                (&m.object, evaluate(&m.expression, &NoScope)?)
+            }
+            Expression::StaticMemberExpression(m) => {
+                (&m.object, Value::Str(m.property.name.to_string()))
+            }
             _ => return None,
         };
-        let Expression::Identifier(id) = object else { return None };
+        let Expression::Identifier(id) = object else {
+            return None;
+        };
         Some((id.name.as_str(), key))
     }
 
@@ -129,9 +167,17 @@ impl<'a, 'b> Rewriter<'a, 'b> {
         if let Expression::CallExpression(call) = expr
             && let Some((s, method)) = self.strings.get(&call.span)
         {
-            *expr = Expression::new_string_literal(span, self.allocator.alloc_str(s), None, &self.builder);
+            *expr = Expression::new_string_literal(
+                span,
+                self.allocator.alloc_str(s),
+                None,
+                &self.builder,
+            );
             self.recovered.truncate(mark);
-            self.recovered.push(Recovered { span, method: method.clone() });
+            self.recovered.push(Recovered {
+                span,
+                method: method.clone(),
+            });
             self.counts.strings += 1;
             return;
         }
@@ -139,13 +185,26 @@ impl<'a, 'b> Rewriter<'a, 'b> {
         if let Expression::CallExpression(call) = expr
             && let Some((object, key)) = self.member_parts(&call.callee)
             && self.objects.contains(object)
-            && let Some(ObjectEntry::Function { params, body }) = key.to_js_string().and_then(|k| self.object_value(object, &k))
-            && call.arguments.iter().all(|a| !matches!(a, Argument::SpreadElement(_)))
+            && let Some(ObjectEntry::Function { params, body }) = key
+                .to_js_string()
+                .and_then(|k| self.object_value(object, &k))
+            && call
+                .arguments
+                .iter()
+                .all(|a| !matches!(a, Argument::SpreadElement(_)))
         {
-            let mut args: Vec<Expression<'a>> =
-                call.arguments.iter_mut().map(|a| a.to_expression_mut().take_in(&self.builder)).collect();
+            let mut args: Vec<Expression<'a>> = call
+                .arguments
+                .iter_mut()
+                .map(|a| a.to_expression_mut().take_in(&self.builder))
+                .collect();
             let mut inlined = body.clone_in(self.allocator);
-            let mut substitute = Substitute { params, args: &mut args, allocator: self.allocator, builder: AstBuilder::new(self.allocator) };
+            let mut substitute = Substitute {
+                params,
+                args: &mut args,
+                allocator: self.allocator,
+                builder: AstBuilder::new(self.allocator),
+            };
             substitute.visit_expression(&mut inlined);
             set_root_span(&mut inlined, span);
             *expr = wrap_parenthesis(inlined, &self.builder);
@@ -155,13 +214,18 @@ impl<'a, 'b> Rewriter<'a, 'b> {
         // A read of a storage object's value or of a string table.
         if let Some((object, key)) = self.member_parts(expr) {
             if self.objects.contains(object)
-                && let Some(ObjectEntry::Value(v)) = key.to_js_string().and_then(|k| self.object_value(object, &k))
+                && let Some(ObjectEntry::Value(v)) = key
+                    .to_js_string()
+                    .and_then(|k| self.object_value(object, &k))
                 && let Some(lit) = self.literal(v, span)
             {
                 *expr = lit;
                 if matches!(v, Value::Str(_)) {
                     self.recovered.truncate(mark);
-                    self.recovered.push(Recovered { span, method: "control-flow storage object".into() });
+                    self.recovered.push(Recovered {
+                        span,
+                        method: "control-flow storage object".into(),
+                    });
                 }
                 self.counts.storage += 1;
                 return;
@@ -173,9 +237,17 @@ impl<'a, 'b> Rewriter<'a, 'b> {
                 && let Some((table, _)) = self.bindings.tables.get(object)
                 && let Some(s) = table.get(n as usize)
             {
-                *expr = Expression::new_string_literal(span, self.allocator.alloc_str(s), None, &self.builder);
+                *expr = Expression::new_string_literal(
+                    span,
+                    self.allocator.alloc_str(s),
+                    None,
+                    &self.builder,
+                );
                 self.recovered.truncate(mark);
-                self.recovered.push(Recovered { span, method: "string table".into() });
+                self.recovered.push(Recovered {
+                    span,
+                    method: "string table".into(),
+                });
                 self.counts.table += 1;
                 return;
             }
@@ -217,7 +289,13 @@ impl<'a, 'b> Rewriter<'a, 'b> {
             let property = IdentifierName::new(key.span, name, &self.builder);
             let object = m.object.take_in(&self.builder);
             let optional = m.optional;
-            *expr = Expression::StaticMemberExpression(StaticMemberExpression::boxed(span, object, property, optional, &self.builder));
+            *expr = Expression::StaticMemberExpression(StaticMemberExpression::boxed(
+                span,
+                object,
+                property,
+                optional,
+                &self.builder,
+            ));
             self.counts.members += 1;
         }
     }
@@ -297,7 +375,11 @@ impl<'a> VisitMut<'a> for Rewriter<'a, '_> {
             && let Some(test) = literal_truthiness(&s.test)
         {
             let span = s.span;
-            let branch = if test { Some(s.consequent.take_in(&self.builder)) } else { s.alternate.take() };
+            let branch = if test {
+                Some(s.consequent.take_in(&self.builder))
+            } else {
+                s.alternate.take()
+            };
             *it = branch.unwrap_or_else(|| Statement::new_empty_statement(span, &self.builder));
             self.counts.dead_branches += 1;
         }
@@ -328,13 +410,16 @@ impl<'a> VisitMut<'a> for Rewriter<'a, '_> {
         let bindings = self.bindings;
         let unused = |name: &str| bindings.reference_count(name) == 0;
         let mut protection = 0;
-        let kept = crate::protection::strip(kept, &mut self.protection_names, &unused, &mut protection);
+        let kept =
+            crate::protection::strip(kept, &mut self.protection_names, &unused, &mut protection);
         self.counts.protection += protection;
         self.counts.removed += protection;
         let mut kept = split_sequences(kept, &self.builder);
         it.extend(kept.drain(..));
         walk_mut::walk_statements(self, it);
-        let mut after: Vec<Statement<'a>> = std::mem::replace(it, ArenaVec::new_in(&self.builder)).into_iter().collect();
+        let mut after: Vec<Statement<'a>> = std::mem::replace(it, ArenaVec::new_in(&self.builder))
+            .into_iter()
+            .collect();
         crate::control_flow::unflatten(&mut after, &self.builder, &mut self.counts.unflattened);
         it.extend(after);
     }
@@ -343,16 +428,19 @@ impl<'a> VisitMut<'a> for Rewriter<'a, '_> {
 fn literal_truthiness(expr: &Expression<'_>) -> Option<bool> {
     match expr {
         Expression::BooleanLiteral(b) => Some(b.value),
-        Expression::StringLiteral(_) | Expression::NumericLiteral(_) | Expression::NullLiteral(_) => {
-            evaluate(expr, &NoScope).map(|v| v.truthy())
-        }
+        Expression::StringLiteral(_)
+        | Expression::NumericLiteral(_)
+        | Expression::NullLiteral(_) => evaluate(expr, &NoScope).map(|v| v.truthy()),
         _ => None,
     }
 }
 
 /// `a(), b(), c();` at statement level becomes three statements: the
 /// obfuscator's compact output merges the rotator with the code after it.
-pub fn split_sequences<'a>(statements: Vec<Statement<'a>>, builder: &AstBuilder<'a>) -> Vec<Statement<'a>> {
+pub fn split_sequences<'a>(
+    statements: Vec<Statement<'a>>,
+    builder: &AstBuilder<'a>,
+) -> Vec<Statement<'a>> {
     let mut out = Vec::with_capacity(statements.len());
     for statement in statements {
         match statement {
@@ -362,12 +450,16 @@ pub fn split_sequences<'a>(statements: Vec<Statement<'a>>, builder: &AstBuilder<
                     expression = p.unbox().expression;
                 }
                 let Expression::SequenceExpression(sequence) = expression else {
-                    out.push(Statement::new_expression_statement(es.span, expression, builder));
+                    out.push(Statement::new_expression_statement(
+                        es.span, expression, builder,
+                    ));
                     continue;
                 };
                 for expression in sequence.unbox().expressions {
                     let span = expression.span();
-                    out.push(Statement::new_expression_statement(span, expression, builder));
+                    out.push(Statement::new_expression_statement(
+                        span, expression, builder,
+                    ));
                 }
             }
             other => out.push(other),
@@ -377,13 +469,22 @@ pub fn split_sequences<'a>(statements: Vec<Statement<'a>>, builder: &AstBuilder<
 }
 
 /// Splits the program's top-level statement sequences (see [`split_sequences`]).
-pub fn split_top_level_sequences<'a>(program: &mut oxc_ast::ast::Program<'a>, allocator: &'a Allocator) {
+pub fn split_top_level_sequences<'a>(
+    program: &mut oxc_ast::ast::Program<'a>,
+    allocator: &'a Allocator,
+) {
     let builder = AstBuilder::new(allocator);
-    if !program.body.iter().any(|s| matches!(s, Statement::ExpressionStatement(es) if is_sequence(&es.expression))) {
+    if !program
+        .body
+        .iter()
+        .any(|s| matches!(s, Statement::ExpressionStatement(es) if is_sequence(&es.expression)))
+    {
         return;
     }
     let old = std::mem::replace(&mut program.body, ArenaVec::new_in(&builder));
-    program.body.extend(split_sequences(old.into_iter().collect(), &builder));
+    program
+        .body
+        .extend(split_sequences(old.into_iter().collect(), &builder));
 }
 
 fn is_sequence(expr: &Expression<'_>) -> bool {
@@ -393,4 +494,3 @@ fn is_sequence(expr: &Expression<'_>) -> bool {
         _ => false,
     }
 }
-

@@ -50,14 +50,21 @@ pub fn eval_strings(code: &str, limits: Limits) -> Result<Vec<Option<String>>, S
     runtime.set_interrupt_handler(Some(Box::new(move || started.elapsed() > cpu_time)));
     let context = Context::full(&runtime).map_err(|e| SandboxError::Start(e.to_string()))?;
     let result = context.with(|ctx| {
-        let value: Result<Vec<Option<String>>, rquickjs::Error> = ctx.eval(code.as_bytes().to_vec());
+        let value: Result<Vec<Option<String>>, rquickjs::Error> =
+            ctx.eval(code.as_bytes().to_vec());
         match value {
             Ok(v) => Ok(v),
             Err(rquickjs::Error::Exception) => {
                 let thrown = ctx.catch();
                 let message = thrown
                     .as_exception()
-                    .map(|e| format!("{}: {}", e.message().unwrap_or_default(), e.stack().unwrap_or_default()))
+                    .map(|e| {
+                        format!(
+                            "{}: {}",
+                            e.message().unwrap_or_default(),
+                            e.stack().unwrap_or_default()
+                        )
+                    })
                     .or_else(|| thrown.as_string().and_then(|s| s.to_string().ok()))
                     .unwrap_or_else(|| format!("{thrown:?}"));
                 Err(message)

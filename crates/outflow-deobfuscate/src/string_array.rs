@@ -40,13 +40,17 @@ pub struct Prelude<'a> {
 impl Prelude<'_> {
     /// Whether `offset` lies in the machinery.
     pub fn contains(&self, offset: u32) -> bool {
-        self.statements.iter().any(|s| s.start <= offset && offset < s.end)
+        self.statements
+            .iter()
+            .any(|s| s.start <= offset && offset < s.end)
     }
 }
 
 /// `function A() { var x = ['..', ...]; A = function () { return x; }; return A(); }`
 fn array_function_name<'a>(statement: &Statement<'a>) -> Option<&'a str> {
-    let Statement::FunctionDeclaration(f) = statement else { return None };
+    let Statement::FunctionDeclaration(f) = statement else {
+        return None;
+    };
     let name = f.id.as_ref()?.name.as_str();
     let body = f.body.as_ref()?;
     let has_array = body.statements.iter().any(|s| match s {
@@ -89,7 +93,11 @@ impl<'a> Visit<'a> for CallsOf<'_> {
 }
 
 fn mentions<'a>(statement: &Statement<'a>, names: &[&str]) -> bool {
-    let mut v = CallsOf { names, found: false, depth: 0 };
+    let mut v = CallsOf {
+        names,
+        found: false,
+        depth: 0,
+    };
     v.visit_statement(statement);
     v.found
 }
@@ -97,9 +105,13 @@ fn mentions<'a>(statement: &Statement<'a>, names: &[&str]) -> bool {
 fn function_of<'s, 'a>(statement: &'s Statement<'a>) -> Option<(&'a str, &'s Function<'a>)> {
     match statement {
         Statement::FunctionDeclaration(f) => Some((f.id.as_ref()?.name.as_str(), f)),
-        Statement::VariableDeclaration(d) if d.declarations.len() == 1 && d.kind != VariableDeclarationKind::Using => {
+        Statement::VariableDeclaration(d)
+            if d.declarations.len() == 1 && d.kind != VariableDeclarationKind::Using =>
+        {
             let d = &d.declarations[0];
-            let oxc_ast::ast::BindingPattern::BindingIdentifier(id) = &d.id else { return None };
+            let oxc_ast::ast::BindingPattern::BindingIdentifier(id) = &d.id else {
+                return None;
+            };
             match &d.init {
                 Some(Expression::FunctionExpression(f)) => Some((id.name.as_str(), f)),
                 _ => None,
@@ -117,7 +129,8 @@ struct Literals {
 
 impl<'a> Visit<'a> for Literals {
     fn visit_string_literal(&mut self, it: &oxc_ast::ast::StringLiteral<'a>) {
-        if it.value.as_str() == "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/=" {
+        if it.value.as_str() == "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/="
+        {
             self.base64 = true;
         }
     }
@@ -139,7 +152,10 @@ impl<'a> Visit<'a> for Literals {
 /// Finds the string array machinery among the top-level statements.
 pub fn find_prelude<'a>(program: &Program<'a>) -> Option<Prelude<'a>> {
     let body = &program.body;
-    let (array_index, array_fn) = body.iter().enumerate().find_map(|(i, s)| array_function_name(s).map(|n| (i, n)))?;
+    let (array_index, array_fn) = body
+        .iter()
+        .enumerate()
+        .find_map(|(i, s)| array_function_name(s).map(|n| (i, n)))?;
     let mut statements = vec![body[array_index].span()];
     let mut code = vec![(body[array_index].span(), false)];
     let mut decoders = Vec::new();
@@ -169,16 +185,32 @@ pub fn find_prelude<'a>(program: &Program<'a>) -> Option<Prelude<'a>> {
         if let Some((name, _)) = function_of(statement)
             && decoders.contains(&name)
         {
-            let mut literals = Literals { base64: false, byte_loop: false };
+            let mut literals = Literals {
+                base64: false,
+                byte_loop: false,
+            };
             literals.visit_statement(statement);
             let base64 = literals.base64;
             let rc4 = base64 && literals.byte_loop;
-            encodings.push(if rc4 { "rc4" } else if base64 { "base64" } else { "none" });
+            encodings.push(if rc4 {
+                "rc4"
+            } else if base64 {
+                "base64"
+            } else {
+                "none"
+            });
         }
     }
     encodings.sort_unstable();
     encodings.dedup();
-    Some(Prelude { array_fn, decoders, statements, code, encoding: encodings.join("+"), rotated })
+    Some(Prelude {
+        array_fn,
+        decoders,
+        statements,
+        code,
+        encoding: encodings.join("+"),
+        rotated,
+    })
 }
 
 /// A decoder call, after following wrappers: which decoder, which arguments.
@@ -194,12 +226,22 @@ pub struct Resolved<'a> {
 
 /// Follows aliases and wrappers from a call of `name` with `args` to the
 /// decoder call it amounts to.
-pub fn resolve<'a>(bindings: &Bindings<'a>, prelude: &Prelude<'a>, name: &'a str, args: Vec<Value>, depth: u32) -> Option<Resolved<'a>> {
+pub fn resolve<'a>(
+    bindings: &Bindings<'a>,
+    prelude: &Prelude<'a>,
+    name: &'a str,
+    args: Vec<Value>,
+    depth: u32,
+) -> Option<Resolved<'a>> {
     if depth > MAX_CHAIN || !bindings.is_constant(name) {
         return None;
     }
     if prelude.decoders.contains(&name) {
-        return Some(Resolved { decoder: name, args, wrappers: depth });
+        return Some(Resolved {
+            decoder: name,
+            args,
+            wrappers: depth,
+        });
     }
     if let Some((target, _)) = bindings.aliases.get(name) {
         return resolve(bindings, prelude, target, args, depth + 1);
@@ -211,8 +253,15 @@ pub fn resolve<'a>(bindings: &Bindings<'a>, prelude: &Prelude<'a>, name: &'a str
         .enumerate()
         .map(|(i, p)| (*p, args.get(i).cloned().unwrap_or(Value::Undefined)))
         .collect();
-    let scope = ObjectScope { bindings, params: &params };
-    let next = wrapper.args.iter().map(|e| evaluate(e, &scope)).collect::<Option<Vec<_>>>()?;
+    let scope = ObjectScope {
+        bindings,
+        params: &params,
+    };
+    let next = wrapper
+        .args
+        .iter()
+        .map(|e| evaluate(e, &scope))
+        .collect::<Option<Vec<_>>>()?;
     resolve(bindings, prelude, wrapper.callee, next, depth + 1)
 }
 
@@ -264,8 +313,15 @@ impl<'a> Visit<'a> for CallSites<'_, 'a> {
         if let Expression::Identifier(callee) = &it.callee {
             let name = callee.name.as_str();
             if reaches_decoder(self.bindings, self.prelude, name) {
-                let scope = ObjectScope { bindings: self.bindings, params: &[] };
-                let args = it.arguments.iter().map(|a: &Argument<'a>| evaluate_argument(a, &scope)).collect::<Option<Vec<_>>>();
+                let scope = ObjectScope {
+                    bindings: self.bindings,
+                    params: &[],
+                };
+                let args = it
+                    .arguments
+                    .iter()
+                    .map(|a: &Argument<'a>| evaluate_argument(a, &scope))
+                    .collect::<Option<Vec<_>>>();
                 match args.and_then(|args| resolve(self.bindings, self.prelude, name, args, 0)) {
                     Some(r) => self.sites.push((it.span, r)),
                     // Calls inside wrapper bodies forward parameters: not call sites.
@@ -285,7 +341,10 @@ impl<'a> Visit<'a> for CallSites<'_, 'a> {
 
 impl CallSites<'_, '_> {
     fn inside_wrapper(&self, span: Span) -> bool {
-        self.bindings.wrappers.values().any(|w| w.span.start <= span.start && span.end <= w.span.end)
+        self.bindings
+            .wrappers
+            .values()
+            .any(|w| w.span.start <= span.start && span.end <= w.span.end)
     }
 }
 
@@ -315,7 +374,11 @@ fn js_value(v: &Value) -> String {
             if n.is_nan() {
                 "NaN".into()
             } else if n.is_infinite() {
-                if *n > 0.0 { "Infinity".into() } else { "-Infinity".into() }
+                if *n > 0.0 {
+                    "Infinity".into()
+                } else {
+                    "-Infinity".into()
+                }
             } else {
                 number_to_string(*n).unwrap_or_else(|| format!("{n:e}"))
             }
@@ -336,7 +399,14 @@ pub fn decode<'a>(
     limits: Limits,
     engine: crate::Engine,
 ) -> Result<Decoded, SandboxError> {
-    let mut visitor = CallSites { bindings, prelude, sites: Vec::new(), unresolved: 0, unresolved_at: Vec::new(), depth: 0 };
+    let mut visitor = CallSites {
+        bindings,
+        prelude,
+        sites: Vec::new(),
+        unresolved: 0,
+        unresolved_at: Vec::new(),
+        depth: 0,
+    };
     visitor.visit_program(program);
     let mut unique: Vec<&Resolved<'_>> = Vec::new();
     let mut index_of: Vec<usize> = Vec::with_capacity(visitor.sites.len());
@@ -352,14 +422,20 @@ pub fn decode<'a>(
             if next > 0 {
                 calls.push(',');
             }
-            calls.push_str(&format!("[{},[{}]]", sandbox::js_string_literal(r.decoder), args.join(",")));
+            calls.push_str(&format!(
+                "[{},[{}]]",
+                sandbox::js_string_literal(r.decoder),
+                args.join(",")
+            ));
         }
         index_of.push(index);
     }
     calls.push(']');
     let mut program_text = String::new();
     for (span, is_expression) in &prelude.code {
-        let text = source.get(span.start as usize..span.end as usize).unwrap_or("");
+        let text = source
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("");
         if *is_expression {
             program_text.push_str(";(");
             program_text.push_str(text);
@@ -369,7 +445,11 @@ pub fn decode<'a>(
             program_text.push('\n');
         }
     }
-    let table: Vec<String> = prelude.decoders.iter().map(|d| format!("{}:{d}", sandbox::js_string_literal(d))).collect();
+    let table: Vec<String> = prelude
+        .decoders
+        .iter()
+        .map(|d| format!("{}:{d}", sandbox::js_string_literal(d)))
+        .collect();
     program_text.push_str(&format!(
         ";(function(){{var c={calls};var f={{{}}};var o=[];for(var i=0;i<c.length;i++){{try{{var v=f[c[i][0]].apply(null,c[i][1]);o.push(typeof v==='string'?v:null);}}catch(e){{o.push('\\u0000'+String(e));}}}}return o;}})()",
         table.join(",")
@@ -381,9 +461,14 @@ pub fn decode<'a>(
     let (results, method) = match native {
         Some(results) => (results, format!("string array, {}", prelude.encoding)),
         None if engine == crate::Engine::Native => {
-            return Err(SandboxError::Script("the decoder is not a shape decoded natively".into()));
+            return Err(SandboxError::Script(
+                "the decoder is not a shape decoded natively".into(),
+            ));
         }
-        None => (sandbox::eval_strings(&program_text, limits)?, format!("string array, {} (sandbox)", prelude.encoding)),
+        None => (
+            sandbox::eval_strings(&program_text, limits)?,
+            format!("string array, {} (sandbox)", prelude.encoding),
+        ),
     };
     let mut strings = HashMap::new();
     let mut failed = 0;
@@ -411,5 +496,13 @@ pub fn decode<'a>(
         .filter(|n| !prelude.decoders.contains(n) && reaches_decoder(bindings, prelude, n))
         .copied()
         .collect();
-    Ok(Decoded { strings, unresolved: visitor.unresolved, unresolved_at: visitor.unresolved_at, failed, first_error, max_wrappers, wrapper_names: wrapper_names.len() })
+    Ok(Decoded {
+        strings,
+        unresolved: visitor.unresolved,
+        unresolved_at: visitor.unresolved_at,
+        failed,
+        first_error,
+        max_wrappers,
+        wrapper_names: wrapper_names.len(),
+    })
 }

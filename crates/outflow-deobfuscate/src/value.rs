@@ -2,9 +2,7 @@
 //! (`-0x1*0x1a3+0x2b`, `!![]`, `'ab'+'cd'`) and resolves wrapper arguments
 //! without running any of the script's code.
 
-use oxc_ast::ast::{
-    Argument, BinaryExpression, Expression, LogicalExpression, UnaryExpression,
-};
+use oxc_ast::ast::{Argument, BinaryExpression, Expression, LogicalExpression, UnaryExpression};
 use oxc_syntax::operator::{BinaryOperator, LogicalOperator, UnaryOperator};
 
 /// Deepest expression the evaluator descends into; deeper input is left alone
@@ -96,7 +94,10 @@ impl Value {
 
     /// Whether the value can be written back as a literal node.
     pub fn is_literal(&self) -> bool {
-        matches!(self, Value::Str(_) | Value::Num(_) | Value::Bool(_) | Value::Null)
+        matches!(
+            self,
+            Value::Str(_) | Value::Num(_) | Value::Bool(_) | Value::Null
+        )
     }
 }
 
@@ -111,7 +112,13 @@ pub fn string_to_number(s: &str) -> f64 {
         if digits.is_empty() {
             return f64::NAN;
         }
-        digits.chars().try_fold(0f64, |acc, c| c.to_digit(radix).map(|d| acc * f64::from(radix) + f64::from(d))).unwrap_or(f64::NAN)
+        digits
+            .chars()
+            .try_fold(0f64, |acc, c| {
+                c.to_digit(radix)
+                    .map(|d| acc * f64::from(radix) + f64::from(d))
+            })
+            .unwrap_or(f64::NAN)
     };
     if let Some(rest) = lower.strip_prefix("0x") {
         return radix(rest, 16);
@@ -127,7 +134,9 @@ pub fn string_to_number(s: &str) -> f64 {
         "-Infinity" => return f64::NEG_INFINITY,
         _ => {}
     }
-    if t.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-')) {
+    if t.chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'))
+    {
         t.parse::<f64>().unwrap_or(f64::NAN)
     } else {
         f64::NAN
@@ -195,9 +204,11 @@ fn eval_at(expr: &Expression<'_>, scope: &dyn Scope, depth: u32) -> Option<Value
         Expression::NumericLiteral(n) => Some(Value::Num(n.value)),
         Expression::BooleanLiteral(b) => Some(Value::Bool(b.value)),
         Expression::NullLiteral(_) => Some(Value::Null),
-        Expression::TemplateLiteral(t) if t.expressions.is_empty() => {
-            t.quasis.first().and_then(|q| q.value.cooked.as_ref()).map(|c| Value::Str(c.to_string()))
-        }
+        Expression::TemplateLiteral(t) if t.expressions.is_empty() => t
+            .quasis
+            .first()
+            .and_then(|q| q.value.cooked.as_ref())
+            .map(|c| Value::Str(c.to_string())),
         Expression::ArrayExpression(a) if a.elements.is_empty() => Some(Value::EmptyArray),
         Expression::Identifier(id) => match id.name.as_str() {
             "undefined" => scope.identifier("undefined").or(Some(Value::Undefined)),
@@ -209,14 +220,22 @@ fn eval_at(expr: &Expression<'_>, scope: &dyn Scope, depth: u32) -> Option<Value
         Expression::LogicalExpression(l) => eval_logical(l, scope, depth),
         Expression::ConditionalExpression(c) => {
             let test = eval_at(&c.test, scope, depth)?;
-            if test.truthy() { eval_at(&c.consequent, scope, depth) } else { eval_at(&c.alternate, scope, depth) }
+            if test.truthy() {
+                eval_at(&c.consequent, scope, depth)
+            } else {
+                eval_at(&c.alternate, scope, depth)
+            }
         }
         Expression::StaticMemberExpression(m) => {
-            let Expression::Identifier(object) = &m.object else { return None };
+            let Expression::Identifier(object) = &m.object else {
+                return None;
+            };
             scope.member(object.name.as_str(), m.property.name.as_str())
         }
         Expression::ComputedMemberExpression(m) => {
-            let Expression::Identifier(object) = &m.object else { return None };
+            let Expression::Identifier(object) = &m.object else {
+                return None;
+            };
             let key = eval_at(&m.expression, scope, depth)?.to_js_string()?;
             scope.member(object.name.as_str(), &key)
         }
@@ -259,7 +278,12 @@ fn eval_binary(b: &BinaryExpression<'_>, scope: &dyn Scope, depth: u32) -> Optio
     let l = eval_at(&b.left, scope, depth)?;
     let r = eval_at(&b.right, scope, depth)?;
     let num = |f: fn(f64, f64) -> f64| Some(Value::Num(f(l.to_number(), r.to_number())));
-    let int = |f: fn(i32, i32) -> i32| Some(Value::Num(f64::from(f(to_int32(l.to_number()), to_int32(r.to_number())))));
+    let int = |f: fn(i32, i32) -> i32| {
+        Some(Value::Num(f64::from(f(
+            to_int32(l.to_number()),
+            to_int32(r.to_number()),
+        ))))
+    };
     let compare = |f: fn(f64, f64) -> bool| -> Option<Value> {
         if let (Value::Str(x), Value::Str(y)) = (&l, &r) {
             let ord = x.encode_utf16().cmp(y.encode_utf16());
@@ -288,9 +312,9 @@ fn eval_binary(b: &BinaryExpression<'_>, scope: &dyn Scope, depth: u32) -> Optio
         BinaryOperator::BitwiseXOR => int(|x, y| x ^ y),
         BinaryOperator::ShiftLeft => int(|x, y| x.wrapping_shl(y as u32 & 31)),
         BinaryOperator::ShiftRight => int(|x, y| x.wrapping_shr(y as u32 & 31)),
-        BinaryOperator::ShiftRightZeroFill => {
-            Some(Value::Num(f64::from(to_uint32(l.to_number()) >> (to_uint32(r.to_number()) & 31))))
-        }
+        BinaryOperator::ShiftRightZeroFill => Some(Value::Num(f64::from(
+            to_uint32(l.to_number()) >> (to_uint32(r.to_number()) & 31),
+        ))),
         BinaryOperator::StrictEquality => Some(Value::Bool(strict_equals(&l, &r))),
         BinaryOperator::StrictInequality => Some(Value::Bool(!strict_equals(&l, &r))),
         BinaryOperator::Equality => loose_equals(&l, &r).map(Value::Bool),
@@ -306,10 +330,26 @@ fn eval_binary(b: &BinaryExpression<'_>, scope: &dyn Scope, depth: u32) -> Optio
 fn eval_logical(l: &LogicalExpression<'_>, scope: &dyn Scope, depth: u32) -> Option<Value> {
     let left = eval_at(&l.left, scope, depth)?;
     match l.operator {
-        LogicalOperator::And => if left.truthy() { eval_at(&l.right, scope, depth) } else { Some(left) },
-        LogicalOperator::Or => if left.truthy() { Some(left) } else { eval_at(&l.right, scope, depth) },
+        LogicalOperator::And => {
+            if left.truthy() {
+                eval_at(&l.right, scope, depth)
+            } else {
+                Some(left)
+            }
+        }
+        LogicalOperator::Or => {
+            if left.truthy() {
+                Some(left)
+            } else {
+                eval_at(&l.right, scope, depth)
+            }
+        }
         LogicalOperator::Coalesce => {
-            if matches!(left, Value::Undefined | Value::Null) { eval_at(&l.right, scope, depth) } else { Some(left) }
+            if matches!(left, Value::Undefined | Value::Null) {
+                eval_at(&l.right, scope, depth)
+            } else {
+                Some(left)
+            }
         }
     }
 }

@@ -6,11 +6,13 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use outflow_deobfuscate::{Options, deobfuscate};
 use oxc_allocator::Allocator;
-use oxc_ast::ast::{Argument, CallExpression, Expression, ObjectProperty, StaticMemberExpression, StringLiteral};
+use oxc_ast::ast::{
+    Argument, CallExpression, Expression, ObjectProperty, StaticMemberExpression, StringLiteral,
+};
 use oxc_ast_visit::{Visit, walk};
 use oxc_span::SourceType;
-use outflow_deobfuscate::{Options, deobfuscate};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/obfuscation")
@@ -87,14 +89,23 @@ fn corpus_files() -> Vec<PathBuf> {
 #[test]
 fn every_source_string_and_property_is_recovered_and_no_decoder_call_remains() {
     let files = corpus_files();
-    assert!(files.len() >= 300, "corpus has only {} files: run scripts/setup", files.len());
+    assert!(
+        files.len() >= 300,
+        "corpus has only {} files: run scripts/setup",
+        files.len()
+    );
     // Test builds compile QuickJS without optimisation, several times slower
     // than release builds: the CPU limit is raised so that the heavy option
     // set does not hit it (it takes about 0.3 s in a release build).
-    let options = Options { sandbox_cpu_time: std::time::Duration::from_secs(30), ..Options::default() };
+    let options = Options {
+        sandbox_cpu_time: std::time::Duration::from_secs(30),
+        ..Options::default()
+    };
     let mut failures = Vec::new();
     for path in &files {
-        let source_path = fixtures().join("src").join(path.file_name().expect("file name"));
+        let source_path = fixtures()
+            .join("src")
+            .join(path.file_name().expect("file name"));
         let source = std::fs::read_to_string(&source_path).expect("fixture source");
         let expected = names_of(&source);
         let obfuscated = std::fs::read_to_string(path).expect("corpus file");
@@ -111,12 +122,22 @@ fn every_source_string_and_property_is_recovered_and_no_decoder_call_remains() {
             .chain(expected.properties.iter())
             .filter(|s| !known.contains(s))
             .collect();
-        let name = path.strip_prefix(fixtures()).unwrap_or(path).display().to_string();
+        let name = path
+            .strip_prefix(fixtures())
+            .unwrap_or(path)
+            .display()
+            .to_string();
         if !missing.is_empty() {
-            failures.push(format!("{name}: missing {missing:?} (notes: {:?})", outcome.notes));
+            failures.push(format!(
+                "{name}: missing {missing:?} (notes: {:?})",
+                outcome.notes
+            ));
         }
         if !got.decoder_calls.is_empty() {
-            failures.push(format!("{name}: decoder calls remain: {:?}", &got.decoder_calls[..got.decoder_calls.len().min(5)]));
+            failures.push(format!(
+                "{name}: decoder calls remain: {:?}",
+                &got.decoder_calls[..got.decoder_calls.len().min(5)]
+            ));
         }
         if outcome.recovered.is_empty() {
             failures.push(format!("{name}: nothing recorded as recovered"));
@@ -127,6 +148,11 @@ fn every_source_string_and_property_is_recovered_and_no_decoder_call_remains() {
         "{} of {} corpus files failed:\n{}",
         failures.len(),
         files.len(),
-        failures.iter().take(40).cloned().collect::<Vec<_>>().join("\n")
+        failures
+            .iter()
+            .take(40)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }

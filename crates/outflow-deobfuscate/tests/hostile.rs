@@ -8,7 +8,9 @@ use std::time::Duration;
 use outflow_deobfuscate::{Options, deobfuscate_source};
 
 fn hostile(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/obfuscation/hostile").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/obfuscation/hostile")
+        .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -23,13 +25,23 @@ fn tight() -> Options {
 fn run(name: &str) -> (String, outflow_deobfuscate::Outcome) {
     let source = hostile(name);
     let (code, outcome) = deobfuscate_source(&source, &tight());
-    assert!(code.contains("https://plain.example/beacon"), "{name}: the rest of the script was lost:\n{code}");
-    assert!(outcome.recovered.is_empty(), "{name}: nothing can have been recovered: {:?}", outcome.recovered);
+    assert!(
+        code.contains("https://plain.example/beacon"),
+        "{name}: the rest of the script was lost:\n{code}"
+    );
+    assert!(
+        outcome.recovered.is_empty(),
+        "{name}: nothing can have been recovered: {:?}",
+        outcome.recovered
+    );
     (code, outcome)
 }
 
 fn note_with(outcome: &outflow_deobfuscate::Outcome, needle: &str) -> bool {
-    outcome.notes.iter().any(|n| n.starts_with("could not decode") && n.contains(needle))
+    outcome
+        .notes
+        .iter()
+        .any(|n| n.starts_with("could not decode") && n.contains(needle))
 }
 
 #[test]
@@ -41,13 +53,21 @@ fn an_endless_decoder_is_stopped_by_the_cpu_limit() {
 #[test]
 fn an_endless_allocation_is_stopped_by_the_memory_limit() {
     let (_, outcome) = run("huge-allocation.js");
-    assert!(note_with(&outcome, "out of memory") || note_with(&outcome, "memory limit"), "{:?}", outcome.notes);
+    assert!(
+        note_with(&outcome, "out of memory") || note_with(&outcome, "memory limit"),
+        "{:?}",
+        outcome.notes
+    );
 }
 
 #[test]
 fn endless_recursion_is_stopped_by_the_stack_limit() {
     let (_, outcome) = run("deep-recursion.js");
-    assert!(note_with(&outcome, "call stack") || note_with(&outcome, "stack limit"), "{:?}", outcome.notes);
+    assert!(
+        note_with(&outcome, "call stack") || note_with(&outcome, "stack limit"),
+        "{:?}",
+        outcome.notes
+    );
 }
 
 #[test]
@@ -67,7 +87,11 @@ fn the_sandbox_offers_no_host_objects() {
     let source = hostile("sandbox-escape.js");
     let (code, outcome) = deobfuscate_source(&source, &tight());
     assert!(!code.contains("host reachable"), "{code}");
-    assert!(code.contains("https://cmpassport.com/a"), "{code}\n{:?}", outcome.notes);
+    assert!(
+        code.contains("https://cmpassport.com/a"),
+        "{code}\n{:?}",
+        outcome.notes
+    );
 }
 
 #[test]
@@ -86,7 +110,11 @@ fn deep_nesting_neither_panics_nor_overflows() {
         .expect("thread");
     let (code, outcome) = handle.join().expect("no panic");
     // This decoder returns the array entry as stored.
-    assert!(code.contains("fetch(\"aHR0cHM6Ly9jbXBhc3Nwb3J0LmNvbS9h\")"), "{:?}", outcome.notes);
+    assert!(
+        code.contains("fetch(\"aHR0cHM6Ly9jbXBhc3Nwb3J0LmNvbS9h\")"),
+        "{:?}",
+        outcome.notes
+    );
 }
 
 #[test]

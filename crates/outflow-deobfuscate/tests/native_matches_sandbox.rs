@@ -9,7 +9,10 @@ use outflow_deobfuscate::{Engine, Options, deobfuscate_source};
 
 fn corpus_files() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/obfuscation/corpus");
-    assert!(root.join(".stamp").exists(), "the obfuscated corpus is missing: run scripts/setup");
+    assert!(
+        root.join(".stamp").exists(),
+        "the obfuscated corpus is missing: run scripts/setup"
+    );
     let mut files = Vec::new();
     let mut stack = vec![root.join("v4"), root.join("v5")];
     while let Some(dir) = stack.pop() {
@@ -29,21 +32,53 @@ fn corpus_files() -> Vec<PathBuf> {
 #[test]
 fn native_decoding_equals_sandbox_decoding_on_the_corpus() {
     // Debug builds of QuickJS are slow: generous limit (see corpus_matrix.rs).
-    let base = Options { sandbox_cpu_time: Duration::from_secs(30), ..Options::default() };
-    let native = Options { engine: Engine::Native, ..base.clone() };
-    let sandbox = Options { engine: Engine::Sandbox, ..base };
+    let base = Options {
+        sandbox_cpu_time: Duration::from_secs(30),
+        ..Options::default()
+    };
+    let native = Options {
+        engine: Engine::Native,
+        ..base.clone()
+    };
+    let sandbox = Options {
+        engine: Engine::Sandbox,
+        ..base
+    };
     let files = corpus_files();
-    assert!(files.len() >= 300, "corpus has only {} files: run scripts/setup", files.len());
+    assert!(
+        files.len() >= 300,
+        "corpus has only {} files: run scripts/setup",
+        files.len()
+    );
     let mut failures = Vec::new();
     for path in &files {
         let text = std::fs::read_to_string(path).expect("corpus file");
         let (native_code, native_outcome) = deobfuscate_source(&text, &native);
         let (sandbox_code, sandbox_outcome) = deobfuscate_source(&text, &sandbox);
         if !native_outcome.notes.is_empty() {
-            failures.push(format!("{}: native: {:?}", path.display(), native_outcome.notes));
+            failures.push(format!(
+                "{}: native: {:?}",
+                path.display(),
+                native_outcome.notes
+            ));
         } else if native_code != sandbox_code {
-            failures.push(format!("{}: native and sandbox outputs differ (sandbox notes {:?})", path.display(), sandbox_outcome.notes));
+            failures.push(format!(
+                "{}: native and sandbox outputs differ (sandbox notes {:?})",
+                path.display(),
+                sandbox_outcome.notes
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} files:\n{}", failures.len(), files.len(), failures.iter().take(20).cloned().collect::<Vec<_>>().join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} files:\n{}",
+        failures.len(),
+        files.len(),
+        failures
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }

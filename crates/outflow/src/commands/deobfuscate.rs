@@ -37,10 +37,13 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let source = if args.input == "-" {
         let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).context("reading standard input")?;
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("reading standard input")?;
         text
     } else {
-        let bytes = std::fs::read(&args.input).with_context(|| format!("reading {}", args.input))?;
+        let bytes =
+            std::fs::read(&args.input).with_context(|| format!("reading {}", args.input))?;
         String::from_utf8_lossy(&bytes).into_owned()
     };
     let options = outflow_deobfuscate::Options {
@@ -58,13 +61,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for undone in &outcome.undone {
         header.push_str(&format!("// undone: {undone}\n"));
     }
-    header.push_str(&format!("// recovered values: {}\n", outcome.recovered.len()));
+    header.push_str(&format!(
+        "// recovered values: {}\n",
+        outcome.recovered.len()
+    ));
     for note in &outcome.notes {
         header.push_str(&format!("// note: {note}\n"));
     }
     let mut stdout = std::io::stdout().lock();
-    stdout.write_all(header.as_bytes()).context("writing the output")?;
-    stdout.write_all(code.as_bytes()).context("writing the output")?;
+    stdout
+        .write_all(header.as_bytes())
+        .context("writing the output")?;
+    stdout
+        .write_all(code.as_bytes())
+        .context("writing the output")?;
     if !code.ends_with('\n') {
         stdout.write_all(b"\n").context("writing the output")?;
     }
