@@ -2,9 +2,14 @@
 //!
 //! 1. Overhead: the bench fixture page loaded with full recording
 //!    (network, scripts, instrumentation) and bare (Page domain only), in
-//!    the same Chromium binary, alternately, ROUNDS times each. The figure
-//!    is navigation-to-load-event time; launch, settle waits and form
-//!    filling are excluded. Prints the medians and their ratio.
+//!    the same Chromium binary, alternately, ROUNDS times each. Two figures:
+//!    navigation command to load event as outflow sees it (includes the
+//!    browser picking a renderer process), and the page's own
+//!    `performance.now()` at its load event (reported by the page to the
+//!    fixture server). Launch, settle waits and form filling are excluded.
+//!    Prints the medians and their ratios.
+//!    Then the worst case: `heavy.html` calls instrumented APIs 20,000 times
+//!    in loops and reports how long the loops took.
 //! 2. Weight: runs the real `outflow scan` binary (path as the first
 //!    argument) on a page making 500 requests and samples its peak resident
 //!    memory (VmHWM) until it exits. Chromium's own processes are not
@@ -50,6 +55,7 @@ async fn main() {
     let url = "http://bench.site.test/";
     // One warm-up of each, so that disk caches favour neither.
     let mut timings: [Vec<u64>; 2] = [Vec::new(), Vec::new()];
+    let mut page_timings: [Vec<u64>; 2] = [Vec::new(), Vec::new()];
     for round in 0..=ROUNDS {
         for (slot, instrument) in [(0, false), (1, true)] {
             let options = ScanOptions {
@@ -64,11 +70,42 @@ async fn main() {
                 let calls = out.capture.api_calls.as_ref().map_or(0, Vec::len);
                 assert!(calls > 10, "the instrumented load recorded API calls");
             }
+            // The page reports its own load time (µs) in a pixel URL.
+            let deadline = Instant::now() + Duration::from_secs(10);
+            let page_load = loop {
+                let reported = server.received().iter().rev().find_map(|r| {
+                    r.path
+                        .strip_prefix("/pixel?loaded=")
+                        .and_then(|v| v.parse::<u64>().ok())
+                });
+                if let Some(value) = reported {
+                    break value;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "the bench page never reported its load time"
+                );
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            };
+            server.received.lock().unwrap().clear();
             if round > 0 {
                 timings[slot].push(load);
+                page_timings[slot].push(page_load);
             }
         }
     }
+    let page_bare = median(&mut page_timings[0]);
+    let page_instrumented = median(&mut page_timings[1]);
+    println!("page load as the page measures it (performance.now() at load), median of {ROUNDS}:");
+    println!("  bare:          {:.1} ms", page_bare as f64 / 1000.0);
+    println!(
+        "  instrumented:  {:.1} ms",
+        page_instrumented as f64 / 1000.0
+    );
+    println!(
+        "  ratio:         {:.2}x  (target <= 1.3x)",
+        page_instrumented as f64 / page_bare.max(1) as f64
+    );
     let bare = median(&mut timings[0]);
     let instrumented = median(&mut timings[1]);
     println!("page load, navigation to load event, median of {ROUNDS} (same Chromium binary):");
@@ -77,6 +114,48 @@ async fn main() {
     println!(
         "  ratio:         {:.2}x  (target <= 1.3x)",
         instrumented as f64 / bare.max(1) as f64
+    );
+
+    let mut loops: [Vec<u64>; 2] = [Vec::new(), Vec::new()];
+    for round in 0..=ROUNDS {
+        for (slot, instrument) in [(0, false), (1, true)] {
+            let options = ScanOptions {
+                instrument,
+                ..base.clone()
+            };
+            scan("http://bench.site.test/heavy.html", &options)
+                .await
+                .expect("scan started");
+            let deadline = Instant::now() + Duration::from_secs(10);
+            let elapsed = loop {
+                let reported = server.received().iter().rev().find_map(|r| {
+                    r.path
+                        .strip_prefix("/pixel?loops=")
+                        .and_then(|v| v.parse::<u64>().ok())
+                });
+                if let Some(value) = reported {
+                    break value;
+                }
+                assert!(Instant::now() < deadline, "the heavy page never reported");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            };
+            server.received.lock().unwrap().clear();
+            if round > 0 {
+                loops[slot].push(elapsed);
+            }
+        }
+    }
+    let loops_bare = median(&mut loops[0]);
+    let loops_instrumented = median(&mut loops[1]);
+    println!("worst case: 20,000 instrumented API uses in loops (page-timed), median of {ROUNDS}:");
+    println!("  bare:          {:.1} ms", loops_bare as f64 / 1000.0);
+    println!(
+        "  instrumented:  {:.1} ms",
+        loops_instrumented as f64 / 1000.0
+    );
+    println!(
+        "  ratio:         {:.2}x",
+        loops_instrumented as f64 / loops_bare.max(1) as f64
     );
 
     let Some(outflow) = outflow else {
