@@ -114,6 +114,19 @@ fn decoder_spec<'a>(program: &Program<'a>, name: &'a str) -> Option<Decoder<'a>>
     Some(Decoder { name, shift, kind })
 }
 
+/// Position of `c` in [`ALPHABET`].
+fn alphabet_index(c: char) -> Option<i64> {
+    Some(match c {
+        'a'..='z' => c as i64 - 'a' as i64,
+        'A'..='Z' => c as i64 - 'A' as i64 + 26,
+        '0'..='9' => c as i64 - '0' as i64 + 52,
+        '+' => 62,
+        '/' => 63,
+        '=' => 64,
+        _ => return None,
+    })
+}
+
 /// The obfuscator's base64: its alphabet, unknown characters skipped, bytes
 /// through `decodeURIComponent` (invalid UTF-8 throws there, so fails here).
 fn base64(input: &str) -> Option<String> {
@@ -121,8 +134,9 @@ fn base64(input: &str) -> Option<String> {
     let mut count: i64 = 0;
     let mut bits: i64 = 0;
     for c in input.chars() {
-        let Some(v) = ALPHABET.find(c) else { continue };
-        let v = v as i64;
+        let Some(v) = alphabet_index(c) else {
+            continue;
+        };
         bits = if count % 4 != 0 { bits * 64 + v } else { v };
         let emit = count % 4 != 0;
         count += 1;

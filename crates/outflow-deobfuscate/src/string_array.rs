@@ -390,45 +390,39 @@ fn js_value(v: &Value) -> String {
     }
 }
 
-/// Decodes every call site of the prelude's decoders in one sandbox run.
-pub fn decode<'a>(
-    program: &Program<'a>,
-    source: &str,
-    bindings: &Bindings<'a>,
-    prelude: &Prelude<'a>,
-    limits: Limits,
-    engine: crate::Engine,
-) -> Result<Decoded, SandboxError> {
-    let mut visitor = CallSites {
-        bindings,
-        prelude,
-        sites: Vec::new(),
-        unresolved: 0,
-        unresolved_at: Vec::new(),
-        depth: 0,
-    };
-    visitor.visit_program(program);
-    let mut unique: Vec<&Resolved<'_>> = Vec::new();
-    let mut index_of: Vec<usize> = Vec::with_capacity(visitor.sites.len());
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut calls = String::from("[");
-    for (_, r) in &visitor.sites {
-        let args: Vec<String> = r.args.iter().map(js_value).collect();
-        let key = format!("{}({})", r.decoder, args.join(","));
-        let next = unique.len();
-        let index = *seen.entry(key).or_insert(next);
-        if index == next {
-            unique.push(r);
-            if next > 0 {
-                calls.push(',');
+/// Identifies a decoder call by its decoder and exact argument values.
+fn call_key(r: &Resolved<'_>) -> String {
+    let mut key = String::from(r.decoder);
+    for a in &r.args {
+        key.push('\u{0}');
+        match a {
+            Value::Str(s) => {
+                key.push('s');
+                key.push_str(s);
             }
-            calls.push_str(&format!(
-                "[{},[{}]]",
-                sandbox::js_string_literal(r.decoder),
-                args.join(",")
-            ));
+            Value::Num(n) => {
+                key.push('n');
+                key.push_str(&n.to_bits().to_string());
+            }
+            other => key.push_str(&js_value(other)),
         }
-        index_of.push(index);
+    }
+    key
+}
+
+/// The script's machinery, verbatim, then one batch over all calls.
+fn sandbox_program(source: &str, prelude: &Prelude<'_>, unique: &[&Resolved<'_>]) -> String {
+    let mut calls = String::from("[");
+    for (i, r) in unique.iter().enumerate() {
+        if i > 0 {
+            calls.push(',');
+        }
+        let args: Vec<String> = r.args.iter().map(js_value).collect();
+        calls.push_str(&format!(
+            "[{},[{}]]",
+            sandbox::js_string_literal(r.decoder),
+            args.join(",")
+        ));
     }
     calls.push(']');
     let mut program_text = String::new();
@@ -454,6 +448,38 @@ pub fn decode<'a>(
         ";(function(){{var c={calls};var f={{{}}};var o=[];for(var i=0;i<c.length;i++){{try{{var v=f[c[i][0]].apply(null,c[i][1]);o.push(typeof v==='string'?v:null);}}catch(e){{o.push('\\u0000'+String(e));}}}}return o;}})()",
         table.join(",")
     ));
+    program_text
+}
+
+/// Decodes every call site of the prelude's decoders in one sandbox run.
+pub fn decode<'a>(
+    program: &Program<'a>,
+    source: &str,
+    bindings: &Bindings<'a>,
+    prelude: &Prelude<'a>,
+    limits: Limits,
+    engine: crate::Engine,
+) -> Result<Decoded, SandboxError> {
+    let mut visitor = CallSites {
+        bindings,
+        prelude,
+        sites: Vec::new(),
+        unresolved: 0,
+        unresolved_at: Vec::new(),
+        depth: 0,
+    };
+    visitor.visit_program(program);
+    let mut unique: Vec<&Resolved<'_>> = Vec::new();
+    let mut index_of: Vec<usize> = Vec::with_capacity(visitor.sites.len());
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (_, r) in &visitor.sites {
+        let next = unique.len();
+        let index = *seen.entry(call_key(r)).or_insert(next);
+        if index == next {
+            unique.push(r);
+        }
+        index_of.push(index);
+    }
     let native = match engine {
         crate::Engine::Sandbox => None,
         _ => crate::native::decode_all(program, bindings, prelude, &unique),
@@ -466,7 +492,7 @@ pub fn decode<'a>(
             ));
         }
         None => (
-            sandbox::eval_strings(&program_text, limits)?,
+            sandbox::eval_strings(&sandbox_program(source, prelude, &unique), limits)?,
             format!("string array, {} (sandbox)", prelude.encoding),
         ),
     };
