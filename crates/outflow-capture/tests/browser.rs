@@ -85,7 +85,37 @@ async fn run(url: &str, options: &ScanOptions) -> ScanOutput {
         std::fs::write(path, serde_json::to_string_pretty(&out.capture).unwrap()).unwrap();
     }
     no_lost_messages(&out.capture);
+    no_leftover_browsers();
     out
+}
+
+/// Every Chromium a scan starts runs with an `outflow-profile-*` profile;
+/// none may outlive the scan (its helpers get a moment to notice).
+fn no_leftover_browsers() {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let leftover: Vec<String> = std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .bytes()
+                    .all(|b| b.is_ascii_digit())
+            })
+            .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+            .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+            .filter(|c| c.contains("chromium") && c.contains("outflow-profile-"))
+            .collect();
+        if leftover.is_empty() {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "Chromium processes outlived the scan: {leftover:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 fn no_lost_messages(capture: &Capture) {
