@@ -466,3 +466,26 @@ pub fn decode_all<'a>(
     // A miss here means a shape this emulation gets wrong: let the sandbox decide.
     results.iter().all(Option::is_some).then_some(results)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_uses_the_lower_case_first_alphabet() {
+        // Standard "YWJj" is "abc"; the obfuscator swaps the letter cases.
+        assert_eq!(base64("ywjJ").as_deref(), Some("abc"));
+        // UTF-8 goes through decodeURIComponent.
+        assert_eq!(base64("W6i").as_deref(), Some("\u{e2}"));
+        // Invalid UTF-8 throws in JavaScript: no value here.
+        assert_eq!(base64("/W"), None);
+    }
+
+    #[test]
+    fn parse_int_reads_the_leading_number() {
+        assert_eq!(parse_int("3487125dOjXYz"), 3487125.0);
+        assert_eq!(parse_int("  -12ab"), -12.0);
+        assert_eq!(parse_int("0x1F"), 31.0);
+        assert!(parse_int("abc").is_nan());
+    }
+}

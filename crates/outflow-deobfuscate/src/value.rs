@@ -159,7 +159,8 @@ pub fn number_to_string(n: f64) -> Option<String> {
         return Some(format!("{n:.0}"));
     }
     let text = format!("{n}");
-    if text.contains('e') || n.abs() < 1e-6 {
+    // JavaScript switches to exponents at 1e21 and below 1e-6.
+    if text.contains('e') || n.abs() < 1e-6 || n.abs() >= 1e21 {
         return None;
     }
     Some(text)
@@ -351,5 +352,47 @@ fn eval_logical(l: &LogicalExpression<'_>, scope: &dyn Scope, depth: u32) -> Opt
                 Some(left)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oxc_allocator::Allocator;
+    use oxc_span::SourceType;
+
+    fn fold(expression: &str) -> Option<Value> {
+        let allocator = Allocator::default();
+        let expr = oxc_parser::Parser::new(&allocator, expression, SourceType::cjs())
+            .parse_expression()
+            .ok()?;
+        evaluate(&expr, &NoScope)
+    }
+
+    #[test]
+    fn folds_obfuscator_arithmetic_and_concatenation() {
+        assert_eq!(fold("-0x1*0x1a3+0x2b*0x3+0x2"), Some(Value::Num(-288.0)));
+        assert_eq!(fold("!![]"), Some(Value::Bool(true)));
+        assert_eq!(fold("![]"), Some(Value::Bool(false)));
+        assert_eq!(
+            fold("'https://'+'cmpa'+'ssport.com'"),
+            Some(Value::Str("https://cmpassport.com".into()))
+        );
+        assert_eq!(fold("[]+''"), Some(Value::Str(String::new())));
+        assert_eq!(fold("'a'+0x1"), Some(Value::Str("a1".into())));
+        assert_eq!(fold("'abc'==='abc'"), Some(Value::Bool(true)));
+        assert_eq!(fold("'abc'!=='abd'"), Some(Value::Bool(true)));
+        assert_eq!(fold("0x7fffffff+0x1|0x0"), Some(Value::Num(-2147483648.0)));
+        assert_eq!(fold("someGlobal+1"), None);
+    }
+
+    #[test]
+    fn numbers_print_like_javascript() {
+        assert_eq!(number_to_string(1e21), None);
+        assert_eq!(number_to_string(42.0).as_deref(), Some("42"));
+        assert_eq!(number_to_string(-0.5).as_deref(), Some("-0.5"));
+        assert_eq!(number_to_string(f64::NAN).as_deref(), Some("NaN"));
+        assert_eq!(string_to_number(" 0x1f "), 31.0);
+        assert!(string_to_number("12px").is_nan());
     }
 }

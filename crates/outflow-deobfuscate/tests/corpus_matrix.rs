@@ -139,6 +139,24 @@ fn every_source_string_and_property_is_recovered_and_no_decoder_call_remains() {
                 &got.decoder_calls[..got.decoder_calls.len().min(5)]
             ));
         }
+        // The contract with the analysis: a recovered string-array value
+        // sits at the decoder call site of the original source.
+        for r in &outcome.recovered {
+            let text = obfuscated
+                .get(r.span.start as usize..r.span.end as usize)
+                .unwrap_or("");
+            let call_site = text.starts_with("_0x") && text.ends_with(')');
+            if r.method.starts_with("string array")
+                && !r.method.ends_with("concatenated")
+                && !call_site
+            {
+                failures.push(format!(
+                    "{name}: recovered span {:?} is not a call site: {text:?}",
+                    r.span
+                ));
+                break;
+            }
+        }
         if outcome.recovered.is_empty() {
             failures.push(format!("{name}: nothing recorded as recovered"));
         }
