@@ -385,6 +385,30 @@ async fn login_page_capture() {
         "HTMLCanvasElement.getContext",
         ApiAccess::Call,
     );
+    let sdk = "http://cmpassport.com/sdk.js";
+    assert_eq!(
+        call(sdk, "OfflineAudioContext", ApiAccess::Construct).arguments,
+        vec!["1,5000,44100".to_string()]
+    );
+    call(sdk, "BaseAudioContext.createOscillator", ApiAccess::Call);
+    call(
+        sdk,
+        "BaseAudioContext.createDynamicsCompressor",
+        ApiAccess::Call,
+    );
+    assert_eq!(
+        call(sdk, "RTCPeerConnection", ApiAccess::Construct).arguments,
+        vec!["iceServers=0".to_string()]
+    );
+    assert_eq!(
+        call(sdk, "RTCPeerConnection.createDataChannel", ApiAccess::Call).arguments,
+        vec!["probe".to_string()]
+    );
+    assert_eq!(
+        call(tracker, "MutationObserver.observe", ApiAccess::Call).arguments,
+        vec!["document childList,subtree".to_string()]
+    );
+    call(tracker, "MutationObserver", ApiAccess::Construct);
     call(
         "http://login.site.test/",
         "Navigator.userAgent",
