@@ -18,6 +18,7 @@
 pub mod bindings;
 pub mod control_flow;
 pub mod native;
+pub mod object_keys;
 pub mod packers;
 pub mod protection;
 pub mod rewrite;
@@ -340,6 +341,7 @@ fn accumulate(total: &mut Counts, round: &Counts) {
     total.removed += round.removed;
     total.protection += round.protection;
     total.members += round.members;
+    total.object_keys += round.object_keys;
 }
 
 fn describe(total: &Counts, undone: &mut Vec<String>) {
@@ -365,6 +367,10 @@ fn describe(total: &Counts, undone: &mut Vec<String>) {
     push(
         total.protection,
         "self-defending / debug-protection helpers removed",
+    );
+    push(
+        total.object_keys,
+        "object keys moved back into literals (transform object keys)",
     );
     push(total.members, "computed member keys written as properties");
 }

@@ -38,6 +38,8 @@ pub struct Counts {
     pub protection: usize,
     /// `o['k']` turned into `o.k`.
     pub members: usize,
+    /// Properties moved back into object literals (transformObjectKeys).
+    pub object_keys: usize,
 }
 
 impl Counts {
@@ -50,6 +52,7 @@ impl Counts {
             + self.dead_branches
             + self.unflattened
             + self.removed
+            + self.object_keys
             + self.members
             > 0
     }
@@ -421,6 +424,7 @@ impl<'a> VisitMut<'a> for Rewriter<'a, '_> {
             .into_iter()
             .collect();
         crate::control_flow::unflatten(&mut after, &self.builder, &mut self.counts.unflattened);
+        self.counts.object_keys += crate::object_keys::fold(&mut after, &self.builder);
         it.extend(after);
     }
 }
