@@ -7,7 +7,7 @@
 //! binding a unique generated name; every rule below also requires a name to
 //! be declared exactly once, so a reused name is simply left alone.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use oxc_allocator::{Allocator, CloneIn};
 use oxc_ast::ast::{
@@ -96,7 +96,7 @@ impl<'a> Bindings<'a> {
         let mut collector = Collector {
             allocator,
             out: Bindings::default(),
-            init_writes: HashSet::new(),
+            init_writes: HashSet::default(),
             deferred: Vec::new(),
             depth: 0,
         };
@@ -290,7 +290,7 @@ impl<'a> Collector<'a> {
                 }
             }
             Some(Expression::ObjectExpression(o)) => {
-                let mut entries = HashMap::new();
+                let mut entries = HashMap::default();
                 for p in &o.properties {
                     if let ObjectPropertyKind::ObjectProperty(p) = p
                         && let Some(key) = property_key_name(&p.key)

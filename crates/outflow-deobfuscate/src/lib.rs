@@ -26,7 +26,7 @@ pub mod sandbox;
 pub mod string_array;
 pub mod value;
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::time::Duration;
 
 use oxc_allocator::Allocator;
@@ -172,7 +172,7 @@ fn kept_machinery<'a>(
     let inside = |pos: u32| {
         prelude.contains(pos) || machinery.iter().any(|(_, s)| s.start <= pos && pos < s.end)
     };
-    let mut kept: HashSet<&'a str> = HashSet::new();
+    let mut kept: HashSet<&'a str> = HashSet::default();
     let mut stack: Vec<&'a str> = Vec::new();
     for name in prelude
         .decoders
@@ -227,12 +227,12 @@ pub fn deobfuscate<'a>(
     rewrite::split_top_level_sequences(program, allocator);
     let mut total = Counts::default();
     let mut string_array_summary: Option<String> = None;
-    let mut inlined_objects: HashSet<String> = HashSet::new();
+    let mut inlined_objects: HashSet<String> = HashSet::default();
     let mut sandbox_failed = false;
     for _round in 0..options.max_rounds.max(1) {
         let bindings = Bindings::collect(allocator, &program.body);
-        let mut strings: HashMap<Span, (String, String)> = HashMap::new();
-        let mut remove: HashSet<Span> = HashSet::new();
+        let mut strings: HashMap<Span, (String, String)> = HashMap::default();
+        let mut remove: HashSet<Span> = HashSet::default();
         if let Some(prelude) = string_array::find_prelude(program) {
             let (kept, machinery) = kept_machinery(&bindings, &prelude);
             if !kept.is_empty() && !sandbox_failed {
@@ -396,9 +396,9 @@ fn keep_live_recoveries(program: &Program<'_>, recovered: &mut Vec<Recovered>) {
             self.0.insert(it.span);
         }
     }
-    let mut literals = Literals(HashSet::new(), 0);
+    let mut literals = Literals(HashSet::default(), 0);
     literals.visit_program(program);
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     recovered.retain(|r| literals.0.contains(&r.span) && seen.insert(r.span));
     recovered.sort_by_key(|r| (r.span.start, r.span.end));
 }

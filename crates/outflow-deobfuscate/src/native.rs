@@ -149,7 +149,7 @@ fn base64(input: &str) -> Option<String> {
 
 /// RC4 key schedules by key: the rotator decodes the same few keys against
 /// every rotation.
-type Schedules = std::collections::HashMap<String, [u8; 256]>;
+type Schedules = rustc_hash::FxHashMap<String, [u8; 256]>;
 
 fn schedule(key: &str) -> Option<[u8; 256]> {
     let key: Vec<u16> = key.encode_utf16().collect();
@@ -441,7 +441,7 @@ pub fn decode_all<'a>(
         .iter()
         .map(|d| decoder_spec(program, d))
         .collect::<Option<Vec<_>>>()?;
-    let mut schedules = Schedules::new();
+    let mut schedules = Schedules::default();
     let rotation = if prelude.rotated {
         rotation(
             program,

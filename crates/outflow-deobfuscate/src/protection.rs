@@ -5,7 +5,7 @@
 //! is decoded, then whatever starts them (`_0x5dfe61();`, the IIFE calling
 //! the debug protection with `'init'`) goes too.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use oxc_ast::ast::{
     BindingPattern, Expression, IdentifierReference, Statement, VariableDeclarator,

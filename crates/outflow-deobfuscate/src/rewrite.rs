@@ -3,7 +3,7 @@
 //! and string tables, prunes opaque predicates, unflattens switch
 //! dispatchers and drops the removed machinery.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use oxc_allocator::{Allocator, CloneIn, TakeIn, Vec as ArenaVec};
 use oxc_ast::ast::{Argument, Expression, IdentifierName, Statement, StaticMemberExpression};
@@ -106,7 +106,7 @@ impl<'a, 'b> Rewriter<'a, 'b> {
             recovered: Vec::new(),
             counts: Counts::default(),
             depth: 0,
-            protection_names: HashSet::new(),
+            protection_names: HashSet::default(),
         }
     }
 

@@ -5,7 +5,7 @@
 //! code, verbatim, so that self-defending checks over `toString()` see the
 //! compact source they expect.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use oxc_ast::ast::{
     Argument, CallExpression, Expression, Function, Program, Statement, VariableDeclarationKind,
@@ -289,6 +289,7 @@ struct CallSites<'b, 'a> {
     sites: Vec<(Span, Resolved<'a>)>,
     unresolved: usize,
     unresolved_at: Vec<u32>,
+    reaches: HashMap<&'a str, bool>,
     depth: u32,
 }
 
@@ -312,7 +313,15 @@ impl<'a> Visit<'a> for CallSites<'_, 'a> {
     fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
         if let Expression::Identifier(callee) = &it.callee {
             let name = callee.name.as_str();
-            if reaches_decoder(self.bindings, self.prelude, name) {
+            let reaches = match self.reaches.get(name) {
+                Some(known) => *known,
+                None => {
+                    let known = reaches_decoder(self.bindings, self.prelude, name);
+                    self.reaches.insert(name, known);
+                    known
+                }
+            };
+            if reaches {
                 let scope = ObjectScope {
                     bindings: self.bindings,
                     params: &[],
@@ -466,12 +475,13 @@ pub fn decode<'a>(
         sites: Vec::new(),
         unresolved: 0,
         unresolved_at: Vec::new(),
+        reaches: HashMap::default(),
         depth: 0,
     };
     visitor.visit_program(program);
     let mut unique: Vec<&Resolved<'_>> = Vec::new();
     let mut index_of: Vec<usize> = Vec::with_capacity(visitor.sites.len());
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: HashMap<String, usize> = HashMap::default();
     for (_, r) in &visitor.sites {
         let next = unique.len();
         let index = *seen.entry(call_key(r)).or_insert(next);
@@ -496,7 +506,7 @@ pub fn decode<'a>(
             format!("string array, {} (sandbox)", prelude.encoding),
         ),
     };
-    let mut strings = HashMap::new();
+    let mut strings = HashMap::default();
     let mut failed = 0;
     let mut first_error: Option<String> = None;
     let mut max_wrappers = 0;
