@@ -83,6 +83,8 @@ pub struct Bindings<'a> {
     pub aliases: HashMap<&'a str, (&'a str, Span)>,
     /// Object literals by name.
     pub objects: HashMap<&'a str, ObjectDef<'a>>,
+    /// How many string literals hold each value.
+    pub string_counts: HashMap<String, u32>,
     /// Arrays of string literals by name, with the declarator span.
     pub tables: HashMap<&'a str, (Vec<String>, Span)>,
 }
@@ -435,6 +437,14 @@ impl<'a> Visit<'a> for Collector<'a> {
         self.depth -= 1;
     }
 
+    fn visit_string_literal(&mut self, it: &oxc_ast::ast::StringLiteral<'a>) {
+        *self
+            .out
+            .string_counts
+            .entry(it.value.to_string())
+            .or_default() += 1;
+    }
+
     fn visit_binding_identifier(&mut self, it: &BindingIdentifier<'a>) {
         *self.out.declared.entry(it.name.as_str()).or_default() += 1;
     }
@@ -541,4 +551,18 @@ fn target_object<'a>(target: &AssignmentTarget<'a>) -> Option<&'a str> {
 /// The span of a statement, for removal bookkeeping.
 pub fn statement_span(statement: &Statement<'_>) -> Span {
     statement.span()
+}
+
+/// Whether an expression contains a string literal (storage functions such
+/// as `a + b` or `a(b)` do not; code that names an endpoint does).
+pub fn has_string_literal(expr: &Expression<'_>) -> bool {
+    struct Finder(bool);
+    impl<'a> Visit<'a> for Finder {
+        fn visit_string_literal(&mut self, _it: &oxc_ast::ast::StringLiteral<'a>) {
+            self.0 = true;
+        }
+    }
+    let mut finder = Finder(false);
+    finder.visit_expression(expr);
+    finder.0
 }

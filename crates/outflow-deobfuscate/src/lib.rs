@@ -228,6 +228,7 @@ pub fn deobfuscate<'a>(
     let mut total = Counts::default();
     let mut string_array_summary: Option<String> = None;
     let mut inlined_objects: HashSet<String> = HashSet::default();
+    let mut inlined_keys: HashSet<(String, String)> = HashSet::default();
     let mut sandbox_failed = false;
     for _round in 0..options.max_rounds.max(1) {
         let bindings = Bindings::collect(allocator, &program.body);
@@ -301,12 +302,22 @@ pub fn deobfuscate<'a>(
                 inlined_objects.insert((*name).to_string());
             } else if bindings.reference_count(name) == 0
                 && bindings.declared.get(name) == Some(&1)
-                && inlined_objects.contains(*name)
-                && object.entries.iter().all(|(key, entry)| {
-                    // Keep objects that may hold a latent endpoint; argument
-                    // objects have generated keys and numbers.
-                    key.starts_with("_0x")
-                        || !matches!(entry, bindings::ObjectEntry::Value(value::Value::Str(_)))
+                && (inlined_objects.contains(*name) || !object.entries.is_empty())
+                && object.entries.iter().all(|(key, entry)| match entry {
+                    // Keep objects that may hold a latent endpoint: a string
+                    // neither read anywhere nor present elsewhere (an unused
+                    // config entry) stays, and so does any code.
+                    bindings::ObjectEntry::Value(value::Value::Str(v)) => {
+                        key.starts_with("_0x")
+                            || inlined_keys.contains(&((*name).to_string(), key.clone()))
+                            || bindings.string_counts.get(v).is_some_and(|n| *n >= 2)
+                            || protection::MARKERS.contains(&v.as_str())
+                    }
+                    bindings::ObjectEntry::Value(_) => true,
+                    bindings::ObjectEntry::Function { body, .. } => {
+                        !bindings::has_string_literal(body)
+                    }
+                    bindings::ObjectEntry::Other => false,
                 })
             {
                 remove.insert(object.span);
@@ -316,6 +327,7 @@ pub fn deobfuscate<'a>(
         let mut rewriter = Rewriter::new(allocator, &strings, &bindings, &remove);
         rewriter.visit_program(program);
         outcome.recovered.extend(rewriter.recovered);
+        inlined_keys.extend(rewriter.inlined_keys);
         let counts = rewriter.counts;
         let changed = counts.changed();
         accumulate(&mut total, &counts);

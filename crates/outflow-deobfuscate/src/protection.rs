@@ -16,7 +16,7 @@ use oxc_span::GetSpan;
 use crate::bindings::MAX_WALK_DEPTH;
 
 /// Strings only the obfuscator's protection templates contain.
-const MARKERS: &[&str] = &[
+pub(crate) const MARKERS: &[&str] = &[
     "(((.+)+)+)+$",
     "while (true) {}",
     "debu",

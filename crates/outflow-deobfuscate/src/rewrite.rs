@@ -73,6 +73,8 @@ pub struct Rewriter<'a, 'b> {
     pub counts: Counts,
     depth: u32,
     protection_names: HashSet<String>,
+    /// `(object, key)` pairs whose values were inlined at a read site.
+    pub inlined_keys: HashSet<(String, String)>,
 }
 
 impl<'a, 'b> Rewriter<'a, 'b> {
@@ -107,6 +109,7 @@ impl<'a, 'b> Rewriter<'a, 'b> {
             counts: Counts::default(),
             depth: 0,
             protection_names: HashSet::default(),
+            inlined_keys: HashSet::default(),
         }
     }
 
@@ -223,6 +226,9 @@ impl<'a, 'b> Rewriter<'a, 'b> {
                 && let Some(lit) = self.literal(v, span)
             {
                 *expr = lit;
+                if let Some(k) = key.to_js_string() {
+                    self.inlined_keys.insert((object.to_string(), k));
+                }
                 if matches!(v, Value::Str(_)) {
                     self.recovered.truncate(mark);
                     self.recovered.push(Recovered {
