@@ -123,3 +123,35 @@ fn garbage_input_is_returned_with_a_note() {
     assert!(!outcome.notes.is_empty());
     assert!(code.contains("((("));
 }
+
+#[test]
+fn truncated_and_corrupted_obfuscated_files_never_panic() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/obfuscation/corpus");
+    assert!(
+        corpus.join(".stamp").exists(),
+        "the obfuscated corpus is missing: run scripts/setup"
+    );
+    for set in [
+        "v4/rc4-wrappers-function-chained-5",
+        "v5/heavy",
+        "v5/control-flow",
+        "v4/self-defending",
+    ] {
+        let path = corpus.join(set).join("seed-7/carrier-login.js");
+        let text = std::fs::read_to_string(&path).expect("corpus file");
+        for step in 1..24 {
+            // Cut at a character boundary near step/24 of the file...
+            let mut cut = text.len() * step / 24;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let _ = deobfuscate_source(&text[..cut], &tight());
+            // ...and flip a byte in the middle of the string array or code.
+            let mut bytes = text.clone().into_bytes();
+            let at = bytes.len() * step / 24;
+            bytes[at] = if bytes[at] == b'0' { b'1' } else { b'0' };
+            let corrupted = String::from_utf8_lossy(&bytes).into_owned();
+            let _ = deobfuscate_source(&corrupted, &tight());
+        }
+    }
+}
