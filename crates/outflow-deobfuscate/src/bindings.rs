@@ -84,7 +84,7 @@ pub struct Bindings<'a> {
     /// Object literals by name.
     pub objects: HashMap<&'a str, ObjectDef<'a>>,
     /// How many string literals hold each value.
-    pub string_counts: HashMap<String, u32>,
+    pub string_counts: HashMap<&'a str, u32>,
     /// Arrays of string literals by name, with the declarator span.
     pub tables: HashMap<&'a str, (Vec<String>, Span)>,
 }
@@ -438,11 +438,7 @@ impl<'a> Visit<'a> for Collector<'a> {
     }
 
     fn visit_string_literal(&mut self, it: &oxc_ast::ast::StringLiteral<'a>) {
-        *self
-            .out
-            .string_counts
-            .entry(it.value.to_string())
-            .or_default() += 1;
+        *self.out.string_counts.entry(it.value.as_str()).or_default() += 1;
     }
 
     fn visit_binding_identifier(&mut self, it: &BindingIdentifier<'a>) {

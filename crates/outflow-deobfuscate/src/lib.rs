@@ -129,7 +129,7 @@ pub struct DecodedScript {
 
 /// Cheap look at the top level: does the program show any shape we undo?
 fn looks_obfuscated(program: &Program<'_>) -> bool {
-    if string_array::find_prelude(program).is_some() {
+    if string_array::has_array_function(program) {
         return true;
     }
     // A string table: a top-level array of escaped strings, or of strings
@@ -234,7 +234,7 @@ pub fn deobfuscate<'a>(
         let bindings = Bindings::collect(allocator, &program.body);
         let mut strings: HashMap<Span, (String, String)> = HashMap::default();
         let mut remove: HashSet<Span> = HashSet::default();
-        if let Some(prelude) = string_array::find_prelude(program) {
+        if let Some(prelude) = string_array::find_prelude(program, Some(&bindings)) {
             let (kept, machinery) = kept_machinery(&bindings, &prelude);
             if !kept.is_empty() && !sandbox_failed {
                 match string_array::decode(
@@ -310,7 +310,10 @@ pub fn deobfuscate<'a>(
                     bindings::ObjectEntry::Value(value::Value::Str(v)) => {
                         key.starts_with("_0x")
                             || inlined_keys.contains(&((*name).to_string(), key.clone()))
-                            || bindings.string_counts.get(v).is_some_and(|n| *n >= 2)
+                            || bindings
+                                .string_counts
+                                .get(v.as_str())
+                                .is_some_and(|n| *n >= 2)
                             || protection::MARKERS.contains(&v.as_str())
                     }
                     bindings::ObjectEntry::Value(_) => true,

@@ -149,8 +149,22 @@ impl<'a> Visit<'a> for Literals {
     }
 }
 
-/// Finds the string array machinery among the top-level statements.
-pub fn find_prelude<'a>(program: &Program<'a>) -> Option<Prelude<'a>> {
+/// Whether a top-level statement has the array function's shape (the cheap
+/// first look at a program).
+pub fn has_array_function(program: &Program<'_>) -> bool {
+    program
+        .body
+        .iter()
+        .any(|s| array_function_name(s).is_some())
+}
+
+/// Finds the string array machinery among the top-level statements. With
+/// `bindings`, a statement mentions the array function when one of its
+/// recorded references lies inside it (no walk).
+pub fn find_prelude<'a>(
+    program: &Program<'a>,
+    bindings: Option<&Bindings<'a>>,
+) -> Option<Prelude<'a>> {
     let body = &program.body;
     let (array_index, array_fn) = body
         .iter()
@@ -161,7 +175,16 @@ pub fn find_prelude<'a>(program: &Program<'a>) -> Option<Prelude<'a>> {
     let mut decoders = Vec::new();
     let mut rotated = false;
     for (i, statement) in body.iter().enumerate() {
-        if i == array_index || !mentions(statement, &[array_fn]) {
+        let mentioned = match bindings {
+            Some(b) => {
+                let span = statement.span();
+                b.references
+                    .get(array_fn)
+                    .is_some_and(|refs| refs.iter().any(|p| span.start <= *p && *p < span.end))
+            }
+            None => mentions(statement, &[array_fn]),
+        };
+        if i == array_index || !mentioned {
             continue;
         }
         if let Some((name, _)) = function_of(statement) {
