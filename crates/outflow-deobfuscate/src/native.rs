@@ -59,12 +59,16 @@ impl<'a> Visit<'a> for Facts {
 }
 
 fn decoder_function<'s, 'a>(program: &'s Program<'a>, name: &str) -> Option<&'s Function<'a>> {
-    program.body.iter().find_map(|s| match s {
-        Statement::FunctionDeclaration(f) if f.id.as_ref().is_some_and(|id| id.name == name) => {
-            Some(&**f)
-        }
-        _ => None,
-    })
+    crate::string_array::machinery_scope(program)
+        .iter()
+        .find_map(|s| match s {
+            Statement::FunctionDeclaration(f)
+                if f.id.as_ref().is_some_and(|id| id.name == name) =>
+            {
+                Some(&**f)
+            }
+            _ => None,
+        })
 }
 
 /// `function D(i, k) { i = i - SHIFT; var arr = A(); ... }`
@@ -347,14 +351,16 @@ fn rotation<'a>(
     decoders: &[Decoder<'a>],
     schedules: &mut Schedules,
 ) -> Option<usize> {
-    let rotator = program.body.iter().find_map(|s| match s {
-        Statement::ExpressionStatement(es)
-            if prelude.statements.contains(&oxc_span::GetSpan::span(s)) =>
-        {
-            Some(&es.expression)
-        }
-        _ => None,
-    })?;
+    let rotator = crate::string_array::machinery_scope(program)
+        .iter()
+        .find_map(|s| match s {
+            Statement::ExpressionStatement(es)
+                if prelude.statements.contains(&oxc_span::GetSpan::span(s)) =>
+            {
+                Some(&es.expression)
+            }
+            _ => None,
+        })?;
     let mut call = rotator;
     while let Expression::ParenthesizedExpression(p) = call {
         call = &p.expression;

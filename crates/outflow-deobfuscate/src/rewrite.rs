@@ -484,17 +484,52 @@ pub fn split_top_level_sequences<'a>(
     allocator: &'a Allocator,
 ) {
     let builder = AstBuilder::new(allocator);
-    if !program
-        .body
+    split_list(&mut program.body, &builder);
+    // Bundlers wrap obfuscated modules in an IIFE: its body is where the
+    // machinery then lives (see `string_array::machinery_scope`).
+    for statement in program.body.iter_mut() {
+        if let Some(body) = iife_body_mut(statement) {
+            split_list(body, &builder);
+        }
+    }
+}
+
+fn split_list<'a>(list: &mut ArenaVec<'a, Statement<'a>>, builder: &AstBuilder<'a>) {
+    if !list
         .iter()
         .any(|s| matches!(s, Statement::ExpressionStatement(es) if is_sequence(&es.expression)))
     {
         return;
     }
-    let old = std::mem::replace(&mut program.body, ArenaVec::new_in(&builder));
-    program
-        .body
-        .extend(split_sequences(old.into_iter().collect(), &builder));
+    let old = std::mem::replace(list, ArenaVec::new_in(builder));
+    list.extend(split_sequences(old.into_iter().collect(), builder));
+}
+
+fn iife_body_mut<'s, 'a>(
+    statement: &'s mut Statement<'a>,
+) -> Option<&'s mut ArenaVec<'a, Statement<'a>>> {
+    let Statement::ExpressionStatement(es) = statement else {
+        return None;
+    };
+    let mut expr = &mut es.expression;
+    loop {
+        match expr {
+            Expression::ParenthesizedExpression(p) => expr = &mut p.expression,
+            Expression::UnaryExpression(u) => expr = &mut u.argument,
+            _ => break,
+        }
+    }
+    let Expression::CallExpression(call) = expr else {
+        return None;
+    };
+    let mut callee = &mut call.callee;
+    while let Expression::ParenthesizedExpression(p) = callee {
+        callee = &mut p.expression;
+    }
+    match callee {
+        Expression::FunctionExpression(f) => f.body.as_mut().map(|b| &mut b.statements),
+        _ => None,
+    }
 }
 
 fn is_sequence(expr: &Expression<'_>) -> bool {

@@ -149,13 +149,79 @@ impl<'a> Visit<'a> for Literals {
     }
 }
 
+/// `(function (a, t) {...}(A, 0x12345))`: a call taking the array function
+/// itself. Anything else that mentions the array function is not machinery
+/// (and so is never run in the sandbox nor removed).
+fn is_rotator_call(expr: &Expression<'_>, array_fn: &str) -> bool {
+    let mut expr = expr;
+    loop {
+        match expr {
+            Expression::ParenthesizedExpression(p) => expr = &p.expression,
+            Expression::UnaryExpression(u) => expr = &u.argument,
+            _ => break,
+        }
+    }
+    let Expression::CallExpression(call) = expr else {
+        return false;
+    };
+    call.arguments
+        .iter()
+        .any(|a| matches!(a, oxc_ast::ast::Argument::Identifier(id) if id.name == array_fn))
+}
+
 /// Whether a top-level statement has the array function's shape (the cheap
 /// first look at a program).
 pub fn has_array_function(program: &Program<'_>) -> bool {
-    program
+    machinery_scope(program)
+        .iter()
+        .any(|s| array_function_name(s).is_some())
+}
+
+/// The body of an immediately invoked function at the top level
+/// (`(function(){...})()`, `!function(){...}()`), where
+/// bundlers put obfuscated modules.
+fn iife_body<'s, 'a>(statement: &'s Statement<'a>) -> Option<&'s [Statement<'a>]> {
+    let Statement::ExpressionStatement(es) = statement else {
+        return None;
+    };
+    let mut expr = &es.expression;
+    loop {
+        match expr {
+            Expression::ParenthesizedExpression(p) => expr = &p.expression,
+            Expression::UnaryExpression(u) => expr = &u.argument,
+            _ => break,
+        }
+    }
+    let Expression::CallExpression(call) = expr else {
+        return None;
+    };
+    let mut callee = &call.callee;
+    while let Expression::ParenthesizedExpression(p) = callee {
+        callee = &p.expression;
+    }
+    match callee {
+        Expression::FunctionExpression(f) => f.body.as_ref().map(|b| b.statements.as_slice()),
+        _ => None,
+    }
+}
+
+/// The statement list holding the string-array machinery: the program's
+/// top level, or the body of a top-level IIFE when only it has the array
+/// function.
+pub fn machinery_scope<'s, 'a>(program: &'s Program<'a>) -> &'s [Statement<'a>] {
+    if program
         .body
         .iter()
         .any(|s| array_function_name(s).is_some())
+    {
+        return &program.body;
+    }
+    program
+        .body
+        .iter()
+        .filter_map(iife_body)
+        .find(|body| body.iter().any(|s| array_function_name(s).is_some()))
+        .unwrap_or(&program.body)
 }
 
 /// Finds the string array machinery among the top-level statements. With
@@ -165,7 +231,7 @@ pub fn find_prelude<'a>(
     program: &Program<'a>,
     bindings: Option<&Bindings<'a>>,
 ) -> Option<Prelude<'a>> {
-    let body = &program.body;
+    let body = machinery_scope(program);
     let (array_index, array_fn) = body
         .iter()
         .enumerate()
@@ -191,7 +257,9 @@ pub fn find_prelude<'a>(
             decoders.push(name);
             statements.push(statement.span());
             code.push((statement.span(), false));
-        } else if let Statement::ExpressionStatement(es) = statement {
+        } else if let Statement::ExpressionStatement(es) = statement
+            && is_rotator_call(&es.expression, array_fn)
+        {
             // The rotator receives the array function as an argument.
             rotated = true;
             statements.push(statement.span());

@@ -108,57 +108,62 @@ fn every_source_string_and_property_is_recovered_and_no_decoder_call_remains() {
             .join(path.file_name().expect("file name"));
         let source = std::fs::read_to_string(&source_path).expect("fixture source");
         let expected = names_of(&source);
-        let obfuscated = std::fs::read_to_string(path).expect("corpus file");
-        let allocator = Allocator::default();
-        let parsed = oxc_parser::Parser::new(&allocator, &obfuscated, SourceType::cjs()).parse();
-        let mut program = parsed.program;
-        let outcome = deobfuscate(&allocator, &mut program, &obfuscated, &options);
-        let mut got = Names::default();
-        got.visit_program(&program);
-        let known: HashSet<&String> = got.strings.iter().chain(got.properties.iter()).collect();
-        let missing: Vec<&String> = expected
-            .strings
-            .iter()
-            .chain(expected.properties.iter())
-            .filter(|s| !known.contains(s))
-            .collect();
-        let name = path
-            .strip_prefix(fixtures())
-            .unwrap_or(path)
-            .display()
-            .to_string();
-        if !missing.is_empty() {
-            failures.push(format!(
-                "{name}: missing {missing:?} (notes: {:?})",
-                outcome.notes
-            ));
-        }
-        if !got.decoder_calls.is_empty() {
-            failures.push(format!(
-                "{name}: decoder calls remain: {:?}",
-                &got.decoder_calls[..got.decoder_calls.len().min(5)]
-            ));
-        }
-        // The contract with the analysis: a recovered string-array value
-        // sits at the decoder call site of the original source.
-        for r in &outcome.recovered {
-            let text = obfuscated
-                .get(r.span.start as usize..r.span.end as usize)
-                .unwrap_or("");
-            let call_site = text.starts_with("_0x") && text.ends_with(')');
-            if r.method.starts_with("string array")
-                && !r.method.ends_with("concatenated")
-                && !call_site
-            {
+        let plain = std::fs::read_to_string(path).expect("corpus file");
+        // Each file as emitted, and wrapped in an IIFE as bundlers ship it.
+        let wrapped = format!("(function(){{\n{plain}\n}})();");
+        for (obfuscated, how) in [(&plain, ""), (&wrapped, " (in an IIFE)")] {
+            let allocator = Allocator::default();
+            let parsed = oxc_parser::Parser::new(&allocator, obfuscated, SourceType::cjs()).parse();
+            let mut program = parsed.program;
+            let outcome = deobfuscate(&allocator, &mut program, obfuscated, &options);
+            let mut got = Names::default();
+            got.visit_program(&program);
+            let known: HashSet<&String> = got.strings.iter().chain(got.properties.iter()).collect();
+            let missing: Vec<&String> = expected
+                .strings
+                .iter()
+                .chain(expected.properties.iter())
+                .filter(|s| !known.contains(s))
+                .collect();
+            let name = path
+                .strip_prefix(fixtures())
+                .unwrap_or(path)
+                .display()
+                .to_string()
+                + how;
+            if !missing.is_empty() {
                 failures.push(format!(
-                    "{name}: recovered span {:?} is not a call site: {text:?}",
-                    r.span
+                    "{name}: missing {missing:?} (notes: {:?})",
+                    outcome.notes
                 ));
-                break;
             }
-        }
-        if outcome.recovered.is_empty() {
-            failures.push(format!("{name}: nothing recorded as recovered"));
+            if !got.decoder_calls.is_empty() {
+                failures.push(format!(
+                    "{name}: decoder calls remain: {:?}",
+                    &got.decoder_calls[..got.decoder_calls.len().min(5)]
+                ));
+            }
+            // The contract with the analysis: a recovered string-array value
+            // sits at the decoder call site of the original source.
+            for r in &outcome.recovered {
+                let text = obfuscated
+                    .get(r.span.start as usize..r.span.end as usize)
+                    .unwrap_or("");
+                let call_site = text.starts_with("_0x") && text.ends_with(')');
+                if r.method.starts_with("string array")
+                    && !r.method.ends_with("concatenated")
+                    && !call_site
+                {
+                    failures.push(format!(
+                        "{name}: recovered span {:?} is not a call site: {text:?}",
+                        r.span
+                    ));
+                    break;
+                }
+            }
+            if outcome.recovered.is_empty() {
+                failures.push(format!("{name}: nothing recorded as recovered"));
+            }
         }
     }
     assert!(
