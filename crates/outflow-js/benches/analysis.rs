@@ -34,7 +34,8 @@ fn bundles() -> Vec<(String, String)> {
 
 fn parse_only(text: &str) -> usize {
     let allocator = oxc_allocator::Allocator::default();
-    let parsed = oxc_parser::Parser::new(&allocator, text, oxc_span::SourceType::unambiguous()).parse();
+    let parsed =
+        oxc_parser::Parser::new(&allocator, text, oxc_span::SourceType::unambiguous()).parse();
     parsed.program.body.len()
 }
 
@@ -44,10 +45,16 @@ fn bench(c: &mut Criterion) {
     group.sample_size(20);
     for (name, text) in bundles() {
         group.throughput(Throughput::Bytes(text.len() as u64));
-        group.bench_with_input(BenchmarkId::new("oxc parse", &name), &text, |b, text| b.iter(|| parse_only(text)));
-        group.bench_with_input(BenchmarkId::new("outflow analysis", &name), &text, |b, text| {
-            b.iter(|| analyze_script(&name, ScriptInput::Stdin, text.as_bytes(), &options))
+        group.bench_with_input(BenchmarkId::new("oxc parse", &name), &text, |b, text| {
+            b.iter(|| parse_only(text))
         });
+        group.bench_with_input(
+            BenchmarkId::new("outflow analysis", &name),
+            &text,
+            |b, text| {
+                b.iter(|| analyze_script(&name, ScriptInput::Stdin, text.as_bytes(), &options))
+            },
+        );
     }
     group.finish();
 }

@@ -15,6 +15,7 @@
 //! [`crate::api_catalog`], with common names checked against the browser
 //! object they are read from.
 
+use outflow_model::{Access, ComputedBy, Sink, Technique};
 use oxc_ast::ast::{
     Argument, ArrayExpression, ArrayExpressionElement, AssignmentExpression, AssignmentTarget,
     BindingIdentifier, CallExpression, Expression, IdentifierReference, MemberExpression,
@@ -23,7 +24,6 @@ use oxc_ast::ast::{
 use oxc_ast_visit::{Visit, walk};
 use oxc_span::{GetSpan, Span};
 use oxc_syntax::scope::{ScopeFlags, ScopeId};
-use outflow_model::{Access, ComputedBy, Sink, Technique};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::cell::Cell;
 
@@ -91,7 +91,6 @@ pub fn analyze<'a>(program: &oxc_ast::ast::Program<'a>, bindings: &Bindings<'a>)
         scopes: ScopeTracker::default(),
         inside_builder: false,
         handled: FxHashSet::default(),
-        counted_members: FxHashSet::default(),
         depth: 0,
         findings: Findings::default(),
     };
@@ -107,8 +106,6 @@ struct Analyzer<'b, 'a> {
     inside_builder: bool,
     /// Expressions already reported as sink arguments.
     handled: FxHashSet<Span>,
-    /// Member expressions already counted as a call or a write.
-    counted_members: FxHashSet<Span>,
     depth: u32,
     findings: Findings,
 }
@@ -128,22 +125,47 @@ enum Role {
 }
 
 const STRING_FUNCTIONS: [&str; 20] = [
-    "join", "concat", "split", "reverse", "replace", "replaceAll", "slice", "substring", "substr",
-    "toLowerCase", "toUpperCase", "trim", "charAt", "repeat", "fromCharCode", "fromCodePoint", "atob",
-    "decodeURIComponent", "decodeURI", "unescape",
+    "join",
+    "concat",
+    "split",
+    "reverse",
+    "replace",
+    "replaceAll",
+    "slice",
+    "substring",
+    "substr",
+    "toLowerCase",
+    "toUpperCase",
+    "trim",
+    "charAt",
+    "repeat",
+    "fromCharCode",
+    "fromCodePoint",
+    "atob",
+    "decodeURIComponent",
+    "decodeURI",
+    "unescape",
 ];
 
 fn role(expr: &Expression) -> Role {
     match expr {
         Expression::StringLiteral(_) | Expression::TemplateLiteral(_) => Role::Builder,
-        Expression::BinaryExpression(b) if b.operator == oxc_syntax::operator::BinaryOperator::Addition => Role::Builder,
+        Expression::BinaryExpression(b)
+            if b.operator == oxc_syntax::operator::BinaryOperator::Addition =>
+        {
+            Role::Builder
+        }
         Expression::CallExpression(call) => {
             let name = match call.callee.without_parentheses() {
                 Expression::Identifier(id) => Some(id.name.as_str()),
                 Expression::StaticMemberExpression(m) => Some(m.property.name.as_str()),
                 _ => None,
             };
-            if name.is_some_and(|n| STRING_FUNCTIONS.contains(&n)) { Role::Builder } else { Role::Opaque }
+            if name.is_some_and(|n| STRING_FUNCTIONS.contains(&n)) {
+                Role::Builder
+            } else {
+                Role::Opaque
+            }
         }
         Expression::ArrayExpression(_)
         | Expression::ParenthesizedExpression(_)
@@ -175,12 +197,7 @@ impl<'b, 'a> Analyzer<'b, 'a> {
         if self.findings.endpoints.len() >= MAX_ENDPOINTS {
             return;
         }
-        // Most literals in a bundle are property names and messages: only
-        // text with a dot, a colon or a slash can name a destination.
-        if let Expression::StringLiteral(literal) = expr
-            && sink.is_none()
-            && !literal.value.as_str().contains(['.', ':', '/'])
-        {
+        if sink.is_none() && !self.worth_evaluating(expr, 0) {
             return;
         }
         let scope = self.scope();
@@ -199,11 +216,67 @@ impl<'b, 'a> Analyzer<'b, 'a> {
         }
     }
 
-    fn push_endpoint(&mut self, found: Recognised, sink: Option<Sink>, steps: Steps, range: (u32, u32)) {
-        self.findings.endpoints.push(RawEndpoint { found, sink, computed: steps.to_vec(), range });
+    /// Whether a string-building expression could name a destination.
+    /// Most literals in a bundle are property names, class names and
+    /// messages; only text with a dot, a colon or a slash can name a
+    /// destination, and a `+` chain of such parts (`e + "px"`) cannot.
+    /// Constants, properties and decoding calls may hide anything, so they
+    /// are always evaluated.
+    fn worth_evaluating(&self, expr: &Expression<'a>, depth: u32) -> bool {
+        if depth > 32 {
+            return true;
+        }
+        let may_name = |text: &str| text.contains(['.', ':', '/']);
+        match expr {
+            Expression::StringLiteral(s) => may_name(s.value.as_str()),
+            Expression::TemplateLiteral(t) => {
+                t.quasis
+                    .iter()
+                    .any(|q| q.value.cooked.as_ref().is_none_or(|c| may_name(c.as_str())))
+                    || t.expressions
+                        .iter()
+                        .any(|e| self.worth_evaluating(e, depth + 1))
+            }
+            Expression::BinaryExpression(b) => {
+                self.worth_evaluating(&b.left, depth + 1)
+                    || self.worth_evaluating(&b.right, depth + 1)
+            }
+            Expression::ParenthesizedExpression(p) => {
+                self.worth_evaluating(&p.expression, depth + 1)
+            }
+            Expression::Identifier(id) => self
+                .evaluator
+                .bindings()
+                .resolve(self.scope(), id.name.as_str())
+                .is_some_and(|(_, b)| b.constant && b.init.is_some()),
+            Expression::StaticMemberExpression(m) => self.worth_evaluating(&m.object, depth + 1),
+            Expression::ComputedMemberExpression(m) => self.worth_evaluating(&m.object, depth + 1),
+            Expression::CallExpression(_) => true,
+            _ => false,
+        }
     }
 
-    fn report_sink_argument(&mut self, arguments: &oxc_allocator::Vec<'a, Argument<'a>>, index: usize, sink: Sink) {
+    fn push_endpoint(
+        &mut self,
+        found: Recognised,
+        sink: Option<Sink>,
+        steps: Steps,
+        range: (u32, u32),
+    ) {
+        self.findings.endpoints.push(RawEndpoint {
+            found,
+            sink,
+            computed: steps.to_vec(),
+            range,
+        });
+    }
+
+    fn report_sink_argument(
+        &mut self,
+        arguments: &oxc_allocator::Vec<'a, Argument<'a>>,
+        index: usize,
+        sink: Sink,
+    ) {
         if let Some(expr) = arguments.get(index).and_then(Argument::as_expression) {
             self.handled.insert(expr.span());
             self.report(expr, Some(sink));
@@ -211,7 +284,11 @@ impl<'b, 'a> Analyzer<'b, 'a> {
     }
 
     fn api(&mut self, technique: Technique, api: &'static str, access: Access, span: Span) {
-        let entry = self.findings.api_uses.entry((technique, api, access)).or_default();
+        let entry = self
+            .findings
+            .api_uses
+            .entry((technique, api, access))
+            .or_default();
         entry.count = entry.count.saturating_add(1);
         if entry.ranges.len() < MAX_LOCATIONS_PER_API {
             entry.ranges.push(range(span));
@@ -263,7 +340,11 @@ impl<'b, 'a> Analyzer<'b, 'a> {
                 }
                 let tag = call.arguments.first()?.as_expression()?;
                 let scope = self.scope();
-                let tag = self.evaluator.evaluate(tag, scope).value.to_partial_string();
+                let tag = self
+                    .evaluator
+                    .evaluate(tag, scope)
+                    .value
+                    .to_partial_string();
                 match tag.as_known()?.to_ascii_lowercase().as_str() {
                     "img" => Some("img"),
                     "script" => Some("script"),
@@ -312,8 +393,10 @@ impl<'b, 'a> Analyzer<'b, 'a> {
                 )
             }
             Expression::StaticMemberExpression(m) => {
-                matches!(m.property.name.as_str(), "target" | "currentTarget" | "srcElement" | "activeElement")
-                    || matches!(&m.object, Expression::StaticMemberExpression(o) if o.property.name == "elements")
+                matches!(
+                    m.property.name.as_str(),
+                    "target" | "currentTarget" | "srcElement" | "activeElement"
+                ) || matches!(&m.object, Expression::StaticMemberExpression(o) if o.property.name == "elements")
             }
             Expression::ComputedMemberExpression(m) => {
                 matches!(&m.object, Expression::StaticMemberExpression(o) if o.property.name == "elements")
@@ -322,13 +405,37 @@ impl<'b, 'a> Analyzer<'b, 'a> {
         }
     }
 
+    /// Visits what a member expression is made of, without counting the
+    /// member itself as a read.
+    fn visit_member_parts(&mut self, member: &MemberExpression<'a>) {
+        match member {
+            MemberExpression::ComputedMemberExpression(m) => {
+                self.visit_expression(&m.object);
+                self.visit_expression(&m.expression);
+            }
+            MemberExpression::StaticMemberExpression(m) => self.visit_expression(&m.object),
+            MemberExpression::PrivateFieldExpression(m) => self.visit_expression(&m.object),
+        }
+    }
+
+    fn visit_arguments(&mut self, arguments: &oxc_allocator::Vec<'a, Argument<'a>>) {
+        for argument in arguments {
+            self.visit_argument(argument);
+        }
+    }
+
     /// Code run from a string: `eval(x)`, `Function(x)`, `setTimeout(x)`,
     /// `document.write(x)`. Counts as an obfuscation trace when the string
     /// is computed (for timers and writes: when it is a string at all), and
     /// is kept for analysis when its whole text is known.
     fn dynamic_code(&mut self, how: &'static str, code: Option<&Expression<'a>>, span: Span) {
-        let Some(code) = code.map(Expression::without_parentheses) else { return };
-        if matches!(code, Expression::FunctionExpression(_) | Expression::ArrowFunctionExpression(_)) {
+        let Some(code) = code.map(Expression::without_parentheses) else {
+            return;
+        };
+        if matches!(
+            code,
+            Expression::FunctionExpression(_) | Expression::ArrowFunctionExpression(_)
+        ) {
             return;
         }
         let literal = matches!(code, Expression::StringLiteral(_));
@@ -343,7 +450,9 @@ impl<'b, 'a> Analyzer<'b, 'a> {
             && let Some(text) = text.as_known()
             && !text.trim().is_empty()
         {
-            self.findings.evaluated_code.push((text.to_owned(), how, range(span)));
+            self.findings
+                .evaluated_code
+                .push((text.to_owned(), how, range(span)));
         }
     }
 }
@@ -393,19 +502,29 @@ impl<'b, 'a> Visit<'a> for Analyzer<'b, 'a> {
     }
 
     fn visit_string_literal(&mut self, it: &StringLiteral<'a>) {
-        self.findings.obfuscation.string_literal(it.raw.map(|r| r.as_str()), it.value.as_str(), range(it.span));
+        self.findings.obfuscation.string_literal(
+            it.raw.map(|r| r.as_str()),
+            it.value.as_str(),
+            range(it.span),
+        );
     }
 
     fn visit_identifier_reference(&mut self, it: &IdentifierReference<'a>) {
-        self.findings.obfuscation.identifier(it.name.as_str(), range(it.span));
+        self.findings
+            .obfuscation
+            .identifier(it.name.as_str(), range(it.span));
         let name = it.name.as_str();
-        if api_catalog::global(name).is_some() && self.evaluator.bindings().is_global(self.scope(), name) {
+        if api_catalog::global(name).is_some()
+            && self.evaluator.bindings().is_global(self.scope(), name)
+        {
             self.global_api(name, Access::Get, it.span);
         }
     }
 
     fn visit_binding_identifier(&mut self, it: &BindingIdentifier<'a>) {
-        self.findings.obfuscation.identifier(it.name.as_str(), range(it.span));
+        self.findings
+            .obfuscation
+            .identifier(it.name.as_str(), range(it.span));
     }
 
     fn visit_array_expression(&mut self, it: &ArrayExpression<'a>) {
@@ -424,20 +543,25 @@ impl<'b, 'a> Visit<'a> for Analyzer<'b, 'a> {
     }
 
     fn visit_member_expression(&mut self, it: &MemberExpression<'a>) {
+        // Reached only for reads: calls and writes visit their member's
+        // parts themselves ([`Analyzer::visit_member_parts`]).
         let span = it.span();
-        if !self.counted_members.contains(&span) {
+        if let Some(name) = self.member_name(it) {
             // `window.localStorage`, `self.devicePixelRatio`.
-            if let Some(name) = self.member_name(it) {
-                if api_catalog::global(&name).is_some() {
-                    let scope = self.scope();
-                    if let Some(global) = self.evaluator.member_global(it, scope) {
-                        self.global_api(&global, Access::Get, span);
-                    }
+            if api_catalog::global(&name).is_some() {
+                let scope = self.scope();
+                if let Some(global) = self.evaluator.member_global(it, scope) {
+                    self.global_api(&global, Access::Get, span);
                 }
-                self.member_api(it.object(), &name, Access::Get, span);
-                if name == "value" && self.is_field(it.object()) {
-                    self.api(Technique::InputValue, "HTMLInputElement.value", Access::Get, span);
-                }
+            }
+            self.member_api(it.object(), &name, Access::Get, span);
+            if name == "value" && self.is_field(it.object()) {
+                self.api(
+                    Technique::InputValue,
+                    "HTMLInputElement.value",
+                    Access::Get,
+                    span,
+                );
             }
         }
         walk::walk_member_expression(self, it);
@@ -461,53 +585,85 @@ impl<'b, 'a> Visit<'a> for Analyzer<'b, 'a> {
         }
         match global.as_deref() {
             Some("fetch") => self.report_sink_argument(&it.arguments, 0, Sink::Fetch),
-            Some("navigator.sendBeacon") => self.report_sink_argument(&it.arguments, 0, Sink::SendBeacon),
-            Some("open") => self.report_sink_argument(&it.arguments, 0, Sink::WindowOpen),
-            Some("location.assign" | "location.replace" | "document.location.assign" | "document.location.replace") => {
-                self.report_sink_argument(&it.arguments, 0, Sink::Location)
+            Some("navigator.sendBeacon") => {
+                self.report_sink_argument(&it.arguments, 0, Sink::SendBeacon)
             }
+            Some("open") => self.report_sink_argument(&it.arguments, 0, Sink::WindowOpen),
+            Some(
+                "location.assign"
+                | "location.replace"
+                | "document.location.assign"
+                | "document.location.replace",
+            ) => self.report_sink_argument(&it.arguments, 0, Sink::Location),
             Some("importScripts") => {
                 for i in 0..it.arguments.len() {
                     self.report_sink_argument(&it.arguments, i, Sink::ImportScripts);
                 }
             }
-            Some("eval") => self.dynamic_code("eval", it.arguments.first().and_then(Argument::as_expression), it.span),
-            Some("Function") => {
-                self.dynamic_code("Function", it.arguments.last().and_then(Argument::as_expression), it.span)
-            }
+            Some("eval") => self.dynamic_code(
+                "eval",
+                it.arguments.first().and_then(Argument::as_expression),
+                it.span,
+            ),
+            Some("Function") => self.dynamic_code(
+                "Function",
+                it.arguments.last().and_then(Argument::as_expression),
+                it.span,
+            ),
             Some("setTimeout" | "setInterval") => {
-                self.dynamic_code("setTimeout", it.arguments.first().and_then(Argument::as_expression), it.span);
+                self.dynamic_code(
+                    "setTimeout",
+                    it.arguments.first().and_then(Argument::as_expression),
+                    it.span,
+                );
             }
             Some(name) => self.global_api(name, Access::Call, it.span),
             None => {}
         }
         if let Some(member) = callee.as_member_expression() {
-            self.counted_members.insert(member.span());
             let name = self.member_name(member);
             let object = member.object();
             match name.as_deref() {
-                Some("sendBeacon") if global.is_none() => self.report_sink_argument(&it.arguments, 0, Sink::SendBeacon),
+                Some("sendBeacon") if global.is_none() => {
+                    self.report_sink_argument(&it.arguments, 0, Sink::SendBeacon)
+                }
                 Some("open") if global.as_deref() != Some("open") && it.arguments.len() >= 2 => {
                     let scope = self.scope();
                     let method = it.arguments[0]
                         .as_expression()
                         .map(|m| self.evaluator.evaluate(m, scope).value.to_partial_string());
-                    let is_http = method
-                        .as_ref()
-                        .is_some_and(|m| m.as_known().is_none_or(|t| HTTP_METHODS.contains(&t.to_ascii_uppercase().as_str())));
+                    let is_http = method.as_ref().is_some_and(|m| {
+                        m.as_known()
+                            .is_none_or(|t| HTTP_METHODS.contains(&t.to_ascii_uppercase().as_str()))
+                    });
                     if is_http {
                         self.report_sink_argument(&it.arguments, 1, Sink::XhrOpen);
                     }
                 }
-                Some("postMessage") => self.report_sink_argument(&it.arguments, 1, Sink::PostMessage),
+                Some("postMessage") => {
+                    self.report_sink_argument(&it.arguments, 1, Sink::PostMessage)
+                }
                 Some("write" | "writeln") if self.global(object).as_deref() == Some("document") => {
-                    self.dynamic_code("document.write", it.arguments.first().and_then(Argument::as_expression), it.span);
+                    self.dynamic_code(
+                        "document.write",
+                        it.arguments.first().and_then(Argument::as_expression),
+                        it.span,
+                    );
                 }
                 Some("setAttribute") => {
                     let scope = self.scope();
-                    let attribute = it.arguments.first().and_then(Argument::as_expression).map(|a| {
-                        self.evaluator.evaluate(a, scope).value.to_partial_string().as_known().map(str::to_ascii_lowercase)
-                    });
+                    let attribute =
+                        it.arguments
+                            .first()
+                            .and_then(Argument::as_expression)
+                            .map(|a| {
+                                self.evaluator
+                                    .evaluate(a, scope)
+                                    .value
+                                    .to_partial_string()
+                                    .as_known()
+                                    .map(str::to_ascii_lowercase)
+                            });
                     if let Some(Some(attribute)) = attribute
                         && let Some(sink) = self.src_sink(object, &attribute)
                     {
@@ -517,8 +673,14 @@ impl<'b, 'a> Visit<'a> for Analyzer<'b, 'a> {
                 Some("getContext") => {
                     let scope = self.scope();
                     if let Some(kind) = it.arguments.first().and_then(Argument::as_expression) {
-                        let kind = self.evaluator.evaluate(kind, scope).value.to_partial_string();
-                        if let Some((technique, api)) = kind.as_known().and_then(api_catalog::context) {
+                        let kind = self
+                            .evaluator
+                            .evaluate(kind, scope)
+                            .value
+                            .to_partial_string();
+                        if let Some((technique, api)) =
+                            kind.as_known().and_then(api_catalog::context)
+                        {
                             self.api(technique, api, Access::Call, it.span);
                         }
                     }
@@ -526,8 +688,14 @@ impl<'b, 'a> Visit<'a> for Analyzer<'b, 'a> {
                 Some("addEventListener") => {
                     let scope = self.scope();
                     if let Some(event) = it.arguments.first().and_then(Argument::as_expression) {
-                        let event = self.evaluator.evaluate(event, scope).value.to_partial_string();
-                        if let Some((technique, api)) = event.as_known().and_then(api_catalog::event) {
+                        let event = self
+                            .evaluator
+                            .evaluate(event, scope)
+                            .value
+                            .to_partial_string();
+                        if let Some((technique, api)) =
+                            event.as_known().and_then(api_catalog::event)
+                        {
                             self.api(technique, api, Access::Listen, it.span);
                         }
                     }
@@ -546,7 +714,12 @@ impl<'b, 'a> Visit<'a> for Analyzer<'b, 'a> {
                 None => {}
             }
         }
-        walk::walk_call_expression(self, it);
+        // The callee is a call, not a read: its parts are visited, not it.
+        match it.callee.without_parentheses().as_member_expression() {
+            Some(member) => self.visit_member_parts(member),
+            None => self.visit_expression(&it.callee),
+        }
+        self.visit_arguments(&it.arguments);
     }
 
     fn visit_new_expression(&mut self, it: &NewExpression<'a>) {
@@ -554,19 +727,24 @@ impl<'b, 'a> Visit<'a> for Analyzer<'b, 'a> {
             match global.as_str() {
                 "WebSocket" => self.report_sink_argument(&it.arguments, 0, Sink::WebSocket),
                 "EventSource" => self.report_sink_argument(&it.arguments, 0, Sink::EventSource),
-                "Worker" | "SharedWorker" => self.report_sink_argument(&it.arguments, 0, Sink::Worker),
-                "Request" => self.report_sink_argument(&it.arguments, 0, Sink::Fetch),
-                "Function" => {
-                    self.dynamic_code("Function", it.arguments.last().and_then(Argument::as_expression), it.span)
+                "Worker" | "SharedWorker" => {
+                    self.report_sink_argument(&it.arguments, 0, Sink::Worker)
                 }
+                "Request" => self.report_sink_argument(&it.arguments, 0, Sink::Fetch),
+                "Function" => self.dynamic_code(
+                    "Function",
+                    it.arguments.last().and_then(Argument::as_expression),
+                    it.span,
+                ),
                 _ => {}
             }
             self.global_api(&global, Access::Construct, it.span);
-            if let Some(member) = it.callee.without_parentheses().as_member_expression() {
-                self.counted_members.insert(member.span());
-            }
         }
-        walk::walk_new_expression(self, it);
+        match it.callee.without_parentheses().as_member_expression() {
+            Some(member) => self.visit_member_parts(member),
+            None => self.visit_expression(&it.callee),
+        }
+        self.visit_arguments(&it.arguments);
     }
 
     fn visit_import_expression(&mut self, it: &oxc_ast::ast::ImportExpression<'a>) {
@@ -577,28 +755,38 @@ impl<'b, 'a> Visit<'a> for Analyzer<'b, 'a> {
 
     fn visit_assignment_expression(&mut self, it: &AssignmentExpression<'a>) {
         let member = match &it.left {
-            AssignmentTarget::StaticMemberExpression(_) | AssignmentTarget::ComputedMemberExpression(_) => {
-                it.left.as_member_expression()
-            }
+            AssignmentTarget::StaticMemberExpression(_)
+            | AssignmentTarget::ComputedMemberExpression(_) => it.left.as_member_expression(),
             _ => None,
         };
         let mut sink = None;
         if let Some(member) = member {
-            self.counted_members.insert(member.span());
             let object = member.object();
             if let Some(name) = self.member_name(member) {
-                let object_global = self.global(object);
-                sink = match (object_global.as_deref(), name.as_ref()) {
-                    (Some("window" | "document" | "self" | "top"), "location") => Some(Sink::Location),
-                    (Some("location" | "document.location"), "href") => Some(Sink::Location),
-                    (_, "src" | "href" | "action" | "data") => self.src_sink(object, &name),
+                sink = match name.as_ref() {
+                    "location" => match self.global(object).as_deref() {
+                        Some("window" | "document" | "self" | "top") => Some(Sink::Location),
+                        _ => None,
+                    },
+                    "href"
+                        if matches!(
+                            self.global(object).as_deref(),
+                            Some("location" | "document.location")
+                        ) =>
+                    {
+                        Some(Sink::Location)
+                    }
+                    "src" | "href" | "action" | "data" => self.src_sink(object, &name),
                     _ => None,
                 };
                 self.member_api(object, &name, Access::Set, member.span());
             }
         } else if let AssignmentTarget::AssignmentTargetIdentifier(id) = &it.left
             && id.name == "location"
-            && self.evaluator.bindings().is_global(self.scope(), "location")
+            && self
+                .evaluator
+                .bindings()
+                .is_global(self.scope(), "location")
         {
             sink = Some(Sink::Location);
         }
@@ -606,13 +794,20 @@ impl<'b, 'a> Visit<'a> for Analyzer<'b, 'a> {
             self.handled.insert(it.right.span());
             self.report(&it.right, Some(sink));
         }
-        walk::walk_assignment_expression(self, it);
+        // A written member is not a read: visit its parts only.
+        match member {
+            Some(member) => self.visit_member_parts(member),
+            None => self.visit_assignment_target(&it.left),
+        }
+        self.visit_expression(&it.right);
     }
-
 }
 
 /// `"3|1|0|2"`: digits separated by pipes, as control-flow flattening
 /// dispatchers are written.
 fn is_dispatcher(text: &str) -> bool {
-    text.contains('|') && text.split('|').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+    text.contains('|')
+        && text
+            .split('|')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
 }

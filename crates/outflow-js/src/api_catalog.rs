@@ -37,16 +37,24 @@ pub struct ApiEntry {
 }
 
 const fn any(technique: Technique, api: &'static str) -> ApiEntry {
-    ApiEntry { technique, api, receiver: Receiver::Any }
+    ApiEntry {
+        technique,
+        api,
+        receiver: Receiver::Any,
+    }
 }
 
 const fn on(technique: Technique, receiver: &'static str, api: &'static str) -> ApiEntry {
-    ApiEntry { technique, api, receiver: Receiver::Global(receiver) }
+    ApiEntry {
+        technique,
+        api,
+        receiver: Receiver::Global(receiver),
+    }
 }
 
 use Technique::{
-    Audio, Battery, Canvas, Cookies, FormSubmit, KeyListener, Locale, MediaDevices, MutationObserver,
-    Navigator, Screen, Sensors, Storage, Webgl, Webrtc,
+    Audio, Battery, Canvas, Cookies, FormSubmit, KeyListener, Locale, MediaDevices,
+    MutationObserver, Navigator, Screen, Sensors, Storage, Webgl, Webrtc,
 };
 
 /// Members, keyed by their name (the part after the last dot of `api`).
@@ -162,7 +170,10 @@ const MEMBERS: &[ApiEntry] = &[
 const GLOBALS: &[(&str, ApiEntry)] = &[
     ("OffscreenCanvas", any(Canvas, "OffscreenCanvas")),
     ("OfflineAudioContext", any(Audio, "OfflineAudioContext")),
-    ("webkitOfflineAudioContext", any(Audio, "OfflineAudioContext")),
+    (
+        "webkitOfflineAudioContext",
+        any(Audio, "OfflineAudioContext"),
+    ),
     ("AudioContext", any(Audio, "AudioContext")),
     ("webkitAudioContext", any(Audio, "AudioContext")),
     ("RTCPeerConnection", any(Webrtc, "RTCPeerConnection")),
@@ -171,34 +182,77 @@ const GLOBALS: &[(&str, ApiEntry)] = &[
     ("devicePixelRatio", any(Screen, "Window.devicePixelRatio")),
     ("matchMedia", any(Screen, "Window.matchMedia")),
     ("DeviceMotionEvent", any(Sensors, "DeviceMotionEvent")),
-    ("DeviceOrientationEvent", any(Sensors, "DeviceOrientationEvent")),
+    (
+        "DeviceOrientationEvent",
+        any(Sensors, "DeviceOrientationEvent"),
+    ),
     ("Accelerometer", any(Sensors, "Accelerometer")),
     ("Gyroscope", any(Sensors, "Gyroscope")),
     ("Magnetometer", any(Sensors, "Magnetometer")),
-    ("AbsoluteOrientationSensor", any(Sensors, "AbsoluteOrientationSensor")),
-    ("speechSynthesis", any(MediaDevices, "Window.speechSynthesis")),
+    (
+        "AbsoluteOrientationSensor",
+        any(Sensors, "AbsoluteOrientationSensor"),
+    ),
+    (
+        "speechSynthesis",
+        any(MediaDevices, "Window.speechSynthesis"),
+    ),
     ("localStorage", any(Storage, "Window.localStorage")),
     ("sessionStorage", any(Storage, "Window.sessionStorage")),
     ("indexedDB", any(Storage, "Window.indexedDB")),
     ("openDatabase", any(Storage, "Window.openDatabase")),
-    ("MutationObserver", any(MutationObserver, "MutationObserver")),
-    ("WebKitMutationObserver", any(MutationObserver, "MutationObserver")),
+    (
+        "MutationObserver",
+        any(MutationObserver, "MutationObserver"),
+    ),
+    (
+        "WebKitMutationObserver",
+        any(MutationObserver, "MutationObserver"),
+    ),
 ];
 
 /// Event names whose listeners matter, with the API name reported.
 const EVENTS: &[(&str, Technique, &str)] = &[
-    ("keydown", KeyListener, "EventTarget.addEventListener(keydown)"),
+    (
+        "keydown",
+        KeyListener,
+        "EventTarget.addEventListener(keydown)",
+    ),
     ("keyup", KeyListener, "EventTarget.addEventListener(keyup)"),
-    ("keypress", KeyListener, "EventTarget.addEventListener(keypress)"),
+    (
+        "keypress",
+        KeyListener,
+        "EventTarget.addEventListener(keypress)",
+    ),
     ("input", KeyListener, "EventTarget.addEventListener(input)"),
-    ("change", KeyListener, "EventTarget.addEventListener(change)"),
+    (
+        "change",
+        KeyListener,
+        "EventTarget.addEventListener(change)",
+    ),
     ("blur", KeyListener, "EventTarget.addEventListener(blur)"),
-    ("focusout", KeyListener, "EventTarget.addEventListener(focusout)"),
+    (
+        "focusout",
+        KeyListener,
+        "EventTarget.addEventListener(focusout)",
+    ),
     ("paste", KeyListener, "EventTarget.addEventListener(paste)"),
     ("submit", FormSubmit, "EventTarget.addEventListener(submit)"),
-    ("devicemotion", Sensors, "EventTarget.addEventListener(devicemotion)"),
-    ("deviceorientation", Sensors, "EventTarget.addEventListener(deviceorientation)"),
-    ("icecandidate", Webrtc, "EventTarget.addEventListener(icecandidate)"),
+    (
+        "devicemotion",
+        Sensors,
+        "EventTarget.addEventListener(devicemotion)",
+    ),
+    (
+        "deviceorientation",
+        Sensors,
+        "EventTarget.addEventListener(deviceorientation)",
+    ),
+    (
+        "icecandidate",
+        Webrtc,
+        "EventTarget.addEventListener(icecandidate)",
+    ),
 ];
 
 fn members() -> &'static FxHashMap<&'static str, Vec<ApiEntry>> {
@@ -230,7 +284,10 @@ pub fn global(name: &str) -> Option<&'static ApiEntry> {
 
 /// The technique and API name of a listener for `event`.
 pub fn event(name: &str) -> Option<(Technique, &'static str)> {
-    EVENTS.iter().find(|(n, _, _)| *n == name).map(|(_, t, a)| (*t, *a))
+    EVENTS
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, t, a)| (*t, *a))
 }
 
 /// The technique and API of `getContext(kind)`.
@@ -253,7 +310,10 @@ mod tests {
         for (name, entries) in members() {
             for (i, a) in entries.iter().enumerate() {
                 for b in &entries[i + 1..] {
-                    assert_ne!(a.receiver, b.receiver, "{name} is listed twice for one receiver");
+                    assert_ne!(
+                        a.receiver, b.receiver,
+                        "{name} is listed twice for one receiver"
+                    );
                 }
             }
         }
@@ -262,9 +322,15 @@ mod tests {
     #[test]
     fn lookups() {
         assert_eq!(member("toDataURL")[0].technique, Canvas);
-        assert_eq!(member("userAgent")[0].receiver, Receiver::Global("navigator"));
+        assert_eq!(
+            member("userAgent")[0].receiver,
+            Receiver::Global("navigator")
+        );
         assert!(member("push").is_empty());
-        assert_eq!(global("OfflineAudioContext").map(|e| e.technique), Some(Audio));
+        assert_eq!(
+            global("OfflineAudioContext").map(|e| e.technique),
+            Some(Audio)
+        );
         assert_eq!(event("keydown").map(|e| e.0), Some(KeyListener));
         assert_eq!(context("webgl2").map(|e| e.0), Some(Webgl));
     }

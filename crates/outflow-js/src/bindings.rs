@@ -34,7 +34,10 @@ pub struct ScopeTracker {
 
 impl Default for ScopeTracker {
     fn default() -> Self {
-        Self { stack: vec![0], next: 1 }
+        Self {
+            stack: vec![0],
+            next: 1,
+        }
     }
 }
 
@@ -91,7 +94,10 @@ impl<'a> Bindings<'a> {
     pub fn collect(program: &oxc_ast::ast::Program<'a>) -> Self {
         let mut collector = Collector {
             table: Bindings {
-                scopes: vec![Scope { parent: 0, function: true }],
+                scopes: vec![Scope {
+                    parent: 0,
+                    function: true,
+                }],
                 ..Default::default()
             },
             tracker: ScopeTracker::default(),
@@ -146,7 +152,13 @@ impl<'a> Bindings<'a> {
         0
     }
 
-    fn declare(&mut self, scope: ScopeIndex, name: &'a str, init: Option<&'a Expression<'a>>, constant: bool) {
+    fn declare(
+        &mut self,
+        scope: ScopeIndex,
+        name: &'a str,
+        init: Option<&'a Expression<'a>>,
+        constant: bool,
+    ) {
         match self.by_name.get(&(scope, name)) {
             // A redeclaration (`var a = 1; var a = 2;`, or a parameter
             // redeclared with `var`) is a write as far as constancy goes.
@@ -161,7 +173,11 @@ impl<'a> Bindings<'a> {
             }
             None => {
                 let id = u32::try_from(self.bindings.len()).unwrap_or(u32::MAX);
-                self.bindings.push(Binding { scope, init, constant });
+                self.bindings.push(Binding {
+                    scope,
+                    init,
+                    constant,
+                });
                 self.by_name.insert((scope, name), id);
             }
         }
@@ -292,7 +308,10 @@ mod tests {
         assert_eq!(constants("var a = 1; a++;", "a"), Some(false));
         assert_eq!(constants("var a = 1; var a = 2;", "a"), Some(false));
         assert_eq!(constants("let a = 1; ({a} = o);", "a"), Some(false));
-        assert_eq!(constants("let a = 1; function f() { a += 'x'; }", "a"), Some(false));
+        assert_eq!(
+            constants("let a = 1; function f() { a += 'x'; }", "a"),
+            Some(false)
+        );
     }
 
     #[test]

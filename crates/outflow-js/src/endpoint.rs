@@ -42,7 +42,8 @@ pub fn recognise(value: &PartialString, sink: Option<Sink>) -> Vec<Recognised> {
     if text.is_empty() {
         return Vec::new();
     }
-    let starts_known = matches!(value.pieces().first(), Some(Piece::Known(t)) if !t.trim().is_empty());
+    let starts_known =
+        matches!(value.pieces().first(), Some(Piece::Known(t)) if !t.trim().is_empty());
     if starts_known && let Some(found) = recognise_start(text, sink) {
         return vec![found];
     }
@@ -50,8 +51,21 @@ pub fn recognise(value: &PartialString, sink: Option<Sink>) -> Vec<Recognised> {
 }
 
 fn recognise_start(text: &str, sink: Option<Sink>) -> Option<Recognised> {
-    let lower_prefix: String = text.chars().take(12).collect::<String>().to_ascii_lowercase();
-    for scheme in ["data:", "blob:", "javascript:", "about:", "mailto:", "tel:", "chrome:", "file:"] {
+    let lower_prefix: String = text
+        .chars()
+        .take(12)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    for scheme in [
+        "data:",
+        "blob:",
+        "javascript:",
+        "about:",
+        "mailto:",
+        "tel:",
+        "chrome:",
+        "file:",
+    ] {
         if lower_prefix.starts_with(scheme) {
             return None;
         }
@@ -59,9 +73,13 @@ fn recognise_start(text: &str, sink: Option<Sink>) -> Option<Recognised> {
     if text.len() > MAX_ENDPOINT_LEN {
         return None;
     }
-    let (kind, rest) = if let Some(rest) = strip_prefix_ci(text, "https://").or_else(|| strip_prefix_ci(text, "http://")) {
+    let (kind, rest) = if let Some(rest) =
+        strip_prefix_ci(text, "https://").or_else(|| strip_prefix_ci(text, "http://"))
+    {
         (EndpointKind::Url, rest)
-    } else if let Some(rest) = strip_prefix_ci(text, "wss://").or_else(|| strip_prefix_ci(text, "ws://")) {
+    } else if let Some(rest) =
+        strip_prefix_ci(text, "wss://").or_else(|| strip_prefix_ci(text, "ws://"))
+    {
         (EndpointKind::WebSocket, rest)
     } else if let Some(rest) = text.strip_prefix("//") {
         (EndpointKind::Url, rest)
@@ -78,8 +96,18 @@ fn recognise_start(text: &str, sink: Option<Sink>) -> Option<Recognised> {
     let host = host_of(host_port);
     let pattern = text.contains(UNKNOWN_PART);
     match host {
-        HostPart::Known(host) => Some(Recognised { value: text.to_owned(), kind, host: Some(host), pattern }),
-        HostPart::Partial(suffix) => Some(Recognised { value: text.to_owned(), kind, host: suffix, pattern: true }),
+        HostPart::Known(host) => Some(Recognised {
+            value: text.to_owned(),
+            kind,
+            host: Some(host),
+            pattern,
+        }),
+        HostPart::Partial(suffix) => Some(Recognised {
+            value: text.to_owned(),
+            kind,
+            host: suffix,
+            pattern: true,
+        }),
         HostPart::Invalid => None,
     }
 }
@@ -112,7 +140,10 @@ fn host_of(host_port: &str) -> HostPart {
         // "{*}.cmpassport.com": keep the known suffix after the last unknown
         // part when it is a domain.
         let suffix = host.rsplit(UNKNOWN_PART).next().unwrap_or_default();
-        let suffix = suffix.strip_prefix('.').unwrap_or_default().to_ascii_lowercase();
+        let suffix = suffix
+            .strip_prefix('.')
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         return HostPart::Partial(is_domain(&suffix).then_some(suffix));
     }
     let host = host.trim_end_matches('.').to_ascii_lowercase();
@@ -129,17 +160,38 @@ fn bare(text: &str, sink: Option<Sink>) -> Option<Recognised> {
     if !text.contains(UNKNOWN_PART) {
         let lower = text.to_ascii_lowercase();
         if lower.parse::<Ipv4Addr>().is_ok() {
-            return Some(Recognised { value: text.to_owned(), kind: EndpointKind::Ip, host: Some(lower), pattern: false });
+            return Some(Recognised {
+                value: text.to_owned(),
+                kind: EndpointKind::Ip,
+                host: Some(lower),
+                pattern: false,
+            });
         }
-        if text.contains(':') && let Ok(ip) = text.parse::<Ipv6Addr>() {
-            return Some(Recognised { value: text.to_owned(), kind: EndpointKind::Ip, host: Some(ip.to_string()), pattern: false });
+        if text.contains(':')
+            && let Ok(ip) = text.parse::<Ipv6Addr>()
+        {
+            return Some(Recognised {
+                value: text.to_owned(),
+                kind: EndpointKind::Ip,
+                host: Some(ip.to_string()),
+                pattern: false,
+            });
         }
         if is_domain(&lower) {
-            return Some(Recognised { value: text.to_owned(), kind: EndpointKind::Host, host: Some(lower), pattern: false });
+            return Some(Recognised {
+                value: text.to_owned(),
+                kind: EndpointKind::Host,
+                host: Some(lower),
+                pattern: false,
+            });
         }
     }
     let sink = sink?;
-    if matches!(sink, Sink::PostMessage) || text == "*" || text.starts_with('#') || text.chars().any(char::is_whitespace) {
+    if matches!(sink, Sink::PostMessage)
+        || text == "*"
+        || text.starts_with('#')
+        || text.chars().any(char::is_whitespace)
+    {
         return None;
     }
     Some(Recognised {
@@ -167,7 +219,9 @@ fn embedded_urls(value: &PartialString) -> Vec<Recognised> {
                 continue;
             }
             let end = text[scheme_end..]
-                .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | ')' | '`' | '\\'))
+                .find(|c: char| {
+                    c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | ')' | '`' | '\\')
+                })
                 .map_or(text.len(), |i| scheme_end + i);
             // Prose around a URL: "see https://x.example/a." ends the
             // sentence, not the URL.
@@ -186,7 +240,8 @@ fn embedded_urls(value: &PartialString) -> Vec<Recognised> {
 
 fn strip_prefix_ci<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
     let head = text.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
 }
 
 /// A syntactically valid host name (LDH labels, at least one dot, or
@@ -200,7 +255,9 @@ fn is_hostname(host: &str) -> bool {
         && host.split('.').all(|label| {
             !label.is_empty()
                 && label.len() <= 63
-                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || !c.is_ascii())
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || !c.is_ascii())
         })
 }
 
@@ -225,13 +282,18 @@ mod tests {
     use super::*;
 
     fn one(text: &str, sink: Option<Sink>) -> Option<Recognised> {
-        recognise(&PartialString::known(text), sink).into_iter().next()
+        recognise(&PartialString::known(text), sink)
+            .into_iter()
+            .next()
     }
 
     #[test]
     fn absolute_urls() {
         let r = one("https://Passport.CMPassport.com:443/api?x=1", None).unwrap();
-        assert_eq!((r.kind, r.host.as_deref()), (EndpointKind::Url, Some("passport.cmpassport.com")));
+        assert_eq!(
+            (r.kind, r.host.as_deref()),
+            (EndpointKind::Url, Some("passport.cmpassport.com"))
+        );
         let r = one("wss://live.example.org/socket", None).unwrap();
         assert_eq!(r.kind, EndpointKind::WebSocket);
         let r = one("//cdn.example.net/x.js", None).unwrap();
@@ -242,8 +304,14 @@ mod tests {
 
     #[test]
     fn bare_hosts_need_a_known_suffix() {
-        assert_eq!(one("cmpassport.com", None).unwrap().kind, EndpointKind::Host);
-        assert_eq!(one("gov.com.cn", None).map(|r| r.kind), Some(EndpointKind::Host));
+        assert_eq!(
+            one("cmpassport.com", None).unwrap().kind,
+            EndpointKind::Host
+        );
+        assert_eq!(
+            one("gov.com.cn", None).map(|r| r.kind),
+            Some(EndpointKind::Host)
+        );
         assert!(one("document.cookie", None).is_none());
         assert!(one("main.js", None).is_none());
         assert!(one("archive.zip", None).is_none());
@@ -258,14 +326,23 @@ mod tests {
 
     #[test]
     fn non_destinations_are_dropped() {
-        for text in ["data:image/png;base64,AAAA", "javascript:void(0)", "mailto:a@b.c", "about:blank", "hello world"] {
+        for text in [
+            "data:image/png;base64,AAAA",
+            "javascript:void(0)",
+            "mailto:a@b.c",
+            "about:blank",
+            "hello world",
+        ] {
             assert!(one(text, Some(Sink::Fetch)).is_none(), "{text}");
         }
     }
 
     #[test]
     fn relative_urls_only_in_sinks() {
-        assert_eq!(one("/api/collect", Some(Sink::Fetch)).unwrap().kind, EndpointKind::Path);
+        assert_eq!(
+            one("/api/collect", Some(Sink::Fetch)).unwrap().kind,
+            EndpointKind::Path
+        );
         assert!(one("/api/collect", None).is_none());
         assert!(one("*", Some(Sink::PostMessage)).is_none());
     }
@@ -286,7 +363,10 @@ mod tests {
 
     #[test]
     fn embedded_urls_are_found() {
-        let found = recognise(&PartialString::known("<img src=\"https://px.example.com/p.gif?a=1\">"), None);
+        let found = recognise(
+            &PartialString::known("<img src=\"https://px.example.com/p.gif?a=1\">"),
+            None,
+        );
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].value, "https://px.example.com/p.gif?a=1");
     }

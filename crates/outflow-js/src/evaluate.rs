@@ -16,13 +16,13 @@
 use std::borrow::Cow;
 
 use base64::Engine as _;
+use outflow_model::ComputedBy;
 use oxc_ast::ast::{
     Argument, ArrayExpressionElement, BinaryExpression, CallExpression, Expression,
     MemberExpression, ObjectExpression, ObjectPropertyKind, PropertyKey, PropertyKind,
     TemplateLiteral,
 };
 use oxc_syntax::operator::{BinaryOperator, LogicalOperator, UnaryOperator};
-use outflow_model::ComputedBy;
 
 use crate::bindings::{Bindings, ScopeIndex};
 use crate::value::{MAX_ARRAY_LEN, MAX_STRING_BYTES, PartialString, Value, join, number_to_string};
@@ -95,7 +95,12 @@ pub struct Evaluator<'b, 'a> {
 impl<'b, 'a> Evaluator<'b, 'a> {
     /// An evaluator over `bindings`.
     pub fn new(bindings: &'b Bindings<'a>) -> Self {
-        Self { bindings, budget: 0, steps: Steps::default(), active: Vec::new() }
+        Self {
+            bindings,
+            budget: 0,
+            steps: Steps::default(),
+            active: Vec::new(),
+        }
     }
 
     /// The binding table.
@@ -109,21 +114,32 @@ impl<'b, 'a> Evaluator<'b, 'a> {
         self.steps = Steps::default();
         self.active.clear();
         let value = self.eval(expr, scope, 0);
-        Evaluation { value, steps: self.steps }
+        Evaluation {
+            value,
+            steps: self.steps,
+        }
     }
 
     /// The known name of a member access: `a.b` gives `b`; `a["b" + "c"]`
     /// gives `bc` when the key evaluates fully.
-    pub fn member_name(&mut self, member: &MemberExpression<'a>, scope: ScopeIndex) -> Option<Cow<'a, str>> {
+    pub fn member_name(
+        &mut self,
+        member: &MemberExpression<'a>,
+        scope: ScopeIndex,
+    ) -> Option<Cow<'a, str>> {
         match member {
-            MemberExpression::StaticMemberExpression(m) => Some(Cow::Borrowed(m.property.name.as_str())),
+            MemberExpression::StaticMemberExpression(m) => {
+                Some(Cow::Borrowed(m.property.name.as_str()))
+            }
             MemberExpression::ComputedMemberExpression(m) => {
                 if let Expression::StringLiteral(s) = &m.expression {
                     return Some(Cow::Borrowed(s.value.as_str()));
                 }
                 let key = self.evaluate(&m.expression, scope).value;
                 let key = key.to_partial_string();
-                key.as_known().filter(|k| k.len() <= 128).map(|k| Cow::Owned(k.to_owned()))
+                key.as_known()
+                    .filter(|k| k.len() <= 128)
+                    .map(|k| Cow::Owned(k.to_owned()))
             }
             MemberExpression::PrivateFieldExpression(_) => None,
         }
@@ -136,7 +152,12 @@ impl<'b, 'a> Evaluator<'b, 'a> {
         self.global_name_at(expr, scope, 0)
     }
 
-    fn global_name_at(&mut self, expr: &Expression<'a>, scope: ScopeIndex, depth: u32) -> Option<String> {
+    fn global_name_at(
+        &mut self,
+        expr: &Expression<'a>,
+        scope: ScopeIndex,
+        depth: u32,
+    ) -> Option<String> {
         if depth > 8 {
             return None;
         }
@@ -162,11 +183,20 @@ impl<'b, 'a> Evaluator<'b, 'a> {
     }
 
     /// [`Evaluator::global_name`] of a member expression.
-    pub fn member_global(&mut self, member: &MemberExpression<'a>, scope: ScopeIndex) -> Option<String> {
+    pub fn member_global(
+        &mut self,
+        member: &MemberExpression<'a>,
+        scope: ScopeIndex,
+    ) -> Option<String> {
         self.member_global_at(member, scope, 0)
     }
 
-    fn member_global_at(&mut self, member: &MemberExpression<'a>, scope: ScopeIndex, depth: u32) -> Option<String> {
+    fn member_global_at(
+        &mut self,
+        member: &MemberExpression<'a>,
+        scope: ScopeIndex,
+        depth: u32,
+    ) -> Option<String> {
         let object = self.global_name_at(member.object(), scope, depth + 1)?;
         let name = self.member_name(member, scope)?;
         if GLOBAL_OBJECTS.contains(&object.as_str()) {
@@ -232,9 +262,15 @@ impl<'b, 'a> Evaluator<'b, 'a> {
             Expression::UnaryExpression(u) => {
                 let operand = self.eval(&u.argument, scope, depth);
                 match u.operator {
-                    UnaryOperator::UnaryNegation => operand.to_number().map_or(Value::Unknown, |n| Value::Num(-n)),
-                    UnaryOperator::UnaryPlus => operand.to_number().map_or(Value::Unknown, Value::Num),
-                    UnaryOperator::LogicalNot => operand.truthy().map_or(Value::Unknown, |t| Value::Bool(!t)),
+                    UnaryOperator::UnaryNegation => operand
+                        .to_number()
+                        .map_or(Value::Unknown, |n| Value::Num(-n)),
+                    UnaryOperator::UnaryPlus => {
+                        operand.to_number().map_or(Value::Unknown, Value::Num)
+                    }
+                    UnaryOperator::LogicalNot => {
+                        operand.truthy().map_or(Value::Unknown, |t| Value::Bool(!t))
+                    }
                     UnaryOperator::BitwiseNot => operand
                         .to_number()
                         .map_or(Value::Unknown, |n| Value::Num(f64::from(!to_int32(n)))),
@@ -257,7 +293,8 @@ impl<'b, 'a> Evaluator<'b, 'a> {
                     _ => Value::Unknown,
                 }
             }
-            Expression::ConditionalExpression(c) => match self.eval(&c.test, scope, depth).truthy() {
+            Expression::ConditionalExpression(c) => match self.eval(&c.test, scope, depth).truthy()
+            {
                 Some(true) => self.eval(&c.consequent, scope, depth),
                 Some(false) => self.eval(&c.alternate, scope, depth),
                 None => {
@@ -327,7 +364,9 @@ impl<'b, 'a> Evaluator<'b, 'a> {
         let left = self.eval(&b.left, scope, depth);
         let right = self.eval(&b.right, scope, depth);
         if b.operator == BinaryOperator::Addition {
-            if matches!(left, Value::Str(_) | Value::Array(_)) || matches!(right, Value::Str(_) | Value::Array(_)) {
+            if matches!(left, Value::Str(_) | Value::Array(_))
+                || matches!(right, Value::Str(_) | Value::Array(_))
+            {
                 self.steps.insert(ComputedBy::Concatenation);
                 let mut out = left.to_partial_string();
                 out.append(&right.to_partial_string());
@@ -352,13 +391,21 @@ impl<'b, 'a> Evaluator<'b, 'a> {
             BinaryOperator::BitwiseOR => f64::from(to_int32(l) | to_int32(r)),
             BinaryOperator::BitwiseXOR => f64::from(to_int32(l) ^ to_int32(r)),
             BinaryOperator::BitwiseAnd => f64::from(to_int32(l) & to_int32(r)),
-            BinaryOperator::ShiftLeft => f64::from(to_int32(l).wrapping_shl(to_int32(r) as u32 & 31)),
-            BinaryOperator::ShiftRight => f64::from(to_int32(l).wrapping_shr(to_int32(r) as u32 & 31)),
+            BinaryOperator::ShiftLeft => {
+                f64::from(to_int32(l).wrapping_shl(to_int32(r) as u32 & 31))
+            }
+            BinaryOperator::ShiftRight => {
+                f64::from(to_int32(l).wrapping_shr(to_int32(r) as u32 & 31))
+            }
             BinaryOperator::ShiftRightZeroFill => {
                 f64::from((to_int32(l) as u32).wrapping_shr(to_int32(r) as u32 & 31))
             }
-            BinaryOperator::StrictEquality | BinaryOperator::Equality => return Value::Bool(l == r),
-            BinaryOperator::StrictInequality | BinaryOperator::Inequality => return Value::Bool(l != r),
+            BinaryOperator::StrictEquality | BinaryOperator::Equality => {
+                return Value::Bool(l == r);
+            }
+            BinaryOperator::StrictInequality | BinaryOperator::Inequality => {
+                return Value::Bool(l != r);
+            }
             BinaryOperator::LessThan => return Value::Bool(l < r),
             BinaryOperator::LessEqualThan => return Value::Bool(l <= r),
             BinaryOperator::GreaterThan => return Value::Bool(l > r),
@@ -383,9 +430,9 @@ impl<'b, 'a> Evaluator<'b, 'a> {
         }
         let object = self.eval(member.object(), scope, depth);
         match (&object, name.as_ref()) {
-            (Value::Str(s), "length") => s
-                .as_known()
-                .map_or(Value::Unknown, |t| Value::Num(t.encode_utf16().count() as f64)),
+            (Value::Str(s), "length") => s.as_known().map_or(Value::Unknown, |t| {
+                Value::Num(t.encode_utf16().count() as f64)
+            }),
             (Value::Array(items), "length") => Value::Num(items.len() as f64),
             (Value::Array(items), index) => index
                 .parse::<usize>()
@@ -461,7 +508,13 @@ impl<'b, 'a> Evaluator<'b, 'a> {
         self.method_call(receiver, &method, &values)
     }
 
-    fn global_call(&mut self, global: &str, args: &[&Expression<'a>], scope: ScopeIndex, depth: u32) -> Value {
+    fn global_call(
+        &mut self,
+        global: &str,
+        args: &[&Expression<'a>],
+        scope: ScopeIndex,
+        depth: u32,
+    ) -> Value {
         let first = |this: &mut Self| match args.first() {
             Some(a) => this.eval(a, scope, depth),
             None => Value::Undefined,
@@ -469,7 +522,9 @@ impl<'b, 'a> Evaluator<'b, 'a> {
         match global {
             "atob" => {
                 let arg = first(self).to_partial_string();
-                let Some(text) = arg.as_known() else { return Value::Unknown };
+                let Some(text) = arg.as_known() else {
+                    return Value::Unknown;
+                };
                 match atob(text) {
                     Some(decoded) => {
                         self.steps.insert(ComputedBy::Atob);
@@ -480,8 +535,14 @@ impl<'b, 'a> Evaluator<'b, 'a> {
             }
             "decodeURIComponent" | "decodeURI" | "unescape" => {
                 let arg = first(self).to_partial_string();
-                let Some(text) = arg.as_known() else { return Value::Unknown };
-                let decoded = if global == "unescape" { unescape(text) } else { decode_uri(text) };
+                let Some(text) = arg.as_known() else {
+                    return Value::Unknown;
+                };
+                let decoded = if global == "unescape" {
+                    unescape(text)
+                } else {
+                    decode_uri(text)
+                };
                 match decoded {
                     Some(decoded) => {
                         self.steps.insert(ComputedBy::UriDecode);
@@ -494,7 +555,9 @@ impl<'b, 'a> Evaluator<'b, 'a> {
                 let mut out = String::new();
                 let mut units: Vec<u16> = Vec::new();
                 for a in args {
-                    let Some(n) = self.eval(a, scope, depth).to_number() else { return Value::Unknown };
+                    let Some(n) = self.eval(a, scope, depth).to_number() else {
+                        return Value::Unknown;
+                    };
                     if global == "String.fromCharCode" {
                         units.push(to_int32(n) as u16);
                     } else {
@@ -512,10 +575,12 @@ impl<'b, 'a> Evaluator<'b, 'a> {
                 Value::string(out)
             }
             "String" => Value::Str(first(self).to_partial_string()),
-            "Number" | "parseInt" | "parseFloat" => match first(self).to_partial_string().as_known() {
-                Some(text) => parse_number(text, global),
-                None => Value::Unknown,
-            },
+            "Number" | "parseInt" | "parseFloat" => {
+                match first(self).to_partial_string().as_known() {
+                    Some(text) => parse_number(text, global),
+                    None => Value::Unknown,
+                }
+            }
             _ => Value::Unknown,
         }
     }
@@ -529,7 +594,9 @@ impl<'b, 'a> Evaluator<'b, 'a> {
                     None | Some(Value::Undefined) => PartialString::known(","),
                     Some(v) => v.to_partial_string(),
                 };
-                let Some(separator) = separator.as_known() else { return Value::Unknown };
+                let Some(separator) = separator.as_known() else {
+                    return Value::Unknown;
+                };
                 self.steps.insert(ComputedBy::ArrayJoin);
                 Value::Str(join(&items, separator))
             }
@@ -554,7 +621,12 @@ impl<'b, 'a> Evaluator<'b, 'a> {
                 let len = items.len() as f64;
                 let start = clamp_index(arg_num(0).unwrap_or(0.0), len);
                 let end = clamp_index(arg_num(1).unwrap_or(len), len);
-                Value::Array(items.get(start..end.max(start)).map(<[Value]>::to_vec).unwrap_or_default())
+                Value::Array(
+                    items
+                        .get(start..end.max(start))
+                        .map(<[Value]>::to_vec)
+                        .unwrap_or_default(),
+                )
             }
             (Value::Str(s), method) => self.string_method(&s, method, &arg_str, &arg_num),
             (Value::Num(n), "toString") => match arg_num(0) {
@@ -585,7 +657,9 @@ impl<'b, 'a> Evaluator<'b, 'a> {
         if method == "toString" || method == "valueOf" {
             return Value::Str(s.clone());
         }
-        let Some(text) = s.as_known() else { return Value::Unknown };
+        let Some(text) = s.as_known() else {
+            return Value::Unknown;
+        };
         let value = match method {
             "split" => {
                 let Some(separator) = arg_str(0) else {
@@ -600,7 +674,10 @@ impl<'b, 'a> Evaluator<'b, 'a> {
                         .take(MAX_ARRAY_LEN + 1)
                         .collect()
                 } else {
-                    text.split(separator.as_str()).take(MAX_ARRAY_LEN + 1).map(Value::string).collect()
+                    text.split(separator.as_str())
+                        .take(MAX_ARRAY_LEN + 1)
+                        .map(Value::string)
+                        .collect()
                 };
                 if parts.len() > MAX_ARRAY_LEN {
                     return Value::Unknown;
@@ -643,14 +720,22 @@ impl<'b, 'a> Evaluator<'b, 'a> {
                 }
             }
             "replace" | "replaceAll" => {
-                let (Some(from), Some(to)) = (arg_str(0), arg_str(1)) else { return Value::Unknown };
-                let (Some(from), Some(to)) = (from.as_known(), to.as_known()) else { return Value::Unknown };
+                let (Some(from), Some(to)) = (arg_str(0), arg_str(1)) else {
+                    return Value::Unknown;
+                };
+                let (Some(from), Some(to)) = (from.as_known(), to.as_known()) else {
+                    return Value::Unknown;
+                };
                 // `$` patterns in the replacement are rare in obfuscation and
                 // would need the full GetSubstitution algorithm: skip them.
                 if to.contains('$') {
                     return Value::Unknown;
                 }
-                let out = if method == "replace" { text.replacen(from, to, 1) } else { text.replace(from, to) };
+                let out = if method == "replace" {
+                    text.replacen(from, to, 1)
+                } else {
+                    text.replace(from, to)
+                };
                 if out.len() > MAX_STRING_BYTES {
                     return Value::Unknown;
                 }
@@ -705,7 +790,11 @@ fn to_int32(n: f64) -> i32 {
 }
 
 fn relative_index(i: f64, len: f64) -> f64 {
-    if i < 0.0 { (len + i).max(0.0) } else { i.min(len) }
+    if i < 0.0 {
+        (len + i).max(0.0)
+    } else {
+        i.min(len)
+    }
 }
 
 fn clamp_index(i: f64, len: f64) -> usize {
@@ -719,7 +808,9 @@ fn utf16_slice(text: &str, start: f64, end: Option<f64>) -> Value {
     }
     let units: Vec<u16> = text.encode_utf16().collect();
     let start = (start as usize).min(units.len());
-    let end = end.map_or(units.len(), |e| (e.max(0.0) as usize).min(units.len())).max(start);
+    let end = end
+        .map_or(units.len(), |e| (e.max(0.0) as usize).min(units.len()))
+        .max(start);
     Value::string(String::from_utf16_lossy(&units[start..end]))
 }
 
@@ -765,7 +856,9 @@ fn to_radix(n: f64, radix: f64) -> Option<String> {
 pub fn atob(text: &str) -> Option<String> {
     let cleaned: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
     let trimmed = cleaned.trim_end_matches('=');
-    let bytes = base64::engine::general_purpose::STANDARD_NO_PAD.decode(trimmed).ok()?;
+    let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(trimmed)
+        .ok()?;
     Some(bytes.iter().map(|&b| char::from(b)).collect())
 }
 
@@ -846,19 +939,37 @@ mod tests {
     fn concatenation_and_templates() {
         assert_eq!(eval(r#""https://" + "a.com" + "/x";"#).0, "https://a.com/x");
         assert_eq!(eval(r#"`https://${"a"}.com/${h}`;"#).0, "https://a.com/{*}");
-        assert_eq!(eval(r#""https://" + h + "/v1/collect";"#).0, "https://{*}/v1/collect");
+        assert_eq!(
+            eval(r#""https://" + h + "/v1/collect";"#).0,
+            "https://{*}/v1/collect"
+        );
     }
 
     #[test]
     fn string_tricks_used_to_hide_urls() {
-        assert_eq!(eval(r#"["ht", "tps://", "a.cn"].join("");"#).0, "https://a.cn");
-        assert_eq!(eval(r#""nc.a//:sptth".split("").reverse().join("");"#).0, "https://a.cn");
+        assert_eq!(
+            eval(r#"["ht", "tps://", "a.cn"].join("");"#).0,
+            "https://a.cn"
+        );
+        assert_eq!(
+            eval(r#""nc.a//:sptth".split("").reverse().join("");"#).0,
+            "https://a.cn"
+        );
         assert_eq!(eval("String.fromCharCode(104, 0x74, 116, 112);").0, "http");
         assert_eq!(eval(r#"atob("aHR0cHM6Ly9hLmNu");"#).0, "https://a.cn");
-        assert_eq!(eval(r#"window.atob("aHR0cHM6Ly9hLmNu");"#).0, "https://a.cn");
-        assert_eq!(eval(r#"decodeURIComponent("https%3A%2F%2Fa.cn");"#).0, "https://a.cn");
+        assert_eq!(
+            eval(r#"window.atob("aHR0cHM6Ly9hLmNu");"#).0,
+            "https://a.cn"
+        );
+        assert_eq!(
+            eval(r#"decodeURIComponent("https%3A%2F%2Fa.cn");"#).0,
+            "https://a.cn"
+        );
         assert_eq!(eval(r#"unescape("%u0068ttp");"#).0, "http");
-        assert_eq!(eval(r#"("\x68\u0074\164p");"#), ("http".into(), vec![ComputedBy::Escape]));
+        assert_eq!(
+            eval(r#"("\x68\u0074\164p");"#),
+            ("http".into(), vec![ComputedBy::Escape])
+        );
         assert_eq!(eval(r#""HTTPS://A.CN".toLowerCase();"#).0, "https://a.cn");
         assert_eq!(eval(r#""xhttps://a.cnx".slice(1, -1);"#).0, "https://a.cn");
         assert_eq!(eval(r#""https://".concat("a", ".cn");"#).0, "https://a.cn");
@@ -866,7 +977,8 @@ mod tests {
 
     #[test]
     fn constants_are_followed_through_bindings_and_properties() {
-        let (value, steps) = eval(r#"const h = "a.cn"; const cfg = { path: "/x" }; "https://" + h + cfg.path;"#);
+        let (value, steps) =
+            eval(r#"const h = "a.cn"; const cfg = { path: "/x" }; "https://" + h + cfg.path;"#);
         assert_eq!(value, "https://a.cn/x");
         assert!(steps.contains(&ComputedBy::Binding));
         assert!(steps.contains(&ComputedBy::Property));
@@ -874,7 +986,10 @@ mod tests {
 
     #[test]
     fn reassigned_bindings_are_unknown() {
-        assert_eq!(eval(r#"let h = "a.cn"; h = other; "https://" + h;"#).0, "https://{*}");
+        assert_eq!(
+            eval(r#"let h = "a.cn"; h = other; "https://" + h;"#).0,
+            "https://{*}"
+        );
     }
 
     #[test]

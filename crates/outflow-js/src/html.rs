@@ -82,14 +82,22 @@ pub fn extract(document: &str) -> HtmlParts {
                             open_script = Some((tag.span.end, kind.eq_ignore_ascii_case("module")));
                         }
                     }
-                    "iframe" | "frame" | "img" | "embed" | "source" | "audio" | "video" | "track" => {
-                        reference(attribute("src"), Sink::HtmlReference)
-                    }
+                    "iframe" | "frame" | "img" | "embed" | "source" | "audio" | "video"
+                    | "track" => reference(attribute("src"), Sink::HtmlReference),
                     "object" => reference(attribute("data"), Sink::HtmlReference),
                     "form" => reference(attribute("action"), Sink::FormAction),
                     "link" => {
                         let rel = attribute("rel").unwrap_or_default().to_ascii_lowercase();
-                        let fetched = ["stylesheet", "preconnect", "dns-prefetch", "preload", "prefetch", "modulepreload", "icon", "manifest"];
+                        let fetched = [
+                            "stylesheet",
+                            "preconnect",
+                            "dns-prefetch",
+                            "preload",
+                            "prefetch",
+                            "modulepreload",
+                            "icon",
+                            "manifest",
+                        ];
                         if rel.split_whitespace().any(|r| fetched.contains(&r)) {
                             reference(attribute("href"), Sink::HtmlReference);
                         }
@@ -101,7 +109,10 @@ pub fn extract(document: &str) -> HtmlParts {
                 if tag.name.eq_ignore_ascii_case(b"script")
                     && let Some((start, module)) = open_script.take()
                 {
-                    parts.scripts.push(InlineScript { range: (start as u32, tag.span.start as u32), module });
+                    parts.scripts.push(InlineScript {
+                        range: (start as u32, tag.span.start as u32),
+                        module,
+                    });
                 }
             }
             _ => {}
@@ -109,7 +120,10 @@ pub fn extract(document: &str) -> HtmlParts {
     }
     // A script left open runs to the end of the document.
     if let Some((start, module)) = open_script {
-        parts.scripts.push(InlineScript { range: (start as u32, document.len() as u32), module });
+        parts.scripts.push(InlineScript {
+            range: (start as u32, document.len() as u32),
+            module,
+        });
     }
     parts
 }
@@ -117,8 +131,16 @@ pub fn extract(document: &str) -> HtmlParts {
 /// Whether bytes look like an HTML document rather than a script.
 pub fn looks_like_html(text: &str) -> bool {
     let head = text.trim_start_matches('\u{feff}').trim_start();
-    let head: String = head.chars().take(64).collect::<String>().to_ascii_lowercase();
-    head.starts_with("<!doctype html") || head.starts_with("<html") || head.starts_with("<head") || head.starts_with("<script") || head.starts_with("<!--") && text.contains("<script")
+    let head: String = head
+        .chars()
+        .take(64)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    head.starts_with("<!doctype html")
+        || head.starts_with("<html")
+        || head.starts_with("<head")
+        || head.starts_with("<script")
+        || head.starts_with("<!--") && text.contains("<script")
 }
 
 #[cfg(test)]
@@ -136,10 +158,20 @@ mod tests {
         let parts = extract(html);
         assert_eq!(parts.scripts.len(), 2);
         let first = &html[parts.scripts[0].range.0 as usize..parts.scripts[0].range.1 as usize];
-        assert_eq!(first, r#"var s = "</div>"; fetch("https://x.example.org/c");"#);
+        assert_eq!(
+            first,
+            r#"var s = "</div>"; fetch("https://x.example.org/c");"#
+        );
         assert!(parts.scripts[1].module);
         let urls: Vec<&str> = parts.references.iter().map(|r| r.url.as_str()).collect();
-        assert_eq!(urls, vec!["https://cdn.example.com/a.js", "https://frame.example.net/", "/login"]);
+        assert_eq!(
+            urls,
+            vec![
+                "https://cdn.example.com/a.js",
+                "https://frame.example.net/",
+                "/login"
+            ]
+        );
     }
 
     #[test]

@@ -47,7 +47,11 @@ pub fn analyze_paths(inputs: &[String], options: &Options) -> Vec<DocumentAnalys
                 .filter_map(Result::ok)
                 .filter(|entry| entry.file_type().is_some_and(|t| t.is_file()))
                 .filter(|entry| {
-                    entry.path().extension().and_then(|e| e.to_str()).is_some_and(|e| EXTENSIONS.contains(&e))
+                    entry
+                        .path()
+                        .extension()
+                        .and_then(|e| e.to_str())
+                        .is_some_and(|e| EXTENSIONS.contains(&e))
                 })
                 .map(|entry| entry.path().display().to_string())
                 .take(options.max_files)
@@ -58,7 +62,9 @@ pub fn analyze_paths(inputs: &[String], options: &Options) -> Vec<DocumentAnalys
             files.push(input.clone());
         }
     }
-    let pool = rayon::ThreadPoolBuilder::new().stack_size(crate::ANALYSIS_STACK_BYTES).build();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(crate::ANALYSIS_STACK_BYTES)
+        .build();
     let analyse = |(path, read): (String, Result<Vec<u8>, String>)| match read {
         Ok(bytes) => analyze_document_here(&path, &bytes, options),
         Err(error) => unreadable(&path, error),
@@ -69,7 +75,13 @@ pub fn analyze_paths(inputs: &[String], options: &Options) -> Vec<DocumentAnalys
     };
     let run = || -> Vec<DocumentAnalysis> {
         let mut out: Vec<DocumentAnalysis> = jobs.into_par_iter().map(analyse).collect();
-        out.extend(files.par_iter().map(read_file).map(analyse).collect::<Vec<_>>());
+        out.extend(
+            files
+                .par_iter()
+                .map(read_file)
+                .map(analyse)
+                .collect::<Vec<_>>(),
+        );
         out
     };
     match pool {
@@ -101,12 +113,16 @@ fn analyze_document_here(path: &str, bytes: &[u8], options: &Options) -> Documen
     let mut document = DocumentAnalysis {
         path: path.to_owned(),
         format: DocumentFormat::Javascript,
-        sha256: sha256_hex(bytes),
+        sha256: String::new(),
         size: bytes.len() as u64,
         error: None,
         references: Vec::new(),
         scripts: Vec::new(),
     };
+    if bytes[..bytes.len().min(SNIFF_BYTES)].contains(&0) || bytes.len() > options.max_script_bytes
+    {
+        document.sha256 = sha256_hex(bytes);
+    }
     if bytes[..bytes.len().min(SNIFF_BYTES)].contains(&0) {
         document.error = Some("binary file (NUL bytes): not analysed".into());
         return document;
@@ -119,40 +135,65 @@ fn analyze_document_here(path: &str, bytes: &[u8], options: &Options) -> Documen
         ));
         return document;
     }
-    let text = String::from_utf8_lossy(bytes);
-    let extension = Path::new(path).extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
+    let extension = Path::new(path)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let format = match extension.as_str() {
         "html" | "htm" | "xhtml" => DocumentFormat::Html,
         "json" => DocumentFormat::Json,
         "js" | "mjs" | "cjs" | "jsx" => DocumentFormat::Javascript,
-        _ if crate::html::looks_like_html(&text) => DocumentFormat::Html,
+        _ if crate::html::looks_like_html(&String::from_utf8_lossy(
+            &bytes[..bytes.len().min(SNIFF_BYTES)],
+        )) =>
+        {
+            DocumentFormat::Html
+        }
         _ => DocumentFormat::Javascript,
     };
     document.format = format;
-    match format {
-        DocumentFormat::Javascript => {
-            document.scripts = crate::script::analyze_script_here(path, script_input(path), bytes, options);
+    if format == DocumentFormat::Javascript {
+        // The script's own hash is of the same bytes: computed once.
+        document.scripts =
+            crate::script::analyze_script_here(path, script_input(path), bytes, options);
+        if let Some(first) = document.scripts.first() {
+            document.sha256.clone_from(&first.sha256);
         }
+        return document;
+    }
+    document.sha256 = sha256_hex(bytes);
+    let text = String::from_utf8_lossy(bytes);
+    match format {
         DocumentFormat::Html => {
             let mut scripts = Vec::new();
             document.references = analyze_html_text(path, &text, options, 0, &mut scripts, None);
             document.scripts = scripts;
         }
-        DocumentFormat::Json => analyze_json(&mut document, &text, options),
+        _ => analyze_json(&mut document, &text, options),
     }
     if matches!(text, std::borrow::Cow::Owned(_))
         && let Some(first) = document.scripts.first_mut()
     {
         first.diagnostics.insert(
             0,
-            ParseDiagnostic { message: "invalid UTF-8 replaced with U+FFFD before analysis".into(), location: None },
+            ParseDiagnostic {
+                message: "invalid UTF-8 replaced with U+FFFD before analysis".into(),
+                location: None,
+            },
         );
     }
     document
 }
 
 fn script_input(path: &str) -> ScriptInput {
-    if path == "-" { ScriptInput::Stdin } else { ScriptInput::File { path: path.to_owned() } }
+    if path == "-" {
+        ScriptInput::Stdin
+    } else {
+        ScriptInput::File {
+            path: path.to_owned(),
+        }
+    }
 }
 
 /// Analyses an HTML text's inline scripts into `out` and returns its URL
@@ -169,21 +210,38 @@ pub(crate) fn analyze_html_text(
     let parts = crate::html::extract(text);
     for (index, script) in parts.scripts.iter().enumerate() {
         let (start, end) = (script.range.0 as usize, script.range.1 as usize);
-        let Some(body) = text.get(start..end) else { continue };
+        let Some(body) = text.get(start..end) else {
+            continue;
+        };
         let script_input = input.clone().unwrap_or_else(|| ScriptInput::Inline {
             document: name.to_owned(),
             index: u32::try_from(index).unwrap_or(u32::MAX),
         });
-        let mut located = Located { document: text, base: script.range.0 };
+        let mut located = Located {
+            document: text,
+            base: script.range.0,
+        };
         let script_name = format!("{name}#script[{index}]");
-        analyze_text(&script_name, script_input, body, &mut located, script.module.then_some(true), options, depth, out);
+        analyze_text(
+            &script_name,
+            script_input,
+            body,
+            &mut located,
+            script.module.then_some(true),
+            options,
+            depth,
+            out,
+        );
     }
     let index = LineIndex::new(text);
     let ranges: Vec<(u32, u32)> = parts.references.iter().map(|r| r.range).collect();
     let spans = index.locate_all(&ranges);
     let mut references = Vec::new();
     for (reference, span) in parts.references.into_iter().zip(spans) {
-        for found in recognise(&PartialString::known(reference.url.clone()), Some(reference.sink)) {
+        for found in recognise(
+            &PartialString::known(reference.url.clone()),
+            Some(reference.sink),
+        ) {
             references.push(Endpoint {
                 value: found.value,
                 kind: found.kind,
@@ -207,9 +265,20 @@ fn analyze_json(document: &mut DocumentAnalysis, text: &str, options: &Options) 
             // Not JSON after all (a `.json` file holding a script): read it
             // as JavaScript.
             document.format = outflow_model::DocumentFormat::Javascript;
-            document.scripts = crate::script::analyze_script_here(&document.path, script_input(&document.path), text.as_bytes(), options);
+            document.scripts = crate::script::analyze_script_here(
+                &document.path,
+                script_input(&document.path),
+                text.as_bytes(),
+                options,
+            );
             if let Some(first) = document.scripts.first_mut() {
-                first.diagnostics.insert(0, ParseDiagnostic { message: format!("not valid JSON ({error}); read as JavaScript"), location: None });
+                first.diagnostics.insert(
+                    0,
+                    ParseDiagnostic {
+                        message: format!("not valid JSON ({error}); read as JavaScript"),
+                        location: None,
+                    },
+                );
             }
             return;
         }
@@ -220,11 +289,26 @@ fn analyze_json(document: &mut DocumentAnalysis, text: &str, options: &Options) 
         if code.len() < MIN_JSON_SCRIPT || !looks_like_code(&code) {
             continue;
         }
-        let input = ScriptInput::Json { document: document.path.clone(), pointer: pointer.clone() };
+        let input = ScriptInput::Json {
+            document: document.path.clone(),
+            pointer: pointer.clone(),
+        };
         let name = format!("{}#{}", document.path, pointer);
-        let mut located = Located { document: &code, base: 0 };
+        let mut located = Located {
+            document: &code,
+            base: 0,
+        };
         let mut found = Vec::new();
-        analyze_text(&name, input, &code, &mut located, None, options, 0, &mut found);
+        analyze_text(
+            &name,
+            input,
+            &code,
+            &mut located,
+            None,
+            options,
+            0,
+            &mut found,
+        );
         // A string that does not parse as code is data, not a script.
         if found.first().is_some_and(|s| s.diagnostics.is_empty()) {
             document.scripts.extend(found);
@@ -238,7 +322,12 @@ fn looks_like_code(text: &str) -> bool {
 
 /// Every string of a JSON value with its JSON Pointer. serde_json limits
 /// nesting to 128 levels while parsing, which bounds this recursion.
-fn collect_strings(value: &serde_json::Value, pointer: String, out: &mut Vec<(String, String)>, depth: u32) {
+fn collect_strings(
+    value: &serde_json::Value,
+    pointer: String,
+    out: &mut Vec<(String, String)>,
+    depth: u32,
+) {
     match value {
         serde_json::Value::String(s) => out.push((pointer, s.clone())),
         serde_json::Value::Array(items) => {

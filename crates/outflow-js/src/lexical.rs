@@ -60,7 +60,10 @@ pub fn string_literals(text: &str, start: usize, end: usize) -> Vec<((u32, u32),
 }
 
 fn memchr_newline(bytes: &[u8], from: usize, end: usize) -> usize {
-    bytes[from..end].iter().position(|&b| b == b'\n').map_or(end, |p| from + p)
+    bytes[from..end]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(end, |p| from + p)
 }
 
 /// Decodes one escape at the start of `s` (which starts with a backslash):
@@ -91,7 +94,10 @@ mod tests {
     fn finds_literals_and_skips_comments() {
         let text = r#"x = "https://a.com"; // "not this"
         /* 'nor this' */ y('\x68ttp://b.cn', `t`)"#;
-        let found: Vec<String> = string_literals(text, 0, text.len()).into_iter().map(|(_, v)| v).collect();
+        let found: Vec<String> = string_literals(text, 0, text.len())
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect();
         assert_eq!(found, vec!["https://a.com", "http://b.cn", "t"]);
     }
 

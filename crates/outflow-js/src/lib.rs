@@ -82,6 +82,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { max_script_bytes: 64 << 20, max_decoded_depth: 4, max_files: 200_000 }
+        Self {
+            max_script_bytes: 64 << 20,
+            max_decoded_depth: 4,
+            max_files: 200_000,
+        }
     }
 }

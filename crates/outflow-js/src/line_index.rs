@@ -19,25 +19,18 @@ impl<'t> LineIndex<'t> {
     pub fn new(text: &'t str) -> Self {
         let bytes = text.as_bytes();
         let mut line_starts = vec![0u32];
-        let mut i = 0;
-        while i < bytes.len() {
+        for i in memchr::memchr3_iter(b'\n', b'\r', 0xE2, bytes) {
             match bytes[i] {
                 b'\n' => line_starts.push(offset(i + 1)),
-                b'\r' => {
-                    if bytes.get(i + 1) != Some(&b'\n') {
-                        line_starts.push(offset(i + 1));
-                    }
-                }
+                b'\r' if bytes.get(i + 1) != Some(&b'\n') => line_starts.push(offset(i + 1)),
                 // U+2028 and U+2029 are E2 80 A8 / E2 80 A9 in UTF-8.
                 0xE2 if bytes.get(i + 1) == Some(&0x80)
                     && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9)) =>
                 {
                     line_starts.push(offset(i + 3));
-                    i += 2;
                 }
                 _ => {}
             }
-            i += 1;
         }
         Self { text, line_starts }
     }

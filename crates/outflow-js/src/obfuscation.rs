@@ -72,7 +72,10 @@ impl ObfuscationCounters {
         if raw.is_some_and(|r| r.contains("\\x") || r.contains("\\u")) {
             self.escaped_literals += 1;
         }
-        if value.len() >= ENTROPY_MIN_LEN && !value.starts_with("data:") && entropy(value) > HIGH_ENTROPY_BITS {
+        if value.len() >= ENTROPY_MIN_LEN
+            && !value.starts_with("data:")
+            && entropy(value) > HIGH_ENTROPY_BITS
+        {
             self.high_entropy_literals += 1;
             self.high_entropy_at.get_or_insert(range);
         }
@@ -80,10 +83,15 @@ impl ObfuscationCounters {
 
     /// Looks for packer signatures in the raw text.
     pub fn scan_text(&mut self, text: &str) {
-        const SIGNATURES: [&str; 3] = ["function(p,a,c,k,e,", "function (p,a,c,k,e,", "function(p, a, c, k, e,"];
-        for signature in SIGNATURES {
-            if let Some(at) = text.find(signature) {
-                self.packer_at = Some((at as u32, (at + signature.len()) as u32));
+        // One pass for the parameter list, in any spacing the packers emit;
+        // then the word `function` just before it.
+        let finder = memchr::memmem::Finder::new("p,a,c,k,e,");
+        let compact: &[u8] = text.as_bytes();
+        for at in finder.find_iter(compact) {
+            let before = text[..at].trim_end_matches(|c: char| c == '(' || c.is_whitespace());
+            if before.ends_with("function") {
+                let start = before.len() - "function".len();
+                self.packer_at = Some((start as u32, (at + 10) as u32));
                 return;
             }
         }
@@ -131,9 +139,17 @@ pub struct RawSignal {
 pub fn score(counters: &ObfuscationCounters) -> (f64, Vec<RawSignal>) {
     let mut signals = Vec::new();
     let mut push = |kind, weight: f64, detail: String, range: Option<(u32, u32)>| {
-        signals.push(RawSignal { kind, weight, detail, range });
+        signals.push(RawSignal {
+            kind,
+            weight,
+            detail,
+            range,
+        });
     };
-    let decoder = counters.numeric_calls.iter().max_by_key(|(name, (n, _))| (*n, std::cmp::Reverse((*name).clone())));
+    let decoder = counters
+        .numeric_calls
+        .iter()
+        .max_by_key(|(name, (n, _))| (*n, std::cmp::Reverse((*name).clone())));
     if let (Some((size, at)), Some((name, (calls, _)))) = (counters.largest_string_array, decoder)
         && size >= STRING_ARRAY_MIN_STRINGS
         && *calls >= DECODER_MIN_CALLS
@@ -141,12 +157,19 @@ pub fn score(counters: &ObfuscationCounters) -> (f64, Vec<RawSignal>) {
         push(
             ObfuscationSignalKind::StringArray,
             0.9,
-            format!("an array of {size} strings, and {calls} calls of `{name}` with a numeric index"),
+            format!(
+                "an array of {size} strings, and {calls} calls of `{name}` with a numeric index"
+            ),
             Some(at),
         );
     }
     if let Some(at) = counters.packer_at {
-        push(ObfuscationSignalKind::Packer, 0.9, "packer signature `eval(function(p,a,c,k,e,…)`".into(), Some(at));
+        push(
+            ObfuscationSignalKind::Packer,
+            0.9,
+            "packer signature `eval(function(p,a,c,k,e,…)`".into(),
+            Some(at),
+        );
     }
     if counters.identifiers > 0 {
         let share = f64::from(counters.hex_identifiers) / f64::from(counters.identifiers);
@@ -154,7 +177,10 @@ pub fn score(counters: &ObfuscationCounters) -> (f64, Vec<RawSignal>) {
             push(
                 ObfuscationSignalKind::HexIdentifiers,
                 (0.4 + share).min(0.8),
-                format!("{} of {} identifiers look like _0x1a2b", counters.hex_identifiers, counters.identifiers),
+                format!(
+                    "{} of {} identifiers look like _0x1a2b",
+                    counters.hex_identifiers, counters.identifiers
+                ),
                 counters.hex_identifier_at,
             );
         }
@@ -163,7 +189,10 @@ pub fn score(counters: &ObfuscationCounters) -> (f64, Vec<RawSignal>) {
         push(
             ObfuscationSignalKind::FlattenedControlFlow,
             0.6,
-            format!("{} `\"3|1|0\".split(\"|\")` dispatchers", counters.dispatchers.len()),
+            format!(
+                "{} `\"3|1|0\".split(\"|\")` dispatchers",
+                counters.dispatchers.len()
+            ),
             counters.dispatchers.first().copied(),
         );
     }
@@ -173,7 +202,10 @@ pub fn score(counters: &ObfuscationCounters) -> (f64, Vec<RawSignal>) {
             push(
                 ObfuscationSignalKind::EscapedStrings,
                 0.5,
-                format!("{} of {} string literals use \\x or \\u escapes", counters.escaped_literals, counters.string_literals),
+                format!(
+                    "{} of {} string literals use \\x or \\u escapes",
+                    counters.escaped_literals, counters.string_literals
+                ),
                 None,
             );
         }
@@ -182,7 +214,10 @@ pub fn score(counters: &ObfuscationCounters) -> (f64, Vec<RawSignal>) {
         push(
             ObfuscationSignalKind::DynamicCode,
             0.15,
-            format!("{} calls of eval/Function/string timers on computed strings", counters.dynamic_code.len()),
+            format!(
+                "{} calls of eval/Function/string timers on computed strings",
+                counters.dynamic_code.len()
+            ),
             counters.dynamic_code.first().copied(),
         );
     }
@@ -191,7 +226,10 @@ pub fn score(counters: &ObfuscationCounters) -> (f64, Vec<RawSignal>) {
         push(
             ObfuscationSignalKind::HighEntropyStrings,
             weight,
-            format!("{} long string literals look encoded (over {HIGH_ENTROPY_BITS} bits per character)", counters.high_entropy_literals),
+            format!(
+                "{} long string literals look encoded (over {HIGH_ENTROPY_BITS} bits per character)",
+                counters.high_entropy_literals
+            ),
             counters.high_entropy_at,
         );
     }
@@ -215,7 +253,10 @@ mod tests {
     #[test]
     fn entropy_separates_text_from_encoded_data() {
         assert!(entropy("the quick brown fox jumps over the lazy dog again") < HIGH_ENTROPY_BITS);
-        assert!(entropy("q8Zr+T0aLm3Yx9Vb7Nc2Wd5Ke1Jf4Hg6Pi/Ou8Mt0Ss3Rq9Ap7Bn2Ck5Dl1Ev") > HIGH_ENTROPY_BITS);
+        assert!(
+            entropy("q8Zr+T0aLm3Yx9Vb7Nc2Wd5Ke1Jf4Hg6Pi/Ou8Mt0Ss3Rq9Ap7Bn2Ck5Dl1Ev")
+                > HIGH_ENTROPY_BITS
+        );
     }
 
     #[test]

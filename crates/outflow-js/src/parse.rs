@@ -44,7 +44,12 @@ pub fn parse<'a>(allocator: &'a Allocator, source: &'a str, source_type: SourceT
     let first = parse_once(allocator, source, source_type);
     let errors = first.1.clone();
     if !first.2 {
-        return Parsed { program: first.0, text: source, errors, blanked: Vec::new() };
+        return Parsed {
+            program: first.0,
+            text: source,
+            errors,
+            blanked: Vec::new(),
+        };
     }
     let mut text = source.to_owned();
     let mut blanked: Vec<(u32, u32)> = Vec::new();
@@ -60,7 +65,12 @@ pub fn parse<'a>(allocator: &'a Allocator, source: &'a str, source_type: SourceT
         let attempt = allocator.alloc_str(&text);
         let (program, diagnostics, panicked) = parse_once(allocator, attempt, source_type);
         if !panicked {
-            return Parsed { program, text: attempt, errors, blanked: merge(blanked) };
+            return Parsed {
+                program,
+                text: attempt,
+                errors,
+                blanked: merge(blanked),
+            };
         }
         error_at = first_error_offset(&diagnostics);
     }
@@ -90,7 +100,12 @@ pub fn parse<'a>(allocator: &'a Allocator, source: &'a str, source_type: SourceT
         Some(found) => found,
         None => (parse_once(allocator, "", source_type).0, source),
     };
-    Parsed { program, text, errors, blanked: vec![(cut as u32, source.len() as u32)] }
+    Parsed {
+        program,
+        text,
+        errors,
+        blanked: vec![(cut as u32, source.len() as u32)],
+    }
 }
 
 fn parse_once<'a>(
@@ -98,8 +113,13 @@ fn parse_once<'a>(
     text: &'a str,
     source_type: SourceType,
 ) -> (Program<'a>, Vec<SyntaxError>, bool) {
-    let options = ParseOptions { allow_return_outside_function: true, ..ParseOptions::default() };
-    let parsed = Parser::new(allocator, text, source_type).with_options(options).parse();
+    let options = ParseOptions {
+        allow_return_outside_function: true,
+        ..ParseOptions::default()
+    };
+    let parsed = Parser::new(allocator, text, source_type)
+        .with_options(options)
+        .parse();
     let errors = parsed
         .diagnostics
         .iter()
@@ -129,7 +149,9 @@ fn line_around(text: &str, at: usize) -> (usize, usize) {
 }
 
 fn line_starts(text: &str) -> Vec<usize> {
-    std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect()
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
 }
 
 /// Replaces `text[start..end]` with spaces, keeping line breaks, so that
@@ -138,7 +160,13 @@ fn blank(text: &mut String, start: usize, end: usize) {
     let end = end.min(text.len());
     let blanked: String = text[start..end]
         .chars()
-        .map(|c| if c == '\n' || c == '\r' { c.to_string() } else { " ".repeat(c.len_utf8()) })
+        .map(|c| {
+            if c == '\n' || c == '\r' {
+                c.to_string()
+            } else {
+                " ".repeat(c.len_utf8())
+            }
+        })
         .collect();
     text.replace_range(start..end, &blanked);
 }
@@ -162,7 +190,11 @@ mod tests {
     #[test]
     fn valid_code_parses_untouched() {
         let allocator = Allocator::default();
-        let parsed = parse(&allocator, "fetch('https://a.com');", SourceType::unambiguous());
+        let parsed = parse(
+            &allocator,
+            "fetch('https://a.com');",
+            SourceType::unambiguous(),
+        );
         assert!(parsed.errors.is_empty());
         assert!(parsed.blanked.is_empty());
         assert_eq!(parsed.program.body.len(), 1);

@@ -1,11 +1,11 @@
 //! Analysing one script: parse, bind, walk, and turn byte ranges into
 //! locations.
 
-use oxc_allocator::Allocator;
-use oxc_span::SourceType;
 use outflow_model::{
     ApiUse, Endpoint, Obfuscation, ObfuscationSignal, ParseDiagnostic, ScriptAnalysis, ScriptInput,
 };
+use oxc_allocator::Allocator;
+use oxc_span::SourceType;
 use sha2::{Digest, Sha256};
 
 use crate::Options;
@@ -23,22 +23,47 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// Analyses one script given as bytes. Returns its analysis first, then
 /// those of the code it builds and runs (`eval` of a decoded string and the
 /// like), each named after its parent.
-pub fn analyze_script(name: &str, input: ScriptInput, bytes: &[u8], options: &Options) -> Vec<ScriptAnalysis> {
+pub fn analyze_script(
+    name: &str,
+    input: ScriptInput,
+    bytes: &[u8],
+    options: &Options,
+) -> Vec<ScriptAnalysis> {
     crate::on_analysis_stack(|| analyze_script_here(name, input, bytes, options))
 }
 
 /// [`analyze_script`] on the current thread, which must have a large stack.
-pub(crate) fn analyze_script_here(name: &str, input: ScriptInput, bytes: &[u8], options: &Options) -> Vec<ScriptAnalysis> {
+pub(crate) fn analyze_script_here(
+    name: &str,
+    input: ScriptInput,
+    bytes: &[u8],
+    options: &Options,
+) -> Vec<ScriptAnalysis> {
     let text = String::from_utf8_lossy(bytes);
     let mut out = Vec::new();
-    let mut located = Located { document: &text, base: 0 };
-    analyze_text(name, input, &text, &mut located, is_module_hint(name), options, 0, &mut out);
+    let mut located = Located {
+        document: &text,
+        base: 0,
+    };
+    analyze_text(
+        name,
+        input,
+        &text,
+        &mut located,
+        is_module_hint(name),
+        options,
+        0,
+        &mut out,
+    );
     if matches!(text, std::borrow::Cow::Owned(_))
         && let Some(first) = out.first_mut()
     {
         first.diagnostics.insert(
             0,
-            ParseDiagnostic { message: "invalid UTF-8 replaced with U+FFFD before analysis".into(), location: None },
+            ParseDiagnostic {
+                message: "invalid UTF-8 replaced with U+FFFD before analysis".into(),
+                location: None,
+            },
         );
         // The hash is of the bytes as read, not of the repaired text.
         first.sha256 = sha256_hex(bytes);
@@ -118,14 +143,25 @@ pub(crate) fn analyze_text(
         ranges.push((r.0.saturating_add(base), r.1.saturating_add(base)));
         ranges.len() - 1
     };
-    let error_slots: Vec<(String, Option<usize>)> =
-        parsed.errors.iter().take(50).map(|e| (e.message.clone(), e.range.map(&mut slot))).collect();
+    let error_slots: Vec<(String, Option<usize>)> = parsed
+        .errors
+        .iter()
+        .take(50)
+        .map(|e| (e.message.clone(), e.range.map(&mut slot)))
+        .collect();
     let mut raw_endpoints = findings.endpoints;
     // Strings of regions the parser had to leave out.
     for &(start, end) in &parsed.blanked {
-        for (literal_range, value) in crate::lexical::string_literals(text, start as usize, end as usize) {
+        for (literal_range, value) in
+            crate::lexical::string_literals(text, start as usize, end as usize)
+        {
             for found in recognise(&PartialString::known(value), None) {
-                raw_endpoints.push(RawEndpoint { found, sink: None, computed: Vec::new(), range: literal_range });
+                raw_endpoints.push(RawEndpoint {
+                    found,
+                    sink: None,
+                    computed: Vec::new(),
+                    range: literal_range,
+                });
             }
         }
     }
@@ -133,17 +169,27 @@ pub(crate) fn analyze_text(
     let endpoint_slots: Vec<usize> = raw_endpoints.iter().map(|e| slot(e.range)).collect();
     let mut api: Vec<_> = findings.api_uses.into_iter().collect();
     api.sort_by(|a, b| (a.0.0, a.0.1, a.0.2).cmp(&(b.0.0, b.0.1, b.0.2)));
-    let api_slots: Vec<Vec<usize>> = api.iter().map(|(_, use_)| use_.ranges.iter().map(|r| slot(*r)).collect()).collect();
+    let api_slots: Vec<Vec<usize>> = api
+        .iter()
+        .map(|(_, use_)| use_.ranges.iter().map(|r| slot(*r)).collect())
+        .collect();
     let (score, signals) = crate::obfuscation::score(&findings.obfuscation);
     let signal_slots: Vec<Option<usize>> = signals.iter().map(|s| s.range.map(&mut slot)).collect();
-    let evaluated: Vec<(String, &'static str, usize)> =
-        findings.evaluated_code.into_iter().map(|(code, how, r)| (code, how, slot(r))).collect();
+    let evaluated: Vec<(String, &'static str, usize)> = findings
+        .evaluated_code
+        .into_iter()
+        .map(|(code, how, r)| (code, how, slot(r)))
+        .collect();
     let spans = index.locate_all(&ranges);
 
-    analysis.diagnostics.extend(error_slots.into_iter().map(|(message, at)| ParseDiagnostic {
-        message,
-        location: at.map(|i| spans[i]),
-    }));
+    analysis.diagnostics.extend(
+        error_slots
+            .into_iter()
+            .map(|(message, at)| ParseDiagnostic {
+                message,
+                location: at.map(|i| spans[i]),
+            }),
+    );
     if !parsed.blanked.is_empty() {
         let bytes: u32 = parsed.blanked.iter().map(|(s, e)| e - s).sum();
         analysis.diagnostics.push(ParseDiagnostic {
@@ -153,7 +199,9 @@ pub(crate) fn analyze_text(
     }
     if findings.too_deep {
         analysis.diagnostics.push(ParseDiagnostic {
-            message: format!("expressions nested deeper than {MAX_NESTING} levels were not analysed"),
+            message: format!(
+                "expressions nested deeper than {MAX_NESTING} levels were not analysed"
+            ),
             location: None,
         });
     }
@@ -206,23 +254,51 @@ pub(crate) fn analyze_text(
     for (n, (code, how, i)) in evaluated.into_iter().enumerate() {
         let at = spans[i];
         let child_name = format!("{parent_name}#{how}[{n}]");
-        let input = ScriptInput::Decoded { parent: parent_name.clone(), how: format!("{how}(…)"), at };
-        let mut child_located = Located { document: &code, base: 0 };
+        let input = ScriptInput::Decoded {
+            parent: parent_name.clone(),
+            how: format!("{how}(…)"),
+            at,
+        };
+        let mut child_located = Located {
+            document: &code,
+            base: 0,
+        };
         let mut decoded = Vec::new();
         if how == "document.write" {
             // Tags written into the page (`<script src>`, `<img src>`) are
             // destinations of the writing script, located at the write.
-            let references =
-                crate::input::analyze_html_text(&child_name, &code, options, depth + 1, &mut decoded, Some(input));
-            out[parent].endpoints.extend(references.into_iter().map(|mut r| {
-                r.location = at;
-                r
-            }));
+            let references = crate::input::analyze_html_text(
+                &child_name,
+                &code,
+                options,
+                depth + 1,
+                &mut decoded,
+                Some(input),
+            );
+            out[parent]
+                .endpoints
+                .extend(references.into_iter().map(|mut r| {
+                    r.location = at;
+                    r
+                }));
         } else {
-            analyze_text(&child_name, input, &code, &mut child_located, None, options, depth + 1, &mut decoded);
+            analyze_text(
+                &child_name,
+                input,
+                &code,
+                &mut child_located,
+                None,
+                options,
+                depth + 1,
+                &mut decoded,
+            );
         }
         // Decoded code is shown for what it reveals: `Function("return
         // this")` reveals nothing and would only add noise.
-        out.extend(decoded.into_iter().filter(|s| !s.endpoints.is_empty() || !s.api_uses.is_empty()));
+        out.extend(
+            decoded
+                .into_iter()
+                .filter(|s| !s.endpoints.is_empty() || !s.api_uses.is_empty()),
+        );
     }
 }

@@ -58,7 +58,9 @@ impl PartialString {
 
     /// A string with nothing known about it.
     pub fn unknown() -> Self {
-        Self { pieces: vec![Piece::Unknown] }
+        Self {
+            pieces: vec![Piece::Unknown],
+        }
     }
 
     /// The pieces, in order.
@@ -223,7 +225,11 @@ pub fn number_to_string(n: f64) -> String {
         return "NaN".into();
     }
     if n.is_infinite() {
-        return if n > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+        return if n > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
     }
     if n == n.trunc() && n.abs() < 1e21 {
         let mut s = String::new();

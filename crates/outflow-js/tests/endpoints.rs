@@ -6,7 +6,12 @@ use outflow_model::{ComputedBy, EndpointKind, ScriptInput, Sink};
 
 /// (value, kind, sink, computed steps) of every endpoint found, in order.
 fn endpoints(source: &str) -> Vec<(String, EndpointKind, Option<Sink>, Vec<ComputedBy>)> {
-    let scripts = analyze_script("test.js", ScriptInput::Stdin, source.as_bytes(), &Options::default());
+    let scripts = analyze_script(
+        "test.js",
+        ScriptInput::Stdin,
+        source.as_bytes(),
+        &Options::default(),
+    );
     scripts[0]
         .endpoints
         .iter()
@@ -16,7 +21,11 @@ fn endpoints(source: &str) -> Vec<(String, EndpointKind, Option<Sink>, Vec<Compu
 
 fn one(source: &str) -> (String, EndpointKind, Option<Sink>, Vec<ComputedBy>) {
     let mut all = endpoints(source);
-    assert_eq!(all.len(), 1, "expected one endpoint in {source:?}, got {all:?}");
+    assert_eq!(
+        all.len(),
+        1,
+        "expected one endpoint in {source:?}, got {all:?}"
+    );
     all.remove(0)
 }
 
@@ -27,29 +36,121 @@ use EndpointKind as K;
 fn every_sink() {
     let cases: &[(&str, K, Sink)] = &[
         (r#"fetch("https://a.example.com/x")"#, K::Url, Sink::Fetch),
-        (r#"window.fetch("https://a.example.com/x")"#, K::Url, Sink::Fetch),
-        (r#"new Request("https://a.example.com/x")"#, K::Url, Sink::Fetch),
-        (r#"var x = new XMLHttpRequest(); x.open("POST", "https://a.example.com/x")"#, K::Url, Sink::XhrOpen),
-        (r#"navigator.sendBeacon("https://a.example.com/x", d)"#, K::Url, Sink::SendBeacon),
-        (r#"new WebSocket("wss://a.example.com/x")"#, K::WebSocket, Sink::WebSocket),
-        (r#"new EventSource("https://a.example.com/x")"#, K::EventSource, Sink::EventSource),
-        (r#"new Image().src = "https://a.example.com/x""#, K::Url, Sink::ImageSrc),
-        (r#"const img = document.createElement("img"); img.src = "https://a.example.com/x""#, K::Url, Sink::ImageSrc),
-        (r#"const s = document.createElement("script"); s.src = "https://a.example.com/x""#, K::Url, Sink::ScriptSrc),
-        (r#"const f = document.createElement("iframe"); f.src = "https://a.example.com/x""#, K::Url, Sink::IframeSrc),
-        (r#"const s = document.createElement("script"); s.setAttribute("src", "https://a.example.com/x")"#, K::Url, Sink::ScriptSrc),
-        (r#"link.href = "https://a.example.com/x""#, K::Url, Sink::ElementSrc),
-        (r#"document.forms[0].action = "https://a.example.com/x""#, K::Url, Sink::FormAction),
-        (r#"location = "https://a.example.com/x""#, K::Url, Sink::Location),
-        (r#"window.location = "https://a.example.com/x""#, K::Url, Sink::Location),
-        (r#"location.href = "https://a.example.com/x""#, K::Url, Sink::Location),
-        (r#"location.assign("https://a.example.com/x")"#, K::Url, Sink::Location),
-        (r#"window.location.replace("https://a.example.com/x")"#, K::Url, Sink::Location),
-        (r#"window.open("https://a.example.com/x")"#, K::Url, Sink::WindowOpen),
-        (r#"import("https://a.example.com/x")"#, K::Url, Sink::DynamicImport),
-        (r#"importScripts("https://a.example.com/x")"#, K::Url, Sink::ImportScripts),
-        (r#"parent.postMessage(data, "https://a.example.com")"#, K::Url, Sink::PostMessage),
-        (r#"new Worker("https://a.example.com/x")"#, K::Url, Sink::Worker),
+        (
+            r#"window.fetch("https://a.example.com/x")"#,
+            K::Url,
+            Sink::Fetch,
+        ),
+        (
+            r#"new Request("https://a.example.com/x")"#,
+            K::Url,
+            Sink::Fetch,
+        ),
+        (
+            r#"var x = new XMLHttpRequest(); x.open("POST", "https://a.example.com/x")"#,
+            K::Url,
+            Sink::XhrOpen,
+        ),
+        (
+            r#"navigator.sendBeacon("https://a.example.com/x", d)"#,
+            K::Url,
+            Sink::SendBeacon,
+        ),
+        (
+            r#"new WebSocket("wss://a.example.com/x")"#,
+            K::WebSocket,
+            Sink::WebSocket,
+        ),
+        (
+            r#"new EventSource("https://a.example.com/x")"#,
+            K::EventSource,
+            Sink::EventSource,
+        ),
+        (
+            r#"new Image().src = "https://a.example.com/x""#,
+            K::Url,
+            Sink::ImageSrc,
+        ),
+        (
+            r#"const img = document.createElement("img"); img.src = "https://a.example.com/x""#,
+            K::Url,
+            Sink::ImageSrc,
+        ),
+        (
+            r#"const s = document.createElement("script"); s.src = "https://a.example.com/x""#,
+            K::Url,
+            Sink::ScriptSrc,
+        ),
+        (
+            r#"const f = document.createElement("iframe"); f.src = "https://a.example.com/x""#,
+            K::Url,
+            Sink::IframeSrc,
+        ),
+        (
+            r#"const s = document.createElement("script"); s.setAttribute("src", "https://a.example.com/x")"#,
+            K::Url,
+            Sink::ScriptSrc,
+        ),
+        (
+            r#"link.href = "https://a.example.com/x""#,
+            K::Url,
+            Sink::ElementSrc,
+        ),
+        (
+            r#"document.forms[0].action = "https://a.example.com/x""#,
+            K::Url,
+            Sink::FormAction,
+        ),
+        (
+            r#"location = "https://a.example.com/x""#,
+            K::Url,
+            Sink::Location,
+        ),
+        (
+            r#"window.location = "https://a.example.com/x""#,
+            K::Url,
+            Sink::Location,
+        ),
+        (
+            r#"location.href = "https://a.example.com/x""#,
+            K::Url,
+            Sink::Location,
+        ),
+        (
+            r#"location.assign("https://a.example.com/x")"#,
+            K::Url,
+            Sink::Location,
+        ),
+        (
+            r#"window.location.replace("https://a.example.com/x")"#,
+            K::Url,
+            Sink::Location,
+        ),
+        (
+            r#"window.open("https://a.example.com/x")"#,
+            K::Url,
+            Sink::WindowOpen,
+        ),
+        (
+            r#"import("https://a.example.com/x")"#,
+            K::Url,
+            Sink::DynamicImport,
+        ),
+        (
+            r#"importScripts("https://a.example.com/x")"#,
+            K::Url,
+            Sink::ImportScripts,
+        ),
+        (
+            r#"parent.postMessage(data, "https://a.example.com")"#,
+            K::Url,
+            Sink::PostMessage,
+        ),
+        (
+            r#"new Worker("https://a.example.com/x")"#,
+            K::Url,
+            Sink::Worker,
+        ),
     ];
     for (source, kind, sink) in cases {
         let (_, found_kind, found_sink, _) = one(source);
@@ -59,9 +160,15 @@ fn every_sink() {
 
 #[test]
 fn relative_urls_in_sinks_are_paths() {
-    assert_eq!(one(r#"fetch("/api/collect")"#), ("/api/collect".into(), K::Path, Some(Sink::Fetch), vec![]));
+    assert_eq!(
+        one(r#"fetch("/api/collect")"#),
+        ("/api/collect".into(), K::Path, Some(Sink::Fetch), vec![])
+    );
     assert!(endpoints(r#"parent.postMessage(data, "*")"#).is_empty());
-    assert!(endpoints(r#"var a = "/api/collect""#).is_empty(), "a path outside a sink says nothing");
+    assert!(
+        endpoints(r#"var a = "/api/collect""#).is_empty(),
+        "a path outside a sink says nothing"
+    );
 }
 
 #[test]
@@ -74,7 +181,12 @@ function send(d) { navigator.sendBeacon(u, d); }"#,
         found,
         vec![
             ("https://a.example.com/x".into(), K::Url, None, vec![]),
-            ("https://a.example.com/x".into(), K::Url, Some(Sink::SendBeacon), vec![C::Binding]),
+            (
+                "https://a.example.com/x".into(),
+                K::Url,
+                Some(Sink::SendBeacon),
+                vec![C::Binding]
+            ),
         ]
     );
 }
@@ -82,9 +194,21 @@ function send(d) { navigator.sendBeacon(u, d); }"#,
 #[test]
 fn every_static_evaluation_form() {
     let cases: &[(&str, &str, &[ComputedBy])] = &[
-        (r#"x = "https://" + "a.example.com" + "/c""#, "https://a.example.com/c", &[C::Concatenation]),
-        (r#"x = `https://${"a.example.com"}/c`"#, "https://a.example.com/c", &[C::Template]),
-        (r#"x = ["https://", "a.example.com", "/c"].join("")"#, "https://a.example.com/c", &[C::ArrayJoin]),
+        (
+            r#"x = "https://" + "a.example.com" + "/c""#,
+            "https://a.example.com/c",
+            &[C::Concatenation],
+        ),
+        (
+            r#"x = `https://${"a.example.com"}/c`"#,
+            "https://a.example.com/c",
+            &[C::Template],
+        ),
+        (
+            r#"x = ["https://", "a.example.com", "/c"].join("")"#,
+            "https://a.example.com/c",
+            &[C::ArrayJoin],
+        ),
         (
             r#"x = "c/moc.elpmaxe.a//:sptth".split("").reverse().join("")"#,
             "https://a.example.com/c",
@@ -95,11 +219,31 @@ fn every_static_evaluation_form() {
             "https://a.cn",
             &[C::FromCharCode],
         ),
-        (r#"x = atob("aHR0cHM6Ly9hLmV4YW1wbGUuY29tL2M=")"#, "https://a.example.com/c", &[C::Atob]),
-        (r#"x = decodeURIComponent("https%3A%2F%2Fa.example.com%2Fc")"#, "https://a.example.com/c", &[C::UriDecode]),
-        (r#"x = "\x68\x74\x74\x70\x73://a.example.com/c""#, "https://a.example.com/c", &[C::Escape]),
-        (r#"x = "\u0068ttps://a.example.com/c""#, "https://a.example.com/c", &[C::Escape]),
-        (r#"x = "\150ttps://a.example.com/c""#, "https://a.example.com/c", &[C::Escape]),
+        (
+            r#"x = atob("aHR0cHM6Ly9hLmV4YW1wbGUuY29tL2M=")"#,
+            "https://a.example.com/c",
+            &[C::Atob],
+        ),
+        (
+            r#"x = decodeURIComponent("https%3A%2F%2Fa.example.com%2Fc")"#,
+            "https://a.example.com/c",
+            &[C::UriDecode],
+        ),
+        (
+            r#"x = "\x68\x74\x74\x70\x73://a.example.com/c""#,
+            "https://a.example.com/c",
+            &[C::Escape],
+        ),
+        (
+            r#"x = "\u0068ttps://a.example.com/c""#,
+            "https://a.example.com/c",
+            &[C::Escape],
+        ),
+        (
+            r#"x = "\150ttps://a.example.com/c""#,
+            "https://a.example.com/c",
+            &[C::Escape],
+        ),
         (
             r#"const h = "a.example.com"; let p = "/c"; function f() { return "https://" + h + p; }"#,
             "https://a.example.com/c",
@@ -113,7 +257,9 @@ fn every_static_evaluation_form() {
     ];
     for (source, value, steps) in cases {
         let found = endpoints(source);
-        let last = found.last().unwrap_or_else(|| panic!("nothing found in {source}"));
+        let last = found
+            .last()
+            .unwrap_or_else(|| panic!("nothing found in {source}"));
         assert_eq!(last.0, *value, "{source}");
         assert_eq!(last.3, steps.to_vec(), "{source}");
     }
@@ -147,7 +293,9 @@ fn hosts_and_addresses() {
     assert_eq!(one(r#"var h = "cmpassport.com""#).1, K::Host);
     assert_eq!(one(r#"var h = "203.0.113.7""#).1, K::Ip);
     assert_eq!(one(r#"var h = "http://[2001:db8::7]:8080/x""#).1, K::Url);
-    assert!(endpoints(r#"var a = "window.navigator", b = "app.js", c = "data:text/html,x""#).is_empty());
+    assert!(
+        endpoints(r#"var a = "window.navigator", b = "app.js", c = "data:text/html,x""#).is_empty()
+    );
 }
 
 #[test]
@@ -173,7 +321,10 @@ fn code_run_from_strings_is_analysed() {
     assert_eq!(scripts.len(), 2);
     assert_eq!(scripts[1].name, "t.js#eval[0]");
     let endpoint = &scripts[1].endpoints[0];
-    assert_eq!((endpoint.value.as_str(), endpoint.sink), ("https://hidden.example.com/c", Some(Sink::Fetch)));
+    assert_eq!(
+        (endpoint.value.as_str(), endpoint.sink),
+        ("https://hidden.example.com/c", Some(Sink::Fetch))
+    );
     assert!(matches!(scripts[1].input, ScriptInput::Decoded { .. }));
 
     let written = analyze_script(

@@ -5,16 +5,30 @@ use outflow_js::{Options, analyze_document, analyze_script};
 use outflow_model::ScriptInput;
 
 fn analyse(source: &[u8]) -> Vec<outflow_model::ScriptAnalysis> {
-    analyze_script("hostile.js", ScriptInput::Stdin, source, &Options::default())
+    analyze_script(
+        "hostile.js",
+        ScriptInput::Stdin,
+        source,
+        &Options::default(),
+    )
 }
 
 #[test]
 fn ten_thousand_nested_parentheses() {
     let depth = 10_000;
-    let source = format!("{}fetch(\"https://deep.example.com/\"){}", "(".repeat(depth), ")".repeat(depth));
+    let source = format!(
+        "{}fetch(\"https://deep.example.com/\"){}",
+        "(".repeat(depth),
+        ")".repeat(depth)
+    );
     let out = analyse(source.as_bytes());
     // The parser takes it; the walk stops at its nesting limit and says so.
-    assert!(out[0].diagnostics.iter().any(|d| d.message.contains("nested deeper")));
+    assert!(
+        out[0]
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("nested deeper"))
+    );
 }
 
 #[test]
@@ -29,7 +43,10 @@ fn ten_thousand_nested_arrays_calls_and_functions() {
 
 #[test]
 fn deep_nesting_in_strings_concatenation() {
-    let source = format!("x = {}\"https://a.example.com/\";", "\"a\" + ".repeat(20_000));
+    let source = format!(
+        "x = {}\"https://a.example.com/\";",
+        "\"a\" + ".repeat(20_000)
+    );
     let out = analyse(source.as_bytes());
     assert_eq!(out.len(), 1);
 }
@@ -44,15 +61,26 @@ fn fifty_megabyte_single_line() {
     source.push_str("fetch(\"https://last.example.org/end\");");
     let out = analyse(source.as_bytes());
     let endpoints = &out[0].endpoints;
-    assert!(endpoints.len() >= 1000, "endpoints are capped but many are found");
+    assert!(
+        endpoints.len() >= 1000,
+        "endpoints are capped but many are found"
+    );
     assert!(out[0].diagnostics.is_empty());
 }
 
 #[test]
 fn over_the_size_limit_is_skipped_with_a_note() {
-    let options = Options { max_script_bytes: 1000, ..Options::default() };
+    let options = Options {
+        max_script_bytes: 1000,
+        ..Options::default()
+    };
     let out = analyze_script("big.js", ScriptInput::Stdin, &vec![b' '; 2000], &options);
-    assert!(out[0].skipped.as_deref().is_some_and(|s| s.contains("over the limit")));
+    assert!(
+        out[0]
+            .skipped
+            .as_deref()
+            .is_some_and(|s| s.contains("over the limit"))
+    );
 }
 
 #[test]
@@ -71,9 +99,15 @@ fn a_syntax_error_halfway_keeps_both_halves() {
     let source = "fetch(\"https://before.example.com/\");\nvar = = ) ;\nfetch(\"https://after.example.com/\");\n";
     let out = analyse(source.as_bytes());
     let values: Vec<&str> = out[0].endpoints.iter().map(|e| e.value.as_str()).collect();
-    assert_eq!(values, vec!["https://before.example.com/", "https://after.example.com/"]);
+    assert_eq!(
+        values,
+        vec!["https://before.example.com/", "https://after.example.com/"]
+    );
     assert!(!out[0].diagnostics.is_empty());
-    assert_eq!(out[0].diagnostics[0].location.map(|l| l.start.line), Some(2));
+    assert_eq!(
+        out[0].diagnostics[0].location.map(|l| l.start.line),
+        Some(2)
+    );
 }
 
 #[test]
@@ -81,8 +115,14 @@ fn an_unclosed_function_keeps_what_came_before_and_strings_after() {
     let source = "fetch(\"https://before.example.com/\");\nfunction f() {\n  if (x) {\n    send(\"https://inside.example.com/\");\n";
     let out = analyse(source.as_bytes());
     let values: Vec<&str> = out[0].endpoints.iter().map(|e| e.value.as_str()).collect();
-    assert!(values.contains(&"https://before.example.com/"), "{values:?}");
-    assert!(values.contains(&"https://inside.example.com/"), "{values:?}");
+    assert!(
+        values.contains(&"https://before.example.com/"),
+        "{values:?}"
+    );
+    assert!(
+        values.contains(&"https://inside.example.com/"),
+        "{values:?}"
+    );
 }
 
 #[test]
@@ -96,7 +136,12 @@ fn binary_file_is_refused_with_a_reason() {
     let mut bytes = vec![0x7f, b'E', b'L', b'F', 0, 0, 1];
     bytes.extend((0..=255u8).cycle().take(10_000));
     let document = analyze_document("a.out", &bytes, &Options::default());
-    assert!(document.error.as_deref().is_some_and(|e| e.contains("binary")));
+    assert!(
+        document
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("binary"))
+    );
     assert!(document.scripts.is_empty());
 }
 

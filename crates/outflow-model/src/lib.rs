@@ -12,12 +12,11 @@
 //! - [`capture`]: what a page did during one visit (browser or HAR).
 
 pub mod attribution;
-pub mod document;
 pub mod capture;
+pub mod document;
 pub mod location;
 pub mod script;
 
-pub use document::{DocumentAnalysis, DocumentFormat, JsReport};
 pub use attribution::{
     Attribution, Entity, Flag, LegalNote, Network, Ownership, Party, SourcedFact,
 };
@@ -26,11 +25,11 @@ pub use capture::{
     CaptureSource, Cookie, CookieSetter, Frame, Header, Initiator, PageEvent, Request, Response,
     Script, ScriptOrigin, StackFrame, StorageArea, StorageWrite, WebSocketFrame,
 };
+pub use document::{DocumentAnalysis, DocumentFormat, JsReport};
 pub use location::{Location, SourceSpan};
 pub use script::{
     Access, ApiUse, ComputedBy, Endpoint, EndpointKind, Obfuscation, ObfuscationSignal,
-    ObfuscationSignalKind, ParseDiagnostic, Recovery, ScriptAnalysis, ScriptInput, Sink,
-    Technique,
+    ObfuscationSignalKind, ParseDiagnostic, Recovery, ScriptAnalysis, ScriptInput, Sink, Technique,
 };
 
 /// Version of the JSON documents outflow writes. Bumped on any breaking

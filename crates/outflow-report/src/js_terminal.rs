@@ -33,7 +33,11 @@ pub fn js_terminal(documents: &[DocumentAnalysis]) -> String {
             endpoints += script.endpoints.len();
             hosts.extend(script.endpoints.iter().filter_map(|e| e.host.clone()));
             techniques.extend(script.api_uses.iter().map(|a| a.technique));
-            render_script(&mut out, script, document.scripts.len() > 1 || script.name != document.path);
+            render_script(
+                &mut out,
+                script,
+                document.scripts.len() > 1 || script.name != document.path,
+            );
         }
         out.push('\n');
     }
@@ -45,14 +49,23 @@ pub fn js_terminal(documents: &[DocumentAnalysis]) -> String {
         scripts,
         endpoints,
         hosts.len(),
-        if techniques.is_empty() { "none".to_owned() } else { techniques.join(", ") }
+        if techniques.is_empty() {
+            "none".to_owned()
+        } else {
+            techniques.join(", ")
+        }
     );
     out
 }
 
 fn document_heading(document: &DocumentAnalysis) -> String {
     let short_hash: String = document.sha256.chars().take(12).collect();
-    format!("{}  ({}, {} bytes, sha256 {short_hash})", document.path, format_name(document), document.size)
+    format!(
+        "{}  ({}, {} bytes, sha256 {short_hash})",
+        document.path,
+        format_name(document),
+        document.size
+    )
 }
 
 fn format_name(document: &DocumentAnalysis) -> &'static str {
@@ -118,8 +131,15 @@ fn render_script(out: &mut String, script: &ScriptAnalysis, show_name: bool) {
     let errors = script.diagnostics.len();
     if errors > 0 {
         let first = &script.diagnostics[0];
-        let at = first.location.map(|l| format!(" at {}:{}", l.start.line, l.start.column)).unwrap_or_default();
-        let _ = writeln!(out, "{indent}parse: {errors} diagnostic(s); first{at}: {}", first.message);
+        let at = first
+            .location
+            .map(|l| format!(" at {}:{}", l.start.line, l.start.column))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{indent}parse: {errors} diagnostic(s); first{at}: {}",
+            first.message
+        );
     }
 }
 
@@ -132,7 +152,14 @@ fn endpoint_line(endpoint: &Endpoint) -> String {
         kind_name(endpoint.kind)
     );
     if let Some(sink) = endpoint.sink {
-        let _ = write!(line, ", → {}", serde_json::to_value(sink).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default());
+        let _ = write!(
+            line,
+            ", → {}",
+            serde_json::to_value(sink)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        );
     }
     if endpoint.pattern {
         line.push_str(", pattern");
@@ -141,7 +168,11 @@ fn endpoint_line(endpoint: &Endpoint) -> String {
         let steps: Vec<String> = endpoint
             .computed
             .iter()
-            .filter_map(|c| serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_owned)))
+            .filter_map(|c| {
+                serde_json::to_value(c)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+            })
             .collect();
         let _ = write!(line, ", resolved: {}", steps.join("+"));
     }

@@ -51,14 +51,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Format::Json => outflow_report::js_json(&documents, env!("CARGO_PKG_VERSION")),
     };
     let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes()).context("writing the report")?;
+    stdout
+        .write_all(text.as_bytes())
+        .context("writing the report")?;
     if !text.ends_with('\n') {
         stdout.write_all(b"\n").context("writing the report")?;
     }
-    let failed: Vec<&str> =
-        documents.iter().filter(|d| d.error.is_some()).map(|d| d.path.as_str()).collect();
+    let failed: Vec<&str> = documents
+        .iter()
+        .filter(|d| d.error.is_some())
+        .map(|d| d.path.as_str())
+        .collect();
     for path in &failed {
         tracing::warn!("not analysed: {path}");
     }
-    Ok(if failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+    Ok(if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }
