@@ -284,7 +284,7 @@ fn analyze_json(document: &mut DocumentAnalysis, text: &str, options: &Options) 
         }
     };
     let mut strings = Vec::new();
-    collect_strings(&value, String::new(), &mut strings, 0);
+    collect_strings(&value, String::new(), &mut strings);
     for (pointer, code) in strings {
         if code.len() < MIN_JSON_SCRIPT || !looks_like_code(&code) {
             continue;
@@ -322,23 +322,18 @@ fn looks_like_code(text: &str) -> bool {
 
 /// Every string of a JSON value with its JSON Pointer. serde_json limits
 /// nesting to 128 levels while parsing, which bounds this recursion.
-fn collect_strings(
-    value: &serde_json::Value,
-    pointer: String,
-    out: &mut Vec<(String, String)>,
-    depth: u32,
-) {
+fn collect_strings(value: &serde_json::Value, pointer: String, out: &mut Vec<(String, String)>) {
     match value {
         serde_json::Value::String(s) => out.push((pointer, s.clone())),
         serde_json::Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                collect_strings(item, format!("{pointer}/{i}"), out, depth + 1);
+                collect_strings(item, format!("{pointer}/{i}"), out);
             }
         }
         serde_json::Value::Object(map) => {
             for (key, item) in map {
                 let key = key.replace('~', "~0").replace('/', "~1");
-                collect_strings(item, format!("{pointer}/{key}"), out, depth + 1);
+                collect_strings(item, format!("{pointer}/{key}"), out);
             }
         }
         _ => {}

@@ -78,6 +78,9 @@ pub struct Options {
     pub max_decoded_depth: u32,
     /// How many files a directory walk reads at most.
     pub max_files: usize,
+    /// Deobfuscation before analysis, with its sandbox limits; `None`
+    /// analyses the code as written.
+    pub deobfuscation: Option<outflow_deobfuscate::Options>,
 }
 
 impl Default for Options {
@@ -86,6 +89,7 @@ impl Default for Options {
             max_script_bytes: 64 << 20,
             max_decoded_depth: 4,
             max_files: 200_000,
+            deobfuscation: Some(outflow_deobfuscate::Options::default()),
         }
     }
 }

@@ -135,6 +135,41 @@ pub struct RawSignal {
     pub range: Option<(u32, u32)>,
 }
 
+/// [`score`], with what deobfuscation undid counted as signals: once a
+/// string array is decoded it no longer shows in the walk, but it was there.
+pub fn score_with_undone(
+    counters: &ObfuscationCounters,
+    undone: &[String],
+) -> (f64, Vec<RawSignal>) {
+    let (_, mut signals) = score(counters);
+    for what in undone {
+        let lower = what.to_ascii_lowercase();
+        let (kind, weight) = if lower.contains("string array") {
+            (ObfuscationSignalKind::StringArray, 0.9)
+        } else if lower.contains("packer") || lower.contains("p,a,c,k,e") {
+            (ObfuscationSignalKind::Packer, 0.9)
+        } else if lower.contains("control") || lower.contains("dispatcher") {
+            (ObfuscationSignalKind::FlattenedControlFlow, 0.6)
+        } else if lower.contains("escape") {
+            (ObfuscationSignalKind::EscapedStrings, 0.5)
+        } else {
+            (ObfuscationSignalKind::DynamicCode, 0.3)
+        };
+        if signals.iter().any(|s| s.kind == kind) {
+            continue;
+        }
+        signals.push(RawSignal {
+            kind,
+            weight,
+            detail: format!("undone: {what}"),
+            range: None,
+        });
+    }
+    signals.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.kind.cmp(&b.kind)));
+    let keep = signals.iter().fold(1.0, |acc, s| acc * (1.0 - s.weight));
+    (((1.0 - keep) * 1000.0).round() / 1000.0, signals)
+}
+
 /// The score and signals for a script's counters, strongest first.
 pub fn score(counters: &ObfuscationCounters) -> (f64, Vec<RawSignal>) {
     let mut signals = Vec::new();

@@ -2,7 +2,8 @@
 //! locations.
 
 use outflow_model::{
-    ApiUse, Endpoint, Obfuscation, ObfuscationSignal, ParseDiagnostic, ScriptAnalysis, ScriptInput,
+    ApiUse, Endpoint, Obfuscation, ObfuscationSignal, ParseDiagnostic, Recovery, ScriptAnalysis,
+    ScriptInput,
 };
 use oxc_allocator::Allocator;
 use oxc_span::SourceType;
@@ -130,7 +131,19 @@ pub(crate) fn analyze_text(
         Some(false) => SourceType::cjs(),
         None => SourceType::unambiguous(),
     };
-    let parsed = crate::parse::parse(&allocator, text, source_type);
+    let mut parsed = crate::parse::parse(&allocator, text, source_type);
+    // Deobfuscation rewrites the program in place; every node it replaces
+    // keeps the span of the call site that produced the value, so what the
+    // walk below finds is located in the original text.
+    let outcome = match &options.deobfuscation {
+        Some(deobfuscation) => outflow_deobfuscate::deobfuscate(
+            &allocator,
+            &mut parsed.program,
+            parsed.text,
+            deobfuscation,
+        ),
+        None => outflow_deobfuscate::Outcome::default(),
+    };
     analysis.module = parsed.program.source_type.is_module();
     let bindings = Bindings::collect(&parsed.program);
     let findings = analyze::analyze(&parsed.program, &bindings);
@@ -173,13 +186,33 @@ pub(crate) fn analyze_text(
         .iter()
         .map(|(_, use_)| use_.ranges.iter().map(|r| slot(*r)).collect())
         .collect();
-    let (score, signals) = crate::obfuscation::score(&findings.obfuscation);
+    let (score, signals) =
+        crate::obfuscation::score_with_undone(&findings.obfuscation, &outcome.undone);
     let signal_slots: Vec<Option<usize>> = signals.iter().map(|s| s.range.map(&mut slot)).collect();
-    let evaluated: Vec<(String, &'static str, usize)> = findings
-        .evaluated_code
+    // Code built at run time: what the walk resolved (`eval` of a known
+    // string) and what the deobfuscator unpacked, each once.
+    let mut seen_code = std::collections::HashSet::new();
+    let mut evaluated: Vec<(String, String, usize)> = Vec::new();
+    for decoded in outcome.decoded_scripts {
+        if seen_code.insert(decoded.code.clone()) {
+            evaluated.push((
+                decoded.code,
+                decoded.how,
+                slot((decoded.at.start, decoded.at.end)),
+            ));
+        }
+    }
+    for (code, how, r) in findings.evaluated_code {
+        if seen_code.insert(code.clone()) {
+            evaluated.push((code, how.to_owned(), slot(r)));
+        }
+    }
+    let mut recovered: Vec<((u32, u32), String)> = outcome
+        .recovered
         .into_iter()
-        .map(|(code, how, r)| (code, how, slot(r)))
+        .map(|r| ((r.span.start, r.span.end), r.method))
         .collect();
+    recovered.sort();
     let spans = index.locate_all(&ranges);
 
     analysis.diagnostics.extend(
@@ -205,17 +238,23 @@ pub(crate) fn analyze_text(
             location: None,
         });
     }
+    for note in &outcome.notes {
+        analysis.diagnostics.push(ParseDiagnostic {
+            message: note.clone(),
+            location: None,
+        });
+    }
     analysis.endpoints = raw_endpoints
         .into_iter()
         .zip(endpoint_slots)
         .map(|(e, i)| Endpoint {
+            recovery: recovery_within(&recovered, e.range),
             value: e.found.value,
             kind: e.found.kind,
             host: e.found.host,
             pattern: e.found.pattern,
             sink: e.sink,
             computed: e.computed,
-            recovery: None,
             location: spans[i],
         })
         .collect();
@@ -253,10 +292,19 @@ pub(crate) fn analyze_text(
     }
     for (n, (code, how, i)) in evaluated.into_iter().enumerate() {
         let at = spans[i];
-        let child_name = format!("{parent_name}#{how}[{n}]");
+        let label: String = how
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '.')
+            .collect();
+        let child_name = format!("{parent_name}#{label}[{n}]");
+        let writes_html = how.starts_with("document.write");
         let input = ScriptInput::Decoded {
             parent: parent_name.clone(),
-            how: format!("{how}(…)"),
+            how: if how.contains('(') {
+                how.clone()
+            } else {
+                format!("{how}(…)")
+            },
             at,
         };
         let mut child_located = Located {
@@ -264,7 +312,7 @@ pub(crate) fn analyze_text(
             base: 0,
         };
         let mut decoded = Vec::new();
-        if how == "document.write" {
+        if writes_html {
             // Tags written into the page (`<script src>`, `<img src>`) are
             // destinations of the writing script, located at the write.
             let references = crate::input::analyze_html_text(
@@ -301,4 +349,17 @@ pub(crate) fn analyze_text(
                 .filter(|s| !s.endpoints.is_empty() || !s.api_uses.is_empty()),
         );
     }
+}
+
+/// How deobfuscation recovered a value inside `range`, if it did: the
+/// method of the first recovered node the range contains.
+fn recovery_within(recovered: &[((u32, u32), String)], range: (u32, u32)) -> Option<Recovery> {
+    let first = recovered.partition_point(|((start, _), _)| *start < range.0);
+    recovered[first..]
+        .iter()
+        .take_while(|((start, _), _)| *start < range.1)
+        .find(|((_, end), _)| *end <= range.1)
+        .map(|(_, method)| Recovery {
+            method: method.clone(),
+        })
 }
