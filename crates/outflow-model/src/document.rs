@@ -50,4 +50,8 @@ pub struct JsReport {
     pub tool_version: String,
     /// One entry per input file, in input order.
     pub documents: Vec<DocumentAnalysis>,
+    /// Who is behind each distinct host the scripts and pages name, sorted
+    /// by host. Empty when attribution was turned off.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributions: Vec<crate::attribution::Attribution>,
 }

@@ -5,14 +5,18 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use outflow_model::{DocumentAnalysis, Endpoint, EndpointKind, ScriptAnalysis, Technique};
+use outflow_model::{
+    Attribution, DocumentAnalysis, Endpoint, EndpointKind, ScriptAnalysis, Technique,
+};
 
 /// Locations listed per API before "…".
 const LOCATIONS_SHOWN: usize = 3;
 
-/// Renders documents as plain text.
-pub fn js_terminal(documents: &[DocumentAnalysis]) -> String {
+/// Renders documents as plain text, with who is behind the hosts they name
+/// (destinations with a known owner first; unknown hosts are counted).
+pub fn js_terminal(documents: &[DocumentAnalysis], attributions: &[Attribution]) -> String {
     let mut out = String::new();
+    render_destinations(&mut out, attributions);
     let mut scripts = 0usize;
     let mut endpoints = 0usize;
     let mut hosts = std::collections::BTreeSet::new();
@@ -225,4 +229,52 @@ pub fn technique_name(technique: Technique) -> &'static str {
         Technique::FormSubmit => "form submit",
         Technique::MutationObserver => "mutation observer",
     }
+}
+
+fn render_destinations(out: &mut String, attributions: &[Attribution]) {
+    let known: Vec<&Attribution> = attributions.iter().filter(|a| a.entity.is_some()).collect();
+    if known.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "destinations with a known owner");
+    for attribution in known {
+        let Some(entity) = &attribution.entity else {
+            continue;
+        };
+        let mut facts: Vec<String> = Vec::new();
+        if let Some(country) = &attribution.country {
+            facts.push(country.clone());
+        }
+        if let Some(ownership) = entity.ownership {
+            let ownership = serde_json::to_value(ownership)
+                .ok()
+                .and_then(|v| v.as_str().map(|s| s.replace('_', "-")))
+                .unwrap_or_default();
+            facts.push(ownership);
+        }
+        let _ = writeln!(
+            out,
+            "  {}  {} ({})",
+            attribution.host,
+            entity.name,
+            facts.join(", ")
+        );
+        let mut lists: Vec<&str> = attribution
+            .flags
+            .iter()
+            .map(|f| f.list_name.as_str())
+            .collect();
+        lists.dedup();
+        if !lists.is_empty() {
+            let _ = writeln!(out, "    flags: {}", lists.join("; "));
+        }
+        for note in &attribution.legal_notes {
+            let _ = writeln!(out, "    law: {}", note.law);
+        }
+    }
+    let unknown = attributions.iter().filter(|a| a.entity.is_none()).count();
+    if unknown > 0 {
+        let _ = writeln!(out, "  and {unknown} host(s) with no known owner");
+    }
+    out.push('\n');
 }

@@ -8,15 +8,20 @@ mod js_terminal;
 
 pub use js_terminal::js_terminal;
 
-use outflow_model::{DocumentAnalysis, JsReport, SCHEMA_VERSION};
+use outflow_model::{Attribution, DocumentAnalysis, JsReport, SCHEMA_VERSION};
 
 /// The JSON report of `outflow js`, pretty-printed, fields in a stable
 /// order so that two reports diff cleanly.
-pub fn js_json(documents: &[DocumentAnalysis], tool_version: &str) -> String {
+pub fn js_json(
+    documents: &[DocumentAnalysis],
+    attributions: &[Attribution],
+    tool_version: &str,
+) -> String {
     let report = JsReport {
         schema_version: SCHEMA_VERSION.to_owned(),
         tool_version: tool_version.to_owned(),
         documents: documents.to_vec(),
+        attributions: attributions.to_vec(),
     };
     // Serialising plain data with string keys cannot fail.
     serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))

@@ -31,6 +31,18 @@ pub struct Args {
     #[arg(long, default_value_t = outflow_js::Options::default().max_script_bytes)]
     pub max_script_bytes: usize,
 
+    /// Do not attribute hosts to their owners.
+    #[arg(long)]
+    pub no_intel: bool,
+
+    /// Folders of entity files that add to or override the built-in data.
+    #[arg(long, value_name = "DIR")]
+    pub intel: Vec<std::path::PathBuf>,
+
+    /// The site the scripts belong to, for first or third party.
+    #[arg(long, value_name = "URL")]
+    pub site: Option<String>,
+
     /// Layers of code built at run time (`eval(atob(…))`) decoded and
     /// analysed.
     #[arg(long, default_value_t = outflow_js::Options::default().max_decoded_depth)]
@@ -46,9 +58,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ..outflow_js::Options::default()
     };
     let documents = outflow_js::analyze_paths(&args.inputs, &options);
+    let attributions = if args.no_intel {
+        Vec::new()
+    } else {
+        attribute(&documents, &args)?
+    };
     let text = match args.format {
-        Format::Terminal => outflow_report::js_terminal(&documents),
-        Format::Json => outflow_report::js_json(&documents, env!("CARGO_PKG_VERSION")),
+        Format::Terminal => outflow_report::js_terminal(&documents, &attributions),
+        Format::Json => {
+            outflow_report::js_json(&documents, &attributions, env!("CARGO_PKG_VERSION"))
+        }
     };
     let mut stdout = std::io::stdout().lock();
     stdout
@@ -70,4 +89,30 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(2)
     })
+}
+
+/// Who is behind every distinct host the documents name.
+fn attribute(
+    documents: &[outflow_model::DocumentAnalysis],
+    args: &Args,
+) -> anyhow::Result<Vec<outflow_model::Attribution>> {
+    let options = outflow_intel::IntelOptions {
+        intel_dirs: args.intel.clone(),
+        ..Default::default()
+    };
+    let intel = outflow_intel::Intel::load(&options).context("loading intelligence data")?;
+    let site = args.site.as_deref().map(|site| intel.site(site));
+    let hosts: std::collections::BTreeSet<&str> = documents
+        .iter()
+        .flat_map(|d| {
+            d.references
+                .iter()
+                .chain(d.scripts.iter().flat_map(|s| s.endpoints.iter()))
+        })
+        .filter_map(|e| e.host.as_deref())
+        .collect();
+    Ok(hosts
+        .into_iter()
+        .map(|host| intel.lookup_for_site(host, site.as_ref()))
+        .collect())
 }
