@@ -118,6 +118,10 @@ pub(crate) struct Recorder {
     memory_bytes: usize,
 
     requests: Vec<Request>,
+    /// Protocol timestamps of each socket's frames, in frame order: sent
+    /// and received frames can reach us out of order, and are put back in
+    /// the order the browser saw them.
+    frame_times: HashMap<usize, Vec<f64>>,
     by_request_id: HashMap<String, RequestHops>,
     dropped_requests: u64,
     in_flight: HashSet<String>,
@@ -162,6 +166,7 @@ impl Recorder {
             stored_hashes: HashSet::new(),
             memory_bytes: 0,
             requests: Vec::new(),
+            frame_times: HashMap::new(),
             by_request_id: HashMap::new(),
             dropped_requests: 0,
             in_flight: HashSet::new(),
@@ -578,17 +583,27 @@ impl Recorder {
             return;
         }
         let payload = str_of(frame, "payloadData");
-        frames.push(WebSocketFrame {
-            sent,
-            opcode: frame
-                .get("opcode")
-                .and_then(Value::as_u64)
-                .and_then(|o| u8::try_from(o).ok())
-                .unwrap_or(1),
-            payload: truncate(payload, FRAME_PAYLOAD_LIMIT),
-            truncated: payload.len() > FRAME_PAYLOAD_LIMIT,
-            time_ms: now,
-        });
+        let time = params
+            .get("timestamp")
+            .and_then(Value::as_f64)
+            .unwrap_or(f64::MAX);
+        let times = self.frame_times.entry(index).or_default();
+        let at = times.partition_point(|t| *t <= time);
+        times.insert(at, time);
+        frames.insert(
+            at,
+            WebSocketFrame {
+                sent,
+                opcode: frame
+                    .get("opcode")
+                    .and_then(Value::as_u64)
+                    .and_then(|o| u8::try_from(o).ok())
+                    .unwrap_or(1),
+                payload: truncate(payload, FRAME_PAYLOAD_LIMIT),
+                truncated: payload.len() > FRAME_PAYLOAD_LIMIT,
+                time_ms: now,
+            },
+        );
     }
 
     fn upsert_frame(
