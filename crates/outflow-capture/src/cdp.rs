@@ -64,17 +64,11 @@ pub(crate) async fn call(
     params: Value,
     limit: Duration,
 ) -> Result<Value, CallError> {
-    match tokio::time::timeout(limit, page.execute(RawCommand::new(method, params))).await {
-        Ok(Ok(response)) => Ok(response.result),
-        Ok(Err(error)) => Err(CallError::Failed {
-            method,
-            message: error.to_string(),
-        }),
-        Err(_) => Err(CallError::TimedOut {
-            method,
-            seconds: limit.as_secs_f64(),
-        }),
-    }
+    let sent = async {
+        let response = page.execute(RawCommand::new(method, params)).await;
+        response.map(|r| r.result).map_err(|e| e.to_string())
+    };
+    within(method, limit, sent).await
 }
 
 /// Sends `method` to the browser's own session and waits at most `limit`.
@@ -84,12 +78,22 @@ pub(crate) async fn call_browser(
     params: Value,
     limit: Duration,
 ) -> Result<Value, CallError> {
-    match tokio::time::timeout(limit, browser.execute(RawCommand::new(method, params))).await {
-        Ok(Ok(response)) => Ok(response.result),
-        Ok(Err(error)) => Err(CallError::Failed {
-            method,
-            message: error.to_string(),
-        }),
+    let sent = async {
+        let response = browser.execute(RawCommand::new(method, params)).await;
+        response.map(|r| r.result).map_err(|e| e.to_string())
+    };
+    within(method, limit, sent).await
+}
+
+/// The answer to a sent command, or why there is none within `limit`.
+async fn within(
+    method: &'static str,
+    limit: Duration,
+    sent: impl std::future::Future<Output = Result<Value, String>>,
+) -> Result<Value, CallError> {
+    match tokio::time::timeout(limit, sent).await {
+        Ok(Ok(result)) => Ok(result),
+        Ok(Err(message)) => Err(CallError::Failed { method, message }),
         Err(_) => Err(CallError::TimedOut {
             method,
             seconds: limit.as_secs_f64(),
