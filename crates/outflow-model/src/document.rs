@@ -40,18 +40,3 @@ pub struct DocumentAnalysis {
     /// The scripts found in the file, each analysed.
     pub scripts: Vec<ScriptAnalysis>,
 }
-
-/// The JSON document `outflow js --format json` writes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct JsReport {
-    /// [`crate::SCHEMA_VERSION`] of this document.
-    pub schema_version: String,
-    /// The outflow version that wrote it.
-    pub tool_version: String,
-    /// One entry per input file, in input order.
-    pub documents: Vec<DocumentAnalysis>,
-    /// Who is behind each distinct host the scripts and pages name, sorted
-    /// by host. Empty when attribution was turned off.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub attributions: Vec<crate::attribution::Attribution>,
-}

@@ -10,11 +10,15 @@
 //!   privacy-relevant API use, obfuscation signals).
 //! - [`attribution`]: who is behind a host, with sourced facts.
 //! - [`capture`]: what a page did during one visit (browser or HAR).
+//! - [`finding`]: what a detection rule concludes, with its evidence.
+//! - [`report`]: the document every analysis ends with.
 
 pub mod attribution;
 pub mod capture;
 pub mod document;
+pub mod finding;
 pub mod location;
+pub mod report;
 pub mod script;
 
 pub use attribution::{
@@ -25,8 +29,10 @@ pub use capture::{
     CaptureSource, Cookie, CookieSetter, Frame, Header, Initiator, PageEvent, Request, Response,
     Script, ScriptOrigin, StackFrame, StorageArea, StorageWrite, WebSocketFrame,
 };
-pub use document::{DocumentAnalysis, DocumentFormat, JsReport};
+pub use document::{DocumentAnalysis, DocumentFormat};
+pub use finding::{Channel, Confidence, Evidence, Finding, Observation, Severity};
 pub use location::{Location, SourceSpan};
+pub use report::{Flow, InventoryScript, Report, Summary, Target, TargetKind};
 pub use script::{
     Access, ApiUse, ComputedBy, Endpoint, EndpointKind, Obfuscation, ObfuscationSignal,
     ObfuscationSignalKind, ParseDiagnostic, Recovery, ScriptAnalysis, ScriptInput, Sink, Technique,

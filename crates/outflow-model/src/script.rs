@@ -35,6 +35,14 @@ pub enum ScriptInput {
         /// JSON Pointer (RFC 6901) of the string.
         pointer: String,
     },
+    /// A script recorded while a page ran (browser capture or HAR).
+    Captured {
+        /// The capture's script id.
+        script_id: String,
+        /// The script's URL; for inline and eval'd scripts, the URL of the
+        /// document or script that holds them.
+        url: String,
+    },
     /// Code that another script builds and runs (`eval`, `Function`,
     /// `document.write`), decoded statically.
     Decoded {
@@ -173,6 +181,31 @@ pub enum Sink {
     Worker,
     /// `<script src>`, `<iframe src>` and the like in an HTML document.
     HtmlReference,
+}
+
+impl Sink {
+    /// The API as a reader would write it, e.g. `navigator.sendBeacon`.
+    pub fn api(self) -> &'static str {
+        match self {
+            Sink::Fetch => "fetch",
+            Sink::XhrOpen => "XMLHttpRequest.open",
+            Sink::SendBeacon => "navigator.sendBeacon",
+            Sink::WebSocket => "new WebSocket",
+            Sink::EventSource => "new EventSource",
+            Sink::ImageSrc => "image src",
+            Sink::ScriptSrc => "script src",
+            Sink::IframeSrc => "iframe src",
+            Sink::ElementSrc => "element src",
+            Sink::FormAction => "form action",
+            Sink::Location => "location",
+            Sink::WindowOpen => "window.open",
+            Sink::DynamicImport => "import()",
+            Sink::ImportScripts => "importScripts",
+            Sink::PostMessage => "postMessage",
+            Sink::Worker => "new Worker",
+            Sink::HtmlReference => "HTML reference",
+        }
+    }
 }
 
 /// A static evaluation step used to compute a value from literals.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use outflow_model::{
-    Attribution, DocumentAnalysis, Endpoint, EndpointKind, ScriptAnalysis, Technique,
+    Attribution, DocumentAnalysis, Endpoint, EndpointKind, Report, ScriptAnalysis, Technique,
 };
 
 /// Locations listed per API before "…".
@@ -14,9 +14,10 @@ const LOCATIONS_SHOWN: usize = 3;
 
 /// Renders documents as plain text, with who is behind the hosts they name
 /// (destinations with a known owner first; unknown hosts are counted).
-pub fn js_terminal(documents: &[DocumentAnalysis], attributions: &[Attribution]) -> String {
+pub fn js_terminal(report: &Report) -> String {
+    let documents = &report.documents;
     let mut out = String::new();
-    render_destinations(&mut out, attributions);
+    render_destinations(&mut out, &report.attributions);
     let mut scripts = 0usize;
     let mut endpoints = 0usize;
     let mut hosts = std::collections::BTreeSet::new();
@@ -59,7 +60,23 @@ pub fn js_terminal(documents: &[DocumentAnalysis], attributions: &[Attribution])
             techniques.join(", ")
         }
     );
+    render_findings(&mut out, report);
     out
+}
+
+/// The verdict, then one line per finding with its strongest evidence.
+fn render_findings(out: &mut String, report: &Report) {
+    let _ = writeln!(out, "\nverdict: {}", report.summary.verdict);
+    for finding in &report.findings {
+        let _ = writeln!(
+            out,
+            "  [{}] {} ({} confidence): {}",
+            finding.severity,
+            finding.rule,
+            finding.confidence.as_str(),
+            finding.title
+        );
+    }
 }
 
 fn document_heading(document: &DocumentAnalysis) -> String {

@@ -2,27 +2,18 @@
 //! text; none knows how the facts were found.
 //!
 //! - [`js_terminal`]: the human-readable summary of `outflow js`.
-//! - [`js_json`]: the versioned JSON document of `outflow js`.
+//! - [`json`]: the versioned JSON document of every analysis.
 
 mod js_terminal;
 
 pub use js_terminal::js_terminal;
 
-use outflow_model::{Attribution, DocumentAnalysis, JsReport, SCHEMA_VERSION};
+use outflow_model::Report;
 
-/// The JSON report of `outflow js`, pretty-printed, fields in a stable
-/// order so that two reports diff cleanly.
-pub fn js_json(
-    documents: &[DocumentAnalysis],
-    attributions: &[Attribution],
-    tool_version: &str,
-) -> String {
-    let report = JsReport {
-        schema_version: SCHEMA_VERSION.to_owned(),
-        tool_version: tool_version.to_owned(),
-        documents: documents.to_vec(),
-        attributions: attributions.to_vec(),
-    };
+/// A report as pretty-printed JSON. Field order is the model's declaration
+/// order and every list in a [`Report`] is sorted by its producer, so two
+/// reports of the same input diff cleanly.
+pub fn json(report: &Report) -> String {
     // Serialising plain data with string keys cannot fail.
-    serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }

@@ -57,17 +57,25 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         max_decoded_depth: args.max_decoded_depth,
         ..outflow_js::Options::default()
     };
-    let documents = outflow_js::analyze_paths(&args.inputs, &options);
-    let attributions = if args.no_intel {
-        Vec::new()
+    let intel = if args.no_intel {
+        None
     } else {
-        attribute(&documents, &args)?
+        let options = outflow_intel::IntelOptions {
+            intel_dirs: args.intel.clone(),
+            ..Default::default()
+        };
+        Some(outflow_intel::Intel::load(&options).context("loading intelligence data")?)
     };
+    let pipeline = outflow_pipeline::Pipeline {
+        js: &options,
+        intel: intel.as_ref(),
+        site: args.site.as_deref(),
+        tool_version: env!("CARGO_PKG_VERSION"),
+    };
+    let report = outflow_pipeline::report_files(&args.inputs, &pipeline);
     let text = match args.format {
-        Format::Terminal => outflow_report::js_terminal(&documents, &attributions),
-        Format::Json => {
-            outflow_report::js_json(&documents, &attributions, env!("CARGO_PKG_VERSION"))
-        }
+        Format::Terminal => outflow_report::js_terminal(&report),
+        Format::Json => outflow_report::json(&report),
     };
     let mut stdout = std::io::stdout().lock();
     stdout
@@ -76,7 +84,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if !text.ends_with('\n') {
         stdout.write_all(b"\n").context("writing the report")?;
     }
-    let failed: Vec<&str> = documents
+    let failed: Vec<&str> = report
+        .documents
         .iter()
         .filter(|d| d.error.is_some())
         .map(|d| d.path.as_str())
@@ -89,30 +98,4 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(2)
     })
-}
-
-/// Who is behind every distinct host the documents name.
-fn attribute(
-    documents: &[outflow_model::DocumentAnalysis],
-    args: &Args,
-) -> anyhow::Result<Vec<outflow_model::Attribution>> {
-    let options = outflow_intel::IntelOptions {
-        intel_dirs: args.intel.clone(),
-        ..Default::default()
-    };
-    let intel = outflow_intel::Intel::load(&options).context("loading intelligence data")?;
-    let site = args.site.as_deref().map(|site| intel.site(site));
-    let hosts: std::collections::BTreeSet<&str> = documents
-        .iter()
-        .flat_map(|d| {
-            d.references
-                .iter()
-                .chain(d.scripts.iter().flat_map(|s| s.endpoints.iter()))
-        })
-        .filter_map(|e| e.host.as_deref())
-        .collect();
-    Ok(hosts
-        .into_iter()
-        .map(|host| intel.lookup_for_site(host, site.as_ref()))
-        .collect())
 }

@@ -1,0 +1,171 @@
+//! The document every analysis ends with: what was analysed, the findings,
+//! who is behind each destination, the script inventory and the flows from
+//! scripts to hosts.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::attribution::{Attribution, Party};
+use crate::document::DocumentAnalysis;
+use crate::finding::{Finding, Severity};
+
+/// What kind of input a report covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetKind {
+    /// A page visited in the browser (`outflow scan`).
+    Page,
+    /// A HAR file (`outflow har`).
+    Har,
+    /// Script, HTML or JSON files read without running them (`outflow js`).
+    Files,
+}
+
+/// What was analysed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    /// The kind of input.
+    pub kind: TargetKind,
+    /// The URL visited, the HAR path, or the paths given (space-separated).
+    pub value: String,
+    /// The persona the page was visited as, when one was set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persona: Option<String>,
+    /// The page's URL after redirects, when it differs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_url: Option<String>,
+}
+
+/// The verdict and counts a reader sees first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// One line: the worst that was found.
+    pub verdict: String,
+    /// The highest severity among the findings, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub highest: Option<Severity>,
+    /// Number of findings per severity (every severity present, zeros
+    /// included, so that reports diff cleanly).
+    pub counts: BTreeMap<Severity, u32>,
+    /// Distinct hosts contacted during the visit.
+    pub hosts_contacted: u32,
+    /// Distinct hosts the code names but the visit never contacted.
+    pub hosts_latent: u32,
+    /// Scripts analysed.
+    pub scripts: u32,
+}
+
+impl Summary {
+    /// The summary of a list of findings.
+    pub fn of(
+        findings: &[Finding],
+        hosts_contacted: u32,
+        hosts_latent: u32,
+        scripts: u32,
+    ) -> Summary {
+        let mut counts: BTreeMap<Severity, u32> =
+            Severity::ALL.into_iter().map(|s| (s, 0)).collect();
+        for finding in findings {
+            *counts.entry(finding.severity).or_default() += 1;
+        }
+        let highest = findings.iter().map(|f| f.severity).max();
+        let verdict = match highest {
+            None => "nothing found".to_string(),
+            Some(severity) => {
+                let worst: Vec<&str> = findings
+                    .iter()
+                    .filter(|f| f.severity == severity)
+                    .map(|f| f.rule.as_str())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                format!("{}: {}", severity.as_str().to_uppercase(), worst.join(", "))
+            }
+        };
+        Summary {
+            verdict,
+            highest,
+            counts,
+            hosts_contacted,
+            hosts_latent,
+            scripts,
+        }
+    }
+}
+
+/// One script of the page, for the inventory (PCI DSS 6.4.3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InventoryScript {
+    /// The capture's script id, or the file's name for `outflow js`.
+    pub id: String,
+    /// The script's URL, `inline:<document>#<index>`, `eval:<parent>`, or
+    /// the local path.
+    pub name: String,
+    /// `external`, `inline`, `eval`, `worker` or `file`.
+    pub origin: String,
+    /// The host serving it, for external scripts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// First or third party, for external scripts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<Party>,
+    /// Size in bytes.
+    pub size: u64,
+    /// Lower-case hex SHA-256 of the source (empty when unread).
+    pub sha256: String,
+    /// How obfuscated it looks, 0 to 1.
+    pub obfuscation: f64,
+    /// Hosts this script sent requests to during the visit, sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contacts: Vec<String>,
+    /// Hosts its code names, sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub names: Vec<String>,
+}
+
+/// An edge of the data-flow map: a script and a host it reached or could
+/// reach.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Flow {
+    /// The script's name as in the inventory (`page` for requests no
+    /// script started: navigations, markup).
+    pub script: String,
+    /// The destination host.
+    pub host: String,
+    /// Requests sent along this edge during the visit.
+    pub requests: u32,
+    /// Whether the code names the host (true for latent edges).
+    pub named_in_code: bool,
+}
+
+/// The document every analysis writes (`--format json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// [`crate::SCHEMA_VERSION`] of this document.
+    pub schema_version: String,
+    /// The outflow version that wrote it.
+    pub tool_version: String,
+    /// What was analysed.
+    pub target: Target,
+    /// Verdict and counts.
+    pub summary: Summary,
+    /// The findings, most severe first, then by rule and script.
+    pub findings: Vec<Finding>,
+    /// Who is behind each host contacted or named, sorted by host.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributions: Vec<Attribution>,
+    /// The scripts, in the capture's order (or input order).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inventory: Vec<InventoryScript>,
+    /// Script → host edges, sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flows: Vec<Flow>,
+    /// For `outflow js`: the static analysis of every input file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<DocumentAnalysis>,
+    /// Problems met on the way (capture errors, scripts not analysed,
+    /// missing datasets); the report covers everything else.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+}
