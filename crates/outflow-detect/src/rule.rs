@@ -27,11 +27,13 @@ pub trait Rule: Sync + Send {
     /// short description.
     fn summary(&self) -> String {
         let doc = self.documentation();
-        let paragraph = doc.split("\n\n").next().unwrap_or("").to_string();
+        let paragraph = doc
+            .split("\n\n")
+            .find(|p| !p.trim().is_empty() && !p.trim_start().starts_with('#'))
+            .unwrap_or("");
         let text = paragraph
             .lines()
-            .map(|l| l.trim_start_matches('#').trim())
-            .filter(|l| !l.is_empty())
+            .map(str::trim)
             .collect::<Vec<_>>()
             .join(" ");
         match text.find(". ") {

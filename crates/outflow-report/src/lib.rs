@@ -2,11 +2,14 @@
 //! text; none knows how the facts were found.
 //!
 //! - [`js_terminal`]: the human-readable summary of `outflow js`.
+//! - [`terminal`]: the human-readable report of a page, HAR or files.
 //! - [`json`]: the versioned JSON document of every analysis.
 
 mod js_terminal;
+mod terminal;
 
 pub use js_terminal::js_terminal;
+pub use terminal::{evidence_line, terminal};
 
 use outflow_model::Report;
 

@@ -1,11 +1,12 @@
-//! `outflow har`: a HAR 1.2 recording as a capture.
+//! `outflow har`: a HAR 1.2 recording as a capture, analysed like a visit.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use outflow_capture::{CaptureDir, capture_name};
 
-use super::scan::{print_captures, save, summarise};
+use super::report_output::ReportArgs;
+use super::scan::{Analysed, finish_run, summarise};
 
 /// Arguments of `outflow har`.
 #[derive(Debug, clap::Args)]
@@ -14,19 +15,39 @@ pub struct Args {
     #[arg(required = true, value_name = "FILE.har")]
     pub files: Vec<PathBuf>,
 
-    /// Write each capture as `<file>.capture.json` and the scripts found in
-    /// responses as `scripts/<sha256>.js` here; else the capture JSON goes
-    /// to standard output.
+    /// Write each capture as `<file>.capture.json`, its report as
+    /// `<file>.report.json` and the scripts found in responses as
+    /// `scripts/<sha256>.js` here.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+
+    /// Print the capture JSON instead of analysing it (no report).
+    #[arg(long)]
+    pub capture_only: bool,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 /// Runs `outflow har`. Exits 2 when a file could not be read as HAR, after
 /// converting the others.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let dir = args.out.as_deref().map(CaptureDir::create).transpose()?;
+    let intel = if args.capture_only {
+        None
+    } else {
+        args.report.intel()?
+    };
+    let js = outflow_js::Options::default();
+    let pipeline = outflow_pipeline::Pipeline {
+        js: &js,
+        intel: intel.as_ref(),
+        site: None,
+        tool_version: env!("CARGO_PKG_VERSION"),
+    };
     let mut any_failed = false;
     let mut printed = Vec::new();
+    let mut reports = Vec::new();
     for file in &args.files {
         match outflow_capture::import_har_file(file) {
             Ok(import) => {
@@ -36,13 +57,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     .unwrap_or_default();
                 let name = capture_name(&stem, None);
                 summarise(&name, &import.capture);
-                save(
-                    dir.as_ref(),
-                    &name,
-                    import.capture,
-                    &import.sources,
-                    &mut printed,
-                )?;
+                let analysed = Analysed {
+                    dir: dir.as_ref(),
+                    name: &name,
+                    capture_only: args.capture_only,
+                    pipeline: &pipeline,
+                };
+                analysed.finish(import.capture, &import.sources, &mut printed, &mut reports)?;
             }
             Err(error) => {
                 eprintln!("error: {error}");
@@ -50,10 +71,5 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    print_captures(printed)?;
-    Ok(if any_failed {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    })
+    finish_run(printed, &reports, &args.report, any_failed)
 }

@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand};
 mod deobfuscate;
 mod har;
 mod js;
+mod report_output;
+mod rules;
 mod scan;
 mod whois;
 
@@ -33,8 +35,10 @@ enum Command {
     /// Visit pages in Chromium and record everything they do: requests,
     /// scripts, API calls, canaries typed into their login forms.
     Scan(scan::Args),
-    /// Turn HAR 1.2 recordings into captures.
+    /// Analyse HAR 1.2 recordings like visits.
     Har(har::Args),
+    /// List the detection rules, or print one rule's documentation.
+    Rules(rules::Args),
     /// Print a script with its obfuscation undone (string arrays, packers,
     /// flattened control flow) and a header saying what was undone.
     Deobfuscate(deobfuscate::Args),
@@ -54,6 +58,7 @@ pub fn run() -> ExitCode {
         Command::Js(args) => js::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Har(args) => har::run(args),
+        Command::Rules(args) => rules::run(args),
         Command::Whois(args) => whois::run(args),
         Command::Intel(args) => whois::run_intel(args),
         Command::Deobfuscate(args) => deobfuscate::run(args),

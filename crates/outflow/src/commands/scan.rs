@@ -1,4 +1,5 @@
-//! `outflow scan`: visit pages in Chromium and record what they do.
+//! `outflow scan`: visit pages in Chromium, record what they do, and
+//! report what was found.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -10,7 +11,9 @@ use anyhow::Context;
 use outflow_capture::{
     CaptureDir, HostMapping, Persona, ScanOptions, capture_failed, capture_name,
 };
-use outflow_model::Capture;
+use outflow_model::{Capture, Report};
+
+use super::report_output::{ReportArgs, emit, exit_code};
 
 /// Arguments of `outflow scan`.
 #[derive(Debug, clap::Args)]
@@ -19,11 +22,15 @@ pub struct Args {
     #[arg(required = true, value_name = "URL")]
     pub urls: Vec<String>,
 
-    /// Write each capture as `<page>[.<persona>].capture.json` and script
-    /// bodies as `scripts/<sha256>.js` here. Without it the capture JSON
-    /// goes to standard output and script bodies are not kept.
+    /// Write each capture as `<page>[.<persona>].capture.json`, its report
+    /// as `<page>[.<persona>].report.json` and script bodies as
+    /// `scripts/<sha256>.js` here.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+
+    /// Print the capture JSON instead of analysing it (no report).
+    #[arg(long)]
+    pub capture_only: bool,
 
     /// Visit as these personas, one scan each: built-ins `us`, `eu`, `cn`,
     /// or paths of JSON persona files. Comma-separated.
@@ -51,6 +58,9 @@ pub struct Args {
     /// Accept invalid TLS certificates (self-signed staging servers).
     #[arg(long)]
     pub ignore_https_errors: bool,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 /// Runs `outflow scan`. Exits 2 when a browser could not start or a page
@@ -84,8 +94,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
+    let intel = if args.capture_only {
+        None
+    } else {
+        args.report.intel()?
+    };
+    let js = outflow_js::Options::default();
+    let pipeline = outflow_pipeline::Pipeline {
+        js: &js,
+        intel: intel.as_ref(),
+        site: None,
+        tool_version: env!("CARGO_PKG_VERSION"),
+    };
     let mut any_failed = false;
     let mut printed = Vec::new();
+    let mut reports = Vec::new();
     for url in &args.urls {
         for persona in &personas {
             let options = ScanOptions {
@@ -104,13 +127,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 Ok(output) => {
                     any_failed |= capture_failed(&output.capture);
                     summarise(&name, &output.capture);
-                    save(
-                        dir.as_ref(),
-                        &name,
-                        output.capture,
-                        &output.sources,
-                        &mut printed,
-                    )?;
+                    let analysed = Analysed {
+                        dir: dir.as_ref(),
+                        name: &name,
+                        capture_only: args.capture_only,
+                        pipeline: &pipeline,
+                    };
+                    analysed.finish(output.capture, &output.sources, &mut printed, &mut reports)?;
                 }
                 Err(error) => {
                     eprintln!("error: {url}: {error}");
@@ -119,12 +142,74 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    finish_run(printed, &reports, &args.report, any_failed)
+}
+
+/// Where one capture goes once made: saved, printed or analysed.
+pub struct Analysed<'a> {
+    /// The `--out` folder, when given.
+    pub dir: Option<&'a CaptureDir>,
+    /// The capture's file name stem.
+    pub name: &'a str,
+    /// `--capture-only`: keep the capture, skip analysis.
+    pub capture_only: bool,
+    /// How to analyse it.
+    pub pipeline: &'a outflow_pipeline::Pipeline<'a>,
+}
+
+impl Analysed<'_> {
+    /// Saves the capture (and its report) to the `--out` folder, and either
+    /// holds the capture for printing (`--capture-only`) or analyses it.
+    pub fn finish(
+        &self,
+        capture: Capture,
+        sources: &BTreeMap<String, String>,
+        printed: &mut Vec<Capture>,
+        reports: &mut Vec<Report>,
+    ) -> anyhow::Result<()> {
+        if self.capture_only {
+            return save(self.dir, self.name, capture, sources, printed);
+        }
+        let report = match self.dir {
+            Some(dir) => {
+                let path = dir.write(self.name, &capture, sources)?;
+                eprintln!("  written: {}", path.display());
+                let scripts = dir.scripts_dir();
+                let report = outflow_pipeline::report_capture(
+                    capture,
+                    outflow_pipeline::Sources::Dir(&scripts),
+                    self.pipeline,
+                );
+                let path = path.with_file_name(format!("{}.report.json", self.name));
+                std::fs::write(&path, outflow_report::json(&report))
+                    .with_context(|| format!("writing {}", path.display()))?;
+                eprintln!("  written: {}", path.display());
+                report
+            }
+            None => outflow_pipeline::report_capture(
+                capture,
+                outflow_pipeline::Sources::Map(sources),
+                self.pipeline,
+            ),
+        };
+        reports.push(report);
+        Ok(())
+    }
+}
+
+/// Prints what a run made (captures or reports) and turns it into the exit
+/// status.
+pub fn finish_run(
+    printed: Vec<Capture>,
+    reports: &[Report],
+    args: &ReportArgs,
+    any_failed: bool,
+) -> anyhow::Result<ExitCode> {
     print_captures(printed)?;
-    Ok(if any_failed {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    })
+    if !reports.is_empty() {
+        emit(reports, args.format)?;
+    }
+    Ok(exit_code(reports, args.fail_on, any_failed))
 }
 
 /// Writes a capture into `dir`, or holds it for standard output.
