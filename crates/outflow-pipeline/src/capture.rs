@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use outflow_detect::{Facts, ScriptFacts, host_of};
 use outflow_model::{
-    Capture, CaptureSource, InventoryScript, Party, Report, ScriptInput, ScriptOrigin, Target,
+    Capture, CaptureErrorKind, CaptureSource, InventoryScript, Party, Report, ScriptInput, ScriptOrigin, Target,
     TargetKind,
 };
 use rayon::prelude::*;
@@ -48,9 +48,12 @@ impl Sources<'_> {
 /// Analyses every script of a capture (each distinct body once), attributes
 /// every host contacted or named, runs the rules and reports.
 pub fn report_capture(capture: Capture, sources: Sources<'_>, pipeline: &Pipeline<'_>) -> Report {
+    // Protocol drift is a note about the browser's version, not a problem
+    // with what was captured: it stays in the capture, out of the report.
     let mut errors: Vec<String> = capture
         .errors
         .iter()
+        .filter(|e| e.kind != CaptureErrorKind::ProtocolDrift)
         .map(|e| format!("{:?}: {}", e.kind, e.message))
         .collect();
     let scripts = analyse_scripts(&capture, sources, pipeline, &mut errors);

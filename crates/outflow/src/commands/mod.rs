@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod deobfuscate;
+mod demo;
 mod har;
 mod js;
 mod report_output;
@@ -29,6 +30,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Scan the built-in demo site (served on loopback, no network) and
+    /// report what outflow finds there.
+    Demo(demo::Args),
     /// Analyse JavaScript files, directories, HTML pages or standard input:
     /// endpoints, privacy-relevant API use, obfuscation.
     Js(js::Args),
@@ -55,6 +59,7 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     init_logging(&cli.log);
     let outcome = match cli.command {
+        Command::Demo(args) => demo::run(args),
         Command::Js(args) => js::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Har(args) => har::run(args),
