@@ -12,6 +12,7 @@
 
 mod evidence;
 mod facts;
+mod fingerprint;
 mod registry;
 mod rule;
 pub mod rules;

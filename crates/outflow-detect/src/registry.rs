@@ -8,6 +8,14 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::restricted_destination::RestrictedDestination,
     &rules::latent_endpoint::LatentEndpoint,
     &rules::obfuscated_script::ObfuscatedScript,
+    &rules::session_recording::SessionRecording,
+    &rules::canvas_fingerprinting::CanvasFingerprinting,
+    &rules::webgl_fingerprinting::WebglFingerprinting,
+    &rules::audio_fingerprinting::AudioFingerprinting,
+    &rules::font_fingerprinting::FontFingerprinting,
+    &rules::webrtc_ip_discovery::WebrtcIpDiscovery,
+    &rules::device_fingerprinting::DeviceFingerprinting,
+    &rules::identity_sdk::IdentitySdk,
 ];
 
 /// The rule with this slug.

@@ -1,6 +1,14 @@
 //! The rules, one per file. Each file's module documentation is the rule's
 //! documentation page.
 
+pub mod audio_fingerprinting;
+pub mod canvas_fingerprinting;
+pub mod device_fingerprinting;
+pub mod font_fingerprinting;
+pub mod identity_sdk;
 pub mod latent_endpoint;
 pub mod obfuscated_script;
 pub mod restricted_destination;
+pub mod session_recording;
+pub mod webgl_fingerprinting;
+pub mod webrtc_ip_discovery;

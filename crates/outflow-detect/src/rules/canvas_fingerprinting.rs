@@ -1,0 +1,321 @@
+//! # canvas-fingerprinting
+//!
+//! A script draws text on a canvas and reads the pixels back: the image
+//! differs with the visitor's GPU, drivers, fonts and anti-aliasing, and
+//! identifies the device without any cookie.
+//!
+//! ## What it detects
+//!
+//! The heuristic of Englehardt & Narayanan ("Online Tracking: A 1-million-
+//! site Measurement and Analysis", ACM CCS 2016, section 6.1), per script:
+//!
+//! 1. the canvas read back is at least [`MIN_CANVAS_SIDE`] pixels wide and
+//!    high;
+//! 2. text is drawn with at least [`MIN_DISTINCT_CHARS`] distinct
+//!    characters, or in at least [`MIN_COLOURS`] colours;
+//! 3. the script never calls `save`, `restore` or `addEventListener` on
+//!    the canvas (drawing applications do; fingerprinters need not);
+//! 4. the image is read back with `toDataURL` (or `toBlob`), or with a
+//!    `getImageData` of at least [`MIN_READBACK_SIDE`] x
+//!    [`MIN_READBACK_SIDE`] pixels.
+//!
+//! ## Why it matters
+//!
+//! Canvas fingerprinting survives cookie clearing and private windows. In
+//! 2016 it ran on 14,371 of the top million sites, mostly from third-party
+//! trackers.
+//!
+//! ## How it decides
+//!
+//! - **Seen running** (a capture's API calls): all four conditions on the
+//!   recorded arguments (canvas size at readback, drawn text, fill
+//!   colours, `getImageData` size). Severity **medium**, confidence
+//!   **high**. The capture does not record `save`/`restore` calls yet, so
+//!   condition 3 only excludes a script when they were recorded, or when
+//!   the script listens for events on a canvas.
+//! - **In the code** (static analysis; no argument values): a 2-D
+//!   context, text drawing and a readback in one script, the drawing and
+//!   the readback within [`CO_LOCATED_BYTES`] bytes of each other (one
+//!   function, in practice), and no `.save(`/`.restore(` call anywhere in
+//!   the script. Severity **medium**, confidence **medium**; when a string
+//!   literal passed to `fillText`/`strokeText` is visible, its distinct
+//!   characters are checked against condition 2 as well.
+//! - The same APIs spread over a script that also saves and restores the
+//!   context (a drawing library) give a **low**, low-confidence finding:
+//!   it can read a canvas back, nothing shows it fingerprints.
+//!
+//! ## Known false positives
+//!
+//! Image editors and chart exporters that draw a caption and export the
+//! picture with `toDataURL` at once, without `save`/`restore`. Canvas
+//! emoji-support checks (they draw one or two emoji and read a pixel:
+//! below the thresholds).
+//!
+//! ## Example
+//!
+//! ```js
+//! const c = document.createElement('canvas'); c.width = 240; c.height = 60;
+//! const x = c.getContext('2d');
+//! x.fillStyle = '#f60'; x.fillRect(100, 1, 62, 20);
+//! x.fillStyle = '#069'; x.fillText('Cwm fjordbank glyphs vext quiz', 2, 15);
+//! send(c.toDataURL());
+//! ```
+
+use outflow_model::{Confidence, Evidence, Finding, Observation, Severity};
+
+use crate::evidence::code_evidence;
+use crate::facts::Facts;
+use crate::fingerprint::source_text::{
+    co_located, distinct_chars, literal_first_arguments, method_calls, span_at,
+};
+use crate::fingerprint::{ScriptApis, Verdict, script_apis};
+use crate::rule::Rule;
+
+/// Smallest canvas width and height read back (E&N condition 1).
+pub const MIN_CANVAS_SIDE: u32 = 16;
+/// Fewest distinct characters of drawn text (E&N condition 2).
+pub const MIN_DISTINCT_CHARS: usize = 10;
+/// Fewest fill colours with text drawn (E&N condition 2).
+pub const MIN_COLOURS: usize = 2;
+/// Smallest `getImageData` width and height that counts as a readback
+/// (E&N condition 4).
+pub const MIN_READBACK_SIDE: u32 = 16;
+/// Largest distance in the code between text drawing and readback for the
+/// static heuristic.
+pub const CO_LOCATED_BYTES: u32 = 4096;
+
+const TEXT_APIS: [&str; 2] = [
+    "CanvasRenderingContext2D.fillText",
+    "CanvasRenderingContext2D.strokeText",
+];
+const READBACK_APIS: [&str; 4] = [
+    "HTMLCanvasElement.toDataURL",
+    "HTMLCanvasElement.toBlob",
+    "CanvasRenderingContext2D.getImageData",
+    "OffscreenCanvas.convertToBlob",
+];
+const WHY: &str = "Text drawn on a canvas and read back renders differently on each \
+                   GPU, driver and font set: the pixels identify the device without a cookie \
+                   (Englehardt & Narayanan, CCS 2016).";
+
+/// The rule; see the module documentation.
+pub struct CanvasFingerprinting;
+
+impl Rule for CanvasFingerprinting {
+    fn slug(&self) -> &'static str {
+        "canvas-fingerprinting"
+    }
+
+    fn source_file(&self) -> &'static str {
+        include_str!("canvas_fingerprinting.rs")
+    }
+
+    fn check(&self, facts: &Facts<'_>) -> Vec<Finding> {
+        script_apis(facts)
+            .iter()
+            .filter_map(|apis| {
+                assess(apis)
+                    .map(|v| v.into_finding(self.slug(), "Canvas fingerprinting", &apis.name, WHY))
+            })
+            .collect()
+    }
+}
+
+/// The canvas verdict on one script, if there is one.
+pub(crate) fn assess(apis: &ScriptApis<'_>) -> Option<Verdict> {
+    let dynamic = assess_dynamic(apis);
+    let code = assess_code(apis);
+    match (dynamic, code) {
+        (Some(mut d), Some(c)) => {
+            d.in_code = c.severity >= Severity::Medium;
+            if d.in_code {
+                d.reasons.extend(c.reasons);
+                d.evidence.extend(c.evidence);
+            }
+            Some(d)
+        }
+        (Some(d), None) => Some(d),
+        (None, code) => code,
+    }
+}
+
+/// `WxH` at the start of an argument summary, or after a space.
+fn size_in(text: &str) -> Option<(u32, u32)> {
+    text.split([' ', ',']).find_map(|part| {
+        let (w, h) = part.split_once('x')?;
+        Some((w.trim().parse().ok()?, h.trim().parse().ok()?))
+    })
+}
+
+fn assess_dynamic(apis: &ScriptApis<'_>) -> Option<Verdict> {
+    let readback_sizes: Vec<(&str, (u32, u32))> = READBACK_APIS
+        .iter()
+        .flat_map(|api| {
+            apis.run_arguments(api)
+                .into_iter()
+                .filter_map(move |a| size_in(a).map(|s| (*api, s)))
+        })
+        .collect();
+    let big = |(w, h): (u32, u32), min: u32| w >= min && h >= min;
+    let readback = readback_sizes.iter().find(|(api, size)| {
+        if api.ends_with("getImageData") {
+            big(*size, MIN_READBACK_SIDE) && big(*size, MIN_CANVAS_SIDE)
+        } else {
+            big(*size, MIN_CANVAS_SIDE)
+        }
+    })?;
+    let texts: Vec<&str> = TEXT_APIS
+        .iter()
+        .flat_map(|api| apis.run_arguments(api))
+        .collect();
+    if !TEXT_APIS.iter().any(|api| apis.ran(api)) {
+        return None;
+    }
+    let richest = texts.iter().map(|t| distinct_chars(t)).max().unwrap_or(0);
+    let colours = apis
+        .run_arguments("CanvasRenderingContext2D.fillStyle")
+        .len();
+    if richest < MIN_DISTINCT_CHARS && colours < MIN_COLOURS {
+        return None;
+    }
+    let saves =
+        apis.ran("CanvasRenderingContext2D.save") || apis.ran("CanvasRenderingContext2D.restore");
+    let canvas_listener = apis
+        .names()
+        .filter(|n| n.starts_with("EventTarget.addEventListener("))
+        .flat_map(|n| apis.run_arguments(n))
+        .any(|a| a.contains(" on canvas"));
+    if saves || canvas_listener {
+        return None;
+    }
+    let mut reasons = vec![format!(
+        "read back a {}x{} canvas with {}",
+        readback.1.0,
+        readback.1.1,
+        readback.0.rsplit('.').next().unwrap_or(readback.0)
+    )];
+    if richest >= MIN_DISTINCT_CHARS {
+        reasons.push(format!("drew text with {richest} distinct characters"));
+    }
+    if colours >= MIN_COLOURS {
+        reasons.push(format!("used {colours} fill colours"));
+    }
+    reasons.push("never saved or restored the context nor listened to the canvas".to_string());
+    let mut evidence = Vec::new();
+    for api in READBACK_APIS.iter().chain(TEXT_APIS.iter()).chain(
+        [
+            "CanvasRenderingContext2D.fillStyle",
+            "HTMLCanvasElement.getContext(2d)",
+        ]
+        .iter(),
+    ) {
+        evidence.extend(apis.evidence(api, &[Observation::Dynamic]));
+    }
+    Some(Verdict {
+        severity: Severity::Medium,
+        confidence: Confidence::High,
+        dynamic: true,
+        in_code: false,
+        reasons,
+        evidence,
+    })
+}
+
+fn assess_code(apis: &ScriptApis<'_>) -> Option<Verdict> {
+    let has_context =
+        apis.in_code("HTMLCanvasElement.getContext(2d)") || apis.in_code("OffscreenCanvas");
+    let draws = TEXT_APIS.iter().any(|a| apis.in_code(a));
+    let reads = READBACK_APIS.iter().any(|a| apis.in_code(a));
+    if !(has_context && draws && reads) {
+        return None;
+    }
+    let text_offsets: Vec<u32> = TEXT_APIS
+        .iter()
+        .flat_map(|a| apis.code_offsets(a))
+        .collect();
+    let read_offsets: Vec<u32> = READBACK_APIS
+        .iter()
+        .flat_map(|a| apis.code_offsets(a))
+        .collect();
+    let together = co_located(&[text_offsets, read_offsets], CO_LOCATED_BYTES);
+    let source = apis.source();
+    let saves = source.map_or(0, |s| method_calls(s, "save") + method_calls(s, "restore"));
+    let literal_texts: Vec<&str> = source.map_or_else(Vec::new, |s| {
+        TEXT_APIS
+            .iter()
+            .flat_map(|a| literal_first_arguments(s, a.rsplit('.').next().unwrap_or(a)))
+            .collect()
+    });
+    let richest_literal = literal_texts.iter().map(|t| distinct_chars(t)).max();
+    let poor_literal_only = richest_literal.is_some_and(|d| d < MIN_DISTINCT_CHARS)
+        && literal_texts.len()
+            == TEXT_APIS
+                .iter()
+                .map(|a| apis.code_offsets(a).len())
+                .sum::<usize>();
+    let strong = together.is_some() && saves == 0 && !poor_literal_only;
+    let mut reasons =
+        vec!["the code gets a 2-D canvas context, draws text and reads the image back".to_string()];
+    let mut evidence: Vec<Evidence> = Vec::new();
+    if let (Some((start, end)), Some(script), Some(source)) = (together, apis.script, source) {
+        reasons.push(format!(
+            "the drawing and the readback are {} bytes apart",
+            end - start
+        ));
+        let start = start as usize;
+        evidence.push(code_evidence(
+            script,
+            span_at(source, start, start + 1),
+            "text drawn on a canvas close to where the canvas is read back".to_string(),
+        ));
+    }
+    if let Some(d) = richest_literal {
+        reasons.push(format!(
+            "the drawn text literal has {d} distinct characters"
+        ));
+    }
+    if saves == 0 {
+        reasons.push("the script never saves or restores a context".to_string());
+    } else {
+        reasons.push(format!(
+            "but the script saves/restores a context {saves} times, as drawing libraries do"
+        ));
+    }
+    if together.is_none() {
+        reasons.push(format!(
+            "and the drawing and readback are more than {CO_LOCATED_BYTES} bytes apart"
+        ));
+    }
+    for api in READBACK_APIS.iter().chain(TEXT_APIS.iter()) {
+        evidence.extend(apis.evidence(api, &[Observation::Static]));
+    }
+    Some(Verdict {
+        severity: if strong {
+            Severity::Medium
+        } else {
+            Severity::Low
+        },
+        confidence: if strong {
+            Confidence::Medium
+        } else {
+            Confidence::Low
+        },
+        dynamic: false,
+        in_code: true,
+        reasons,
+        evidence,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::size_in;
+
+    #[test]
+    fn sizes_are_read_from_argument_summaries() {
+        assert_eq!(size_in("240x60 image/png"), Some((240, 60)));
+        assert_eq!(size_in("0,0 16x16"), Some((16, 16)));
+        assert_eq!(size_in("image/png"), None);
+        assert_eq!(size_in("NaNxundefined"), None);
+    }
+}

@@ -1,0 +1,134 @@
+//! # webrtc-ip-discovery
+//!
+//! A script opens a WebRTC connection to nobody, to read the ICE
+//! candidates: the visitor's local and public IP addresses, even behind a
+//! proxy or VPN.
+//!
+//! ## What it detects
+//!
+//! The heuristic of Englehardt & Narayanan (ACM CCS 2016, section 6.3), per
+//! script: `createDataChannel` and `createOffer` on an `RTCPeerConnection`,
+//! and the candidates read through `onicecandidate` (property or
+//! `addEventListener('icecandidate')`) or `localDescription`.
+//!
+//! ## Why it matters
+//!
+//! The candidates carry IP addresses the page could not otherwise see: the
+//! address on the local network, and the public address of a visitor
+//! using a proxy. Trackers use them to link visits; fraud scripts to
+//! unmask VPN users.
+//!
+//! ## How it decides
+//!
+//! - The three calls seen running, or named in the code.
+//! - A peer connection that is never given a remote description
+//!   (`setRemoteDescription` absent from the script's code) talks to no
+//!   peer: severity **medium**; confidence **high** when seen running,
+//!   **medium** from the code.
+//! - When the script does call `setRemoteDescription` (a real WebRTC
+//!   application: calls, file transfer, games), severity **low** and
+//!   confidence **low**: it gathers the same candidates for an honest
+//!   reason.
+//!
+//! ## Known false positives
+//!
+//! Connectivity tests (speed tests, video-call pre-flight checks) that
+//! gather candidates without connecting.
+//!
+//! ## Example
+//!
+//! ```js
+//! const pc = new RTCPeerConnection({ iceServers: [] });
+//! pc.createDataChannel('');
+//! pc.onicecandidate = e => e.candidate && send(e.candidate.candidate);
+//! pc.createOffer().then(o => pc.setLocalDescription(o));
+//! ```
+
+use outflow_model::{Confidence, Finding, Observation, Severity};
+
+use crate::facts::Facts;
+use crate::fingerprint::source_text::method_calls;
+use crate::fingerprint::{ScriptApis, Verdict, script_apis};
+use crate::rule::Rule;
+
+const DATA_CHANNEL: &str = "RTCPeerConnection.createDataChannel";
+const OFFER: &str = "RTCPeerConnection.createOffer";
+const CANDIDATE_READS: [&str; 3] = [
+    "RTCPeerConnection.onicecandidate",
+    "EventTarget.addEventListener(icecandidate)",
+    "RTCPeerConnection.localDescription",
+];
+const WHY: &str = "ICE candidates carry the visitor's local and public IP addresses, which \
+                   the page cannot otherwise read, even behind a proxy or VPN.";
+
+/// The rule; see the module documentation.
+pub struct WebrtcIpDiscovery;
+
+impl Rule for WebrtcIpDiscovery {
+    fn slug(&self) -> &'static str {
+        "webrtc-ip-discovery"
+    }
+
+    fn source_file(&self) -> &'static str {
+        include_str!("webrtc_ip_discovery.rs")
+    }
+
+    fn check(&self, facts: &Facts<'_>) -> Vec<Finding> {
+        script_apis(facts)
+            .iter()
+            .filter_map(|apis| {
+                assess(apis).map(|v| {
+                    v.into_finding(self.slug(), "WebRTC local IP discovery", &apis.name, WHY)
+                })
+            })
+            .collect()
+    }
+}
+
+/// The WebRTC verdict on one script, if there is one.
+pub(crate) fn assess(apis: &ScriptApis<'_>) -> Option<Verdict> {
+    let ran =
+        apis.ran(DATA_CHANNEL) && apis.ran(OFFER) && CANDIDATE_READS.iter().any(|a| apis.ran(a));
+    let in_code = apis.in_code(DATA_CHANNEL)
+        && apis.in_code(OFFER)
+        && CANDIDATE_READS.iter().any(|a| apis.in_code(a));
+    if !ran && !in_code {
+        return None;
+    }
+    let remote = apis
+        .source()
+        .map(|s| method_calls(s, "setRemoteDescription"));
+    let peer = remote.is_some_and(|n| n > 0);
+    let mut reasons =
+        vec!["creates a data channel and an offer, and reads the ICE candidates".to_string()];
+    match remote {
+        Some(0) => {
+            reasons.push("never sets a remote description: no peer is ever connected".to_string())
+        }
+        Some(n) => reasons.push(format!(
+            "sets a remote description {n} time(s), as a real WebRTC application does"
+        )),
+        None => reasons
+            .push("the script's code was not available to check for a remote peer".to_string()),
+    }
+    let (severity, confidence) = match (peer, ran) {
+        (true, _) => (Severity::Low, Confidence::Low),
+        (false, true) => (Severity::Medium, Confidence::High),
+        (false, false) => (Severity::Medium, Confidence::Medium),
+    };
+    let observed = [Observation::Dynamic, Observation::Static];
+    let evidence = ["RTCPeerConnection", DATA_CHANNEL, OFFER]
+        .iter()
+        .chain(CANDIDATE_READS.iter())
+        .chain(["RTCPeerConnection.setLocalDescription"].iter())
+        .flat_map(|a| apis.evidence(a, &observed))
+        .collect();
+    Some(Verdict {
+        severity,
+        confidence,
+        dynamic: ran,
+        in_code,
+        reasons,
+        evidence,
+    })
+}
