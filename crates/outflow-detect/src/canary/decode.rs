@@ -1,0 +1,555 @@
+//! Decoding a haystack's containers: what a request carries is often not
+//! the value itself but the value inside something (a URL-encoded query, a
+//! base64 parameter, a gzip body, an LZ-string session-recorder batch, a
+//! JSON string with `\u` escapes). Each decoding gives a *view*; views are
+//! decoded again up to [`MAX_DEPTH`] layers, within [`Limits`], so that a
+//! hostile page cannot make the search hang or exhaust memory (a
+//! decompression bomb stops at [`Limits::max_output`]).
+
+use std::io::Read;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::GeneralPurpose;
+use base64::engine::{DecodePaddingMode, GeneralPurposeConfig};
+
+use super::encode::{BASE58_ALPHABET, CUSTOM_MAP_FROM, CUSTOM_MAP_TO, custom_map};
+use super::lzstring;
+
+/// How many container layers are opened, one inside the other.
+pub(crate) const MAX_DEPTH: usize = 3;
+/// Runs shorter than this are not decoded as base64/base32/base58/hex: too
+/// short to hold a value worth finding.
+const MIN_RUN: usize = 8;
+/// The letter substitution is tried on views up to this size: the trackers
+/// that use it send short tokens.
+const MAX_CUSTOM_MAP: usize = 4096;
+/// Base58 decoding is quadratic in the run's length.
+const MAX_BASE58_RUN: usize = 256;
+
+/// Bounds on the work done for one haystack.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Bytes one decompression may produce.
+    pub max_output: usize,
+    /// Views (decoded forms) per haystack.
+    pub max_views: usize,
+    /// Bytes of all views of one haystack together.
+    pub max_total: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_output: 1 << 20,
+            max_views: 512,
+            max_total: 8 << 20,
+        }
+    }
+}
+
+/// One decoded form of (part of) a haystack.
+#[derive(Debug, Clone)]
+pub(crate) struct View {
+    pub bytes: Vec<u8>,
+    /// The decodings that led here, outermost first.
+    pub chain: Vec<&'static str>,
+    /// Where in the original haystack the decoded text came from.
+    pub span: (usize, usize),
+}
+
+/// The haystack's decoded views, breadth first (the root itself is not
+/// among them). Stops quietly at the limits; `truncated` tells.
+pub(crate) fn expand(root: &[u8], limits: &Limits) -> (Vec<View>, bool) {
+    let mut views: Vec<View> = Vec::new();
+    let mut total = 0usize;
+    let mut truncated = false;
+    let root_view = View {
+        bytes: root.to_vec(),
+        chain: Vec::new(),
+        span: (0, root.len()),
+    };
+    let mut frontier = vec![root_view];
+    let mut seen: std::collections::HashSet<u64> = std::collections::HashSet::new();
+    for depth in 0..MAX_DEPTH {
+        let mut next = Vec::new();
+        for parent in &frontier {
+            for child in children(parent, depth == 0, limits) {
+                if child.bytes.len() < 4 || !seen.insert(fingerprint(&child.bytes)) {
+                    continue;
+                }
+                if views.len() >= limits.max_views || total + child.bytes.len() > limits.max_total {
+                    truncated = true;
+                    return (views, truncated);
+                }
+                total += child.bytes.len();
+                next.push(child.clone());
+                views.push(child);
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        frontier = next;
+    }
+    (views, truncated)
+}
+
+fn fingerprint(bytes: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
+}
+
+/// Every decoding of one view.
+fn children(parent: &View, is_root: bool, limits: &Limits) -> Vec<View> {
+    let mut out = Vec::new();
+    let bytes = &parent.bytes;
+    let mut push = |decoded: Vec<u8>, names: &[&'static str], span: (usize, usize)| {
+        if decoded.as_slice() == bytes.as_slice() {
+            return;
+        }
+        let mut chain = parent.chain.clone();
+        chain.extend_from_slice(names);
+        // A run inside the root points at itself; anything deeper points at
+        // where its outermost container was.
+        let span = if is_root { span } else { parent.span };
+        out.push(View {
+            bytes: decoded,
+            chain,
+            span,
+        });
+    };
+    let whole = (0, bytes.len());
+    if !looks_textual(bytes) {
+        if let Some((text, name)) = decompress(bytes, limits) {
+            push(text, &[name], whole);
+        }
+        return out;
+    }
+    if has_percent_escape(bytes) {
+        push(percent_decode(bytes, false), &["url"], whole);
+        if bytes.contains(&b'+') {
+            push(percent_decode(bytes, true), &["form"], whole);
+        }
+    } else if bytes.contains(&b'+') && bytes.contains(&b'=') {
+        push(percent_decode(bytes, true), &["form"], whole);
+    }
+    if bytes.contains(&b'&') && bytes.contains(&b';') {
+        push(html_unescape(bytes), &["html entities"], whole);
+    }
+    if bytes.contains(&b'\\') {
+        push(json_unescape(bytes), &["json"], whole);
+    }
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        // LZ-string's UTF-16 and raw forms are runs of non-ASCII
+        // characters.
+        let wide = text.chars().filter(|&c| u32::from(c) > 0x7f).count();
+        if wide >= 4 && wide * 2 >= text.chars().count() {
+            if let Some(t) = lzstring::from_utf16(text, limits.max_output) {
+                push(t.into_bytes(), &["lz-string (utf16)"], whole);
+            }
+            let units: Vec<u16> = text.encode_utf16().collect();
+            if let Some(t) = lzstring::from_units(&units, limits.max_output) {
+                push(t.into_bytes(), &["lz-string"], whole);
+            }
+        }
+    }
+    for (start, end) in runs(bytes, is_base64_char) {
+        let run = &bytes[start..end];
+        let trimmed = trim_padding(run);
+        if trimmed.len() < MIN_RUN {
+            continue;
+        }
+        let span = (start, end);
+        if let Some(decoded) = base64_decode(trimmed) {
+            if looks_textual(&decoded) {
+                push(decoded, &["base64"], span);
+            } else if let Some((text, name)) = decompress(&decoded, limits) {
+                // Both layers in the chain: base64, then the container.
+                push(text, &["base64", name], span);
+            }
+        }
+        if let Some(t) = lzstring::from_base64(run, limits.max_output).filter(|t| looks_textual(t.as_bytes())) {
+            push(t.into_bytes(), &["lz-string (base64)"], span);
+        }
+        if run.iter().all(|b| URI_CHARS(*b))
+            && let Some(t) = lzstring::from_uri_component(run, limits.max_output)
+                .filter(|t| looks_textual(t.as_bytes()))
+        {
+            push(t.into_bytes(), &["lz-string (uri)"], span);
+        }
+        if trimmed.len() % 2 == 0 && trimmed.iter().all(u8::is_ascii_hexdigit) {
+            if let Some(decoded) = hex_decode(trimmed).filter(|d| looks_textual(d)) {
+                push(decoded, &["hex"], span);
+            }
+        }
+        if trimmed.iter().all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(b))
+            && let Some(decoded) = base32_decode(trimmed).filter(|d| looks_textual(d))
+        {
+            push(decoded, &["base32"], span);
+        }
+        if trimmed.len() <= MAX_BASE58_RUN
+            && trimmed.iter().all(|b| BASE58_ALPHABET.contains(b))
+            && let Some(decoded) = base58_decode(trimmed).filter(|d| looks_textual(d))
+        {
+            push(decoded, &["base58"], span);
+        }
+    }
+    // LZ-string's URI form uses `$`, which ends a base64 run.
+    for (start, end) in runs(bytes, |b| URI_CHARS(b)) {
+        let run = &bytes[start..end];
+        if run.len() >= MIN_RUN
+            && run.contains(&b'$')
+            && let Some(t) = lzstring::from_uri_component(run, limits.max_output)
+                .filter(|t| looks_textual(t.as_bytes()))
+        {
+            push(t.into_bytes(), &["lz-string (uri)"], (start, end));
+        }
+    }
+    if bytes.len() <= MAX_CUSTOM_MAP
+        && !parent.chain.contains(&"custom map")
+        && bytes.iter().any(u8::is_ascii_alphanumeric)
+    {
+        push(
+            custom_map(bytes, CUSTOM_MAP_TO, CUSTOM_MAP_FROM),
+            &["custom map"],
+            whole,
+        );
+    }
+    out
+}
+
+#[allow(non_snake_case)]
+fn URI_CHARS(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'$')
+}
+
+fn is_base64_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_' | b'=')
+}
+
+/// Maximal runs of bytes for which `keep` holds, as `(start, end)`; `=`
+/// only continues a run at its end (padding), so `a=b` splits.
+pub(crate) fn runs(bytes: &[u8], keep: impl Fn(u8) -> bool) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !keep(bytes[i]) || bytes[i] == b'=' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && keep(bytes[i]) && bytes[i] != b'=' {
+            i += 1;
+        }
+        let mut end = i;
+        while end < bytes.len() && end - i < 2 && bytes[end] == b'=' && keep(b'=') {
+            end += 1;
+        }
+        out.push((start, end));
+        i = end.max(i);
+    }
+    out
+}
+
+fn trim_padding(run: &[u8]) -> &[u8] {
+    let end = run.iter().rposition(|&b| b != b'=').map_or(0, |p| p + 1);
+    &run[..end]
+}
+
+/// Whether bytes read as text a person could read: valid UTF-8 with few
+/// control characters.
+pub(crate) fn looks_textual(bytes: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return false;
+    };
+    let mut total = 0usize;
+    let mut control = 0usize;
+    for c in text.chars() {
+        total += 1;
+        if (c.is_control() && !matches!(c, '\n' | '\r' | '\t')) || c == '\u{fffd}' {
+            control += 1;
+        }
+    }
+    total > 0 && control * 10 <= total
+}
+
+fn has_percent_escape(bytes: &[u8]) -> bool {
+    bytes
+        .windows(3)
+        .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit())
+}
+
+/// Percent-decoding; with `form`, `+` is a space.
+pub(crate) fn percent_decode(bytes: &[u8], form: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(h), Some(l)) = (hex_value(bytes[i + 1]), hex_value(bytes[i + 2]))
+        {
+            out.push(h << 4 | l);
+            i += 3;
+            continue;
+        }
+        out.push(if form && b == b'+' { b' ' } else { b });
+        i += 1;
+    }
+    out
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+pub(crate) fn hex_decode(hex: &[u8]) -> Option<Vec<u8>> {
+    if hex.len() % 2 != 0 {
+        return None;
+    }
+    hex.chunks_exact(2)
+        .map(|p| Some(hex_value(p[0])? << 4 | hex_value(p[1])?))
+        .collect()
+}
+
+/// Lenient base64: standard or URL-safe alphabet, padded or not.
+pub(crate) fn base64_decode(text: &[u8]) -> Option<Vec<u8>> {
+    const CONFIG: GeneralPurposeConfig = GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true);
+    const STANDARD: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, CONFIG);
+    const URL: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, CONFIG);
+    let text = trim_padding(text);
+    if text.contains(&b'-') || text.contains(&b'_') {
+        URL.decode(text).ok()
+    } else {
+        STANDARD.decode(text).ok()
+    }
+}
+
+fn base32_decode(text: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut buffer: u64 = 0;
+    let mut bits = 0u32;
+    for &b in text {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'2'..=b'7' => b - b'2' + 26,
+            _ => return None,
+        };
+        buffer = (buffer << 5) | u64::from(v);
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
+fn base58_decode(text: &[u8]) -> Option<Vec<u8>> {
+    let zeros = text.iter().take_while(|&&b| b == b'1').count();
+    let mut bytes: Vec<u8> = Vec::new();
+    for &c in &text[zeros..] {
+        let mut carry = BASE58_ALPHABET.iter().position(|&a| a == c)? as u32;
+        for b in bytes.iter_mut() {
+            carry += u32::from(*b) * 58;
+            *b = carry as u8;
+            carry >>= 8;
+        }
+        while carry > 0 {
+            bytes.push(carry as u8);
+            carry >>= 8;
+        }
+    }
+    let mut out = vec![0u8; zeros];
+    out.extend(bytes.iter().rev());
+    Some(out)
+}
+
+/// Decodes the character references of HTML (named ones a serializer
+/// writes, decimal and hex).
+pub(crate) fn html_unescape(bytes: &[u8]) -> Vec<u8> {
+    const NAMED: [(&[u8], &str); 7] = [
+        (b"amp", "&"),
+        (b"lt", "<"),
+        (b"gt", ">"),
+        (b"quot", "\""),
+        (b"apos", "'"),
+        (b"nbsp", "\u{a0}"),
+        (b"commat", "@"),
+    ];
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'&'
+            && let Some(len) = bytes[i + 1..].iter().take(12).position(|&b| b == b';')
+        {
+            let name = &bytes[i + 1..i + 1 + len];
+            let decoded: Option<char> = if let Some(num) = name.strip_prefix(b"#") {
+                let (digits, radix) = match num.first() {
+                    Some(b'x' | b'X') => (&num[1..], 16),
+                    _ => (num, 10),
+                };
+                std::str::from_utf8(digits)
+                    .ok()
+                    .and_then(|d| u32::from_str_radix(d, radix).ok())
+                    .and_then(char::from_u32)
+            } else {
+                NAMED
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .and_then(|(_, c)| c.chars().next())
+            };
+            if let Some(c) = decoded {
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                i += len + 2;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
+}
+
+/// Decodes JSON string escapes wherever they are (`\"`, `\\`, `\/`,
+/// `\uXXXX` with surrogate pairs), leaving the rest as it is.
+pub(crate) fn json_unescape(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    let mut pending_high: Option<u16> = None;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' && i + 1 < bytes.len() {
+            let next = bytes[i + 1];
+            if next == b'u'
+                && i + 6 <= bytes.len()
+                && let Some(unit) = std::str::from_utf8(&bytes[i + 2..i + 6])
+                    .ok()
+                    .and_then(|h| u16::from_str_radix(h, 16).ok())
+            {
+                i += 6;
+                if let Some(high) = pending_high.take() {
+                    if let Some(Ok(c)) = char::decode_utf16([high, unit]).next() {
+                        let mut buf = [0u8; 4];
+                        out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                        continue;
+                    }
+                }
+                if (0xD800..0xDC00).contains(&unit) {
+                    pending_high = Some(unit);
+                } else if let Some(c) = char::from_u32(u32::from(unit)) {
+                    let mut buf = [0u8; 4];
+                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                }
+                continue;
+            }
+            let simple = match next {
+                b'"' => Some(b'"'),
+                b'\\' => Some(b'\\'),
+                b'/' => Some(b'/'),
+                b'n' => Some(b'\n'),
+                b'r' => Some(b'\r'),
+                b't' => Some(b'\t'),
+                b'b' => Some(8),
+                b'f' => Some(12),
+                _ => None,
+            };
+            if let Some(s) = simple {
+                out.push(s);
+                i += 2;
+                continue;
+            }
+        }
+        pending_high = None;
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
+}
+
+/// Opens a compressed container: gzip, zlib, raw deflate, brotli, or
+/// LZ-string's byte form. The first that yields text wins.
+fn decompress(bytes: &[u8], limits: &Limits) -> Option<(Vec<u8>, &'static str)> {
+    if bytes.len() < 2 {
+        return None;
+    }
+    let cap = limits.max_output as u64;
+    let read_capped = |reader: &mut dyn Read| -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        // A truncated stream still gives what it has (bodies are cut at a
+        // limit by the capture).
+        let _ = reader.take(cap).read_to_end(&mut out);
+        (!out.is_empty()).then_some(out)
+    };
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        let text = read_capped(&mut flate2::read::MultiGzDecoder::new(bytes))?;
+        return looks_textual(&text).then_some((text, "gzip"));
+    }
+    if bytes[0] == 0x78 && (u16::from(bytes[0]) << 8 | u16::from(bytes[1])) % 31 == 0 {
+        if let Some(text) = read_capped(&mut flate2::read::ZlibDecoder::new(bytes))
+            && looks_textual(&text)
+        {
+            return Some((text, "zlib"));
+        }
+    }
+    if let Some(text) = read_capped(&mut flate2::read::DeflateDecoder::new(bytes))
+        && looks_textual(&text)
+    {
+        return Some((text, "deflate"));
+    }
+    if let Some(text) = read_capped(&mut brotli_decompressor::Decompressor::new(bytes, 4096))
+        && looks_textual(&text)
+    {
+        return Some((text, "brotli"));
+    }
+    if let Some(text) = lzstring::from_uint8_array(bytes, limits.max_output)
+        && looks_textual(text.as_bytes())
+    {
+        return Some((text.into_bytes(), "lz-string (uint8array)"));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_end_at_padding() {
+        let text = b"a=YWJj&b=YWI=";
+        let found: Vec<&[u8]> = runs(text, is_base64_char)
+            .into_iter()
+            .map(|(s, e)| &text[s..e])
+            .collect();
+        assert_eq!(found, vec![&b"a="[..], b"YWJj", b"b=", b"YWI="]);
+    }
+
+    #[test]
+    fn decoders_undo_their_encodings() {
+        assert_eq!(percent_decode(b"a%40b+c", true), b"a@b c");
+        assert_eq!(html_unescape(b"a&#64;b&amp;&#x41;"), b"a@b&A");
+        assert_eq!(json_unescape(br#"a\u0040b\/\ud83d\ude00"#), "a@b/😀".as_bytes());
+        assert_eq!(base58_decode(b"StV1DL6CwTryKyV").unwrap(), b"hello world");
+        assert_eq!(base32_decode(b"MZXW6YTBOI").unwrap(), b"foobar");
+    }
+
+    #[test]
+    fn a_decompression_bomb_stops_at_the_limit() {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(&vec![b'a'; 64 << 20]).unwrap();
+        let bomb = encoder.finish().unwrap();
+        let limits = Limits::default();
+        let (text, _) = decompress(&bomb, &limits).unwrap();
+        assert_eq!(text.len(), limits.max_output);
+    }
+}
