@@ -15,7 +15,8 @@
 //! - **shader precision**: `getShaderPrecisionFormat`;
 //! - **parameters**: at least [`MIN_PARAMETERS`] distinct `getParameter`
 //!   reads (recorded), or as many `getParameter` places in the code;
-//! - **context attributes**: `getContextAttributes`.
+//! - **context attributes**: `getContextAttributes`;
+//! - **pixels read back**: `readPixels` (a rendered scene hashed).
 //!
 //! ## Why it matters
 //!
@@ -122,6 +123,10 @@ pub(crate) fn assess(apis: &ScriptApis<'_>) -> Option<Verdict> {
         (
             "WebGLRenderingContext.getContextAttributes",
             "reads the context attributes",
+        ),
+        (
+            "WebGLRenderingContext.readPixels",
+            "reads rendered pixels back",
         ),
     ] {
         if note(apis.ran(api), apis.in_code(api)) {
