@@ -193,7 +193,13 @@ fn user_files_win_and_extend() {
         .iter()
         .map(|note| note.law.as_str())
         .collect();
-    assert_eq!(legal, ["Test Act, s. 1"]);
+    // The user's GB note joins the built-in one.
+    assert!(legal.contains(&"Test Act, s. 1"), "{legal:?}");
+    assert!(
+        legal.contains(&"Investigatory Powers Act 2016, ss. 253 and 255"),
+        "{legal:?}"
+    );
+    assert_eq!(legal.len(), 2, "{legal:?}");
 
     let carrier = intel.lookup("api.carrier-test.com.cn", Some("shop.example.co.uk"));
     assert_eq!(
@@ -562,5 +568,123 @@ fn autonomous_systems_by_number() {
             .notes
             .iter()
             .any(|note| note == "no entity known for AS64512")
+    );
+}
+
+#[test]
+fn carrier_autonomous_systems_map_to_their_entities() {
+    let intel = without_ip_data();
+    let expected = [
+        (9808, "china-mobile"),
+        (56040, "china-mobile"),
+        (56041, "china-mobile"),
+        (56042, "china-mobile"),
+        (56044, "china-mobile"),
+        (56045, "china-mobile"),
+        (56046, "china-mobile"),
+        (56047, "china-mobile"),
+        (56048, "china-mobile"),
+        (4134, "china-telecom"),
+        (4809, "china-telecom"),
+        (4837, "china-unicom"),
+        (9929, "china-unicom"),
+    ];
+    for (asn, entity) in expected {
+        let attribution = intel.lookup(&format!("AS{asn}"), None);
+        assert_eq!(
+            attribution.entity.as_ref().map(|e| e.id.as_str()),
+            Some(entity),
+            "AS{asn}"
+        );
+        assert!(
+            attribution
+                .flags
+                .iter()
+                .any(|flag| flag.list == "dod-1260h"),
+            "AS{asn} carries the 1260H flag"
+        );
+    }
+    // Inside China Mobile's range, AS56043 is registered to someone else in
+    // the ASN dataset, so it is not listed.
+    assert!(intel.lookup("AS56043", None).entity.is_none());
+}
+
+#[test]
+fn carrier_autonomous_systems_agree_with_the_asn_dataset() {
+    let intel = with_ip_data();
+    for (asn, organisation) in [
+        (9808, "China Mobile"),
+        (56040, "China Mobile"),
+        (56048, "China Mobile"),
+        (4134, "Chinanet"),
+        (4809, "China Telecom"),
+        (4837, "CHINA UNICOM"),
+        (9929, "CHINA UNICOM"),
+    ] {
+        let network = intel
+            .lookup(&format!("AS{asn}"), None)
+            .network
+            .unwrap_or_else(|| panic!("AS{asn} has a network record"));
+        assert!(
+            network.organisation.contains(organisation),
+            "AS{asn}: {network:?}"
+        );
+    }
+}
+
+#[test]
+fn sourced_web_properties_and_sdk_hosts() {
+    let intel = without_ip_data();
+    let owner = |host: &str| {
+        intel
+            .lookup(host, None)
+            .entity
+            .map(|entity| entity.id)
+            .unwrap_or_else(|| panic!("{host} has an owner"))
+    };
+    for (host, entity) in [
+        ("www.10086.cn", "china-mobile"),
+        ("mail.139.com", "china-mobile"),
+        ("www.chinamobileltd.com", "china-mobile"),
+        ("app.c.nf.migu.cn", "migu"),
+        ("gslbserv.itv.cmvideo.cn", "migu"),
+        ("www.chinatelecom.com.cn", "china-telecom"),
+        ("www.10010.com", "china-unicom"),
+        ("hzs14.cnzz.com", "umeng"),
+        ("mcs.volceapplog.com", "volcengine"),
+        ("gator.volces.com", "volcengine"),
+        ("api.jpush.cn", "jiguang"),
+        ("docs.jiguang.cn", "jiguang"),
+        ("sdk.talkingdata.com", "talkingdata"),
+    ] {
+        assert_eq!(owner(host), entity, "{host}");
+    }
+    // Only the documented collection host of tobsnssdk.com is Volcengine's.
+    assert!(intel.lookup("www.tobsnssdk.com", None).entity.is_none());
+
+    // A subsidiary inherits its parent's country and flags.
+    let migu = intel.lookup("www.migu.cn", None);
+    assert_eq!(
+        migu.entity.as_ref().unwrap().parent.as_deref(),
+        Some("China Mobile")
+    );
+    assert_eq!(migu.country.as_deref(), Some("CN"));
+    assert!(migu.flags.iter().any(|flag| flag.list == "fcc-section-214"));
+    let cnzz = intel.lookup("s11.cnzz.com", None);
+    assert_eq!(
+        cnzz.entity.as_ref().unwrap().parent.as_deref(),
+        Some("Alibaba")
+    );
+    let listed = cnzz
+        .flags
+        .iter()
+        .find(|flag| flag.list == "dod-1260h")
+        .expect("Alibaba's 1260H flag");
+    assert_eq!(listed.since.as_deref(), Some("2026-06-08"));
+    assert!(
+        listed
+            .source
+            .url
+            .starts_with("https://media.defense.gov/2026/")
     );
 }
