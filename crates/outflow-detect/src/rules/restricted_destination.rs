@@ -108,18 +108,21 @@ impl Rule for RestrictedDestination {
                 if entry.2.is_none() {
                     entry.2 = Some(script.name.clone());
                 }
-                if entry.0.len() < MAX_EVIDENCE {
-                    entry.0.push(code_evidence(
-                        script,
-                        endpoint.location,
-                        endpoint_detail(endpoint),
-                    ));
-                }
+                entry.0.push(code_evidence(
+                    script,
+                    endpoint.location,
+                    endpoint_detail(endpoint),
+                ));
             }
         }
         by_host
             .into_iter()
-            .map(|(host, (code, requests, script))| {
+            .map(|(host, (mut code, requests, script))| {
+                // Places where the name flows into a network API first.
+                code.sort_by_key(|e| {
+                    !matches!(e, Evidence::Code { detail, .. } if !detail.starts_with("names "))
+                });
+                code.truncate(MAX_EVIDENCE);
                 let attribution = facts.attribution(&host);
                 let owner = attribution
                     .and_then(|a| a.entity.as_ref())
