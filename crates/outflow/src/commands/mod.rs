@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 mod deobfuscate;
 mod demo;
+mod eval;
 mod har;
 mod js;
 mod report_output;
@@ -43,6 +44,9 @@ enum Command {
     Har(har::Args),
     /// List the detection rules, or print one rule's documentation.
     Rules(rules::Args),
+    /// Per-rule precision and recall on a labelled corpus (e.g.
+    /// fixtures/eval): confusion matrices and the corpus targets.
+    Eval(eval::Args),
     /// Print a script with its obfuscation undone (string arrays, packers,
     /// flattened control flow) and a header saying what was undone.
     Deobfuscate(deobfuscate::Args),
@@ -64,6 +68,7 @@ pub fn run() -> ExitCode {
         Command::Scan(args) => scan::run(args),
         Command::Har(args) => har::run(args),
         Command::Rules(args) => rules::run(args),
+        Command::Eval(args) => eval::run(args),
         Command::Whois(args) => whois::run(args),
         Command::Intel(args) => whois::run_intel(args),
         Command::Deobfuscate(args) => deobfuscate::run(args),
