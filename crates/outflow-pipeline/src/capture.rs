@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use outflow_detect::{Facts, ScriptFacts, host_of};
 use outflow_model::{
-    Capture, CaptureErrorKind, CaptureSource, InventoryScript, Party, Report, ScriptInput, ScriptOrigin, Target,
-    TargetKind,
+    Capture, CaptureErrorKind, CaptureSource, InventoryScript, Party, Report, ScriptInput,
+    ScriptOrigin, Target, TargetKind,
 };
 use rayon::prelude::*;
 
