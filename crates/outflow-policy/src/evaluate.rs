@@ -161,13 +161,17 @@ impl Policy {
                 |pattern| {
                     (
                         ViolationKind::ForbiddenCountry,
-                        format!("contacted {host}, in forbidden country {country} (countries.forbid {pattern:?})"),
+                        format!(
+                            "contacted {host}, in forbidden country {country} (countries.forbid {pattern:?})"
+                        ),
                     )
                 },
                 || {
                     (
                         ViolationKind::CountryNotAllowed,
-                        format!("contacted {host}, in {country}, which countries.allow does not list"),
+                        format!(
+                            "contacted {host}, in {country}, which countries.allow does not list"
+                        ),
                     )
                 },
                 &mut add,
@@ -235,7 +239,8 @@ impl Policy {
                     _ => {}
                 }
             }
-            let third_party_file = script.origin == "external" && script.party == Some(Party::Third);
+            let third_party_file =
+                script.origin == "external" && script.party == Some(Party::Third);
             if self.require_sri && third_party_file && authorisation.integrity != "pinned-match" {
                 add(
                     ViolationKind::IntegrityNotPinned,

@@ -34,9 +34,18 @@ mod tests {
 
     #[test]
     fn stars_and_case() {
-        assert!(matches("https://js.stripe.com/v3/*", "https://js.stripe.com/v3/"));
-        assert!(matches("https://js.stripe.com/v3/*", "https://JS.stripe.com/v3/x.js"));
-        assert!(!matches("https://js.stripe.com/v3/*", "https://js.stripe.com/v2/x.js"));
+        assert!(matches(
+            "https://js.stripe.com/v3/*",
+            "https://js.stripe.com/v3/"
+        ));
+        assert!(matches(
+            "https://js.stripe.com/v3/*",
+            "https://JS.stripe.com/v3/x.js"
+        ));
+        assert!(!matches(
+            "https://js.stripe.com/v3/*",
+            "https://js.stripe.com/v2/x.js"
+        ));
         assert!(matches("*.example.com", "a.b.example.com"));
         assert!(!matches("*.example.com", "example.com"));
         assert!(!matches("*.example.com", "example.com.evil.test"));

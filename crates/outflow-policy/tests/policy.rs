@@ -2,8 +2,8 @@
 //! kind of breach gives its own clear violation.
 
 use outflow_model::{
-    Attribution, Confidence, Entity, Finding, Flag, Flow, InventoryScript, Party, Report,
-    Severity, SourcedFact, Summary, Target, TargetKind,
+    Attribution, Confidence, Entity, Finding, Flag, Flow, InventoryScript, Party, Report, Severity,
+    SourcedFact, Summary, Target, TargetKind,
 };
 use outflow_policy::{Policy, PolicyError, ViolationKind};
 
@@ -71,17 +71,57 @@ fn attribution(host: &str, entity: (&str, &str), country: &str, flag: Option<&st
 
 fn report(with_carrier: bool) -> Report {
     let mut inventory = vec![
-        script("https://shop.example/app.js", "external", Party::First, &sha('a')),
-        script("https://js.stripe.com/v3/elements.js", "external", Party::Third, &sha('b')),
-        script("inline:https://shop.example/pay#0", "inline", Party::Unknown, &sha('c')),
-        script("eval:https://shop.example/app.js", "eval", Party::Unknown, &sha('f')),
+        script(
+            "https://shop.example/app.js",
+            "external",
+            Party::First,
+            &sha('a'),
+        ),
+        script(
+            "https://js.stripe.com/v3/elements.js",
+            "external",
+            Party::Third,
+            &sha('b'),
+        ),
+        script(
+            "inline:https://shop.example/pay#0",
+            "inline",
+            Party::Unknown,
+            &sha('c'),
+        ),
+        script(
+            "eval:https://shop.example/app.js",
+            "eval",
+            Party::Unknown,
+            &sha('f'),
+        ),
     ];
-    let mut attributions = vec![attribution("js.stripe.com", ("stripe", "Stripe"), "US", None)];
+    let mut attributions = vec![attribution(
+        "js.stripe.com",
+        ("stripe", "Stripe"),
+        "US",
+        None,
+    )];
     let mut flows = vec![
-        Flow { script: "page".into(), host: "shop.example".into(), requests: 2, named_in_code: false },
-        Flow { script: "page".into(), host: "js.stripe.com".into(), requests: 1, named_in_code: false },
+        Flow {
+            script: "page".into(),
+            host: "shop.example".into(),
+            requests: 2,
+            named_in_code: false,
+        },
+        Flow {
+            script: "page".into(),
+            host: "js.stripe.com".into(),
+            requests: 1,
+            named_in_code: false,
+        },
         // Named in code only: not contacted, not judged.
-        Flow { script: "https://shop.example/app.js".into(), host: "named.only.test".into(), requests: 0, named_in_code: true },
+        Flow {
+            script: "https://shop.example/app.js".into(),
+            host: "named.only.test".into(),
+            requests: 0,
+            named_in_code: true,
+        },
     ];
     let mut findings = vec![Finding {
         rule: "obfuscated-script".into(),
@@ -94,9 +134,24 @@ fn report(with_carrier: bool) -> Report {
         evidence: Vec::new(),
     }];
     if with_carrier {
-        inventory.push(script("https://sdk.cmpassport.com/login.js", "external", Party::Third, &sha('d')));
-        attributions.push(attribution("sdk.cmpassport.com", ("china-mobile", "China Mobile"), "CN", Some("fcc-covered-list")));
-        flows.push(Flow { script: "page".into(), host: "sdk.cmpassport.com".into(), requests: 3, named_in_code: false });
+        inventory.push(script(
+            "https://sdk.cmpassport.com/login.js",
+            "external",
+            Party::Third,
+            &sha('d'),
+        ));
+        attributions.push(attribution(
+            "sdk.cmpassport.com",
+            ("china-mobile", "China Mobile"),
+            "CN",
+            Some("fcc-covered-list"),
+        ));
+        flows.push(Flow {
+            script: "page".into(),
+            host: "sdk.cmpassport.com".into(),
+            requests: 3,
+            named_in_code: false,
+        });
         findings.push(Finding {
             rule: "restricted-destination".into(),
             severity: Severity::Critical,
@@ -111,7 +166,12 @@ fn report(with_carrier: bool) -> Report {
     Report {
         schema_version: outflow_model::SCHEMA_VERSION.into(),
         tool_version: "test".into(),
-        target: Target { kind: TargetKind::Page, value: "https://shop.example/pay".into(), persona: None, final_url: None },
+        target: Target {
+            kind: TargetKind::Page,
+            value: "https://shop.example/pay".into(),
+            persona: None,
+            final_url: None,
+        },
         summary: Summary::of(&findings, 2, 0, inventory.len() as u32),
         findings,
         attributions,
@@ -183,8 +243,14 @@ fn each_breach_is_its_own_violation() {
             (ViolationKind::ForbiddenEntity, "sdk.cmpassport.com"),
             (ViolationKind::CountryNotAllowed, "sdk.cmpassport.com"),
             (ViolationKind::ForbiddenFlag, "sdk.cmpassport.com"),
-            (ViolationKind::UnauthorisedScript, "https://sdk.cmpassport.com/login.js"),
-            (ViolationKind::IntegrityNotPinned, "https://sdk.cmpassport.com/login.js"),
+            (
+                ViolationKind::UnauthorisedScript,
+                "https://sdk.cmpassport.com/login.js"
+            ),
+            (
+                ViolationKind::IntegrityNotPinned,
+                "https://sdk.cmpassport.com/login.js"
+            ),
             (ViolationKind::Finding, "restricted-destination"),
         ]
     );
@@ -202,7 +268,11 @@ fn each_breach_is_its_own_violation() {
         "finding at or above high: [critical] restricted-destination: traffic to China Mobile"
     );
     // The SRI message gives the integrity value to use: base64 of the digest.
-    assert!(messages[5].contains("integrity=\"sha256-3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d0=\""), "{}", messages[5]);
+    assert!(
+        messages[5].contains("integrity=\"sha256-3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d0=\""),
+        "{}",
+        messages[5]
+    );
 }
 
 #[test]
@@ -213,7 +283,10 @@ fn a_changed_pinned_script_is_a_hash_mismatch() {
     let kinds: Vec<ViolationKind> = violations.iter().map(|v| v.kind).collect();
     assert_eq!(
         kinds,
-        vec![ViolationKind::ScriptHashMismatch, ViolationKind::IntegrityNotPinned]
+        vec![
+            ViolationKind::ScriptHashMismatch,
+            ViolationKind::IntegrityNotPinned
+        ]
     );
     assert!(violations[0].message.contains(&sha('9')));
 }
@@ -234,8 +307,12 @@ fn invalid_policies_are_refused_with_the_reason() {
         "p.toml",
     )
     .unwrap_err();
-    assert!(bad_hash.to_string().contains("64 hexadecimal digits"), "{bad_hash}");
-    let no_reason = Policy::parse("[[scripts]]\nurl = \"x\"\njustification = \" \"", "p.toml").unwrap_err();
+    assert!(
+        bad_hash.to_string().contains("64 hexadecimal digits"),
+        "{bad_hash}"
+    );
+    let no_reason =
+        Policy::parse("[[scripts]]\nurl = \"x\"\njustification = \" \"", "p.toml").unwrap_err();
     assert!(no_reason.to_string().contains("justification is empty"));
     let severity = Policy::parse("fail_on = \"severe\"", "p.toml").unwrap_err();
     assert!(matches!(severity, PolicyError::Parse { .. }));

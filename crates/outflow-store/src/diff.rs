@@ -267,7 +267,9 @@ fn attributed(report: &Report, what: Attributed) -> BTreeSet<String> {
     let mut values = BTreeSet::new();
     for attribution in &report.attributions {
         match what {
-            Attributed::Entity => values.extend(attribution.entity.as_ref().map(|e| e.name.clone())),
+            Attributed::Entity => {
+                values.extend(attribution.entity.as_ref().map(|e| e.name.clone()))
+            }
             Attributed::Country => values.extend(attribution.country.clone()),
             Attributed::Flag => values.extend(attribution.flags.iter().map(|f| f.list.clone())),
         }

@@ -49,7 +49,11 @@ pub fn inventory(
                     let a = policy.authorisation(&s.name, &s.sha256);
                     (a.justification.unwrap_or_default(), a.status, a.integrity)
                 }
-                None => (String::new(), "no-policy".to_string(), "not-pinned".to_string()),
+                None => (
+                    String::new(),
+                    "no-policy".to_string(),
+                    "not-pinned".to_string(),
+                ),
             };
             InventoryRow {
                 script: s.name.clone(),

@@ -45,7 +45,9 @@ pub enum StoreError {
     #[error("saved report: {0}")]
     Json(#[from] serde_json::Error),
     /// The database was written by a newer outflow.
-    #[error("the database has schema version {found}; this outflow reads up to {supported}: upgrade outflow")]
+    #[error(
+        "the database has schema version {found}; this outflow reads up to {supported}: upgrade outflow"
+    )]
     NewerSchema {
         /// The file's version.
         found: u32,

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use outflow_model::{Report, Severity};
 
+use crate::StoreError;
 use crate::facts::{Destination, Directive, PageFacts};
 use crate::schema::{SCHEMA_VERSION, migrate};
-use crate::StoreError;
 
 /// How long a writer waits for another one before giving up. Scans take
 /// seconds; a save takes milliseconds, so this is generous.
@@ -87,7 +87,8 @@ impl Store {
     /// folder (`$XDG_DATA_HOME`, `~/.local/share` on Linux, the platform's
     /// equivalent elsewhere).
     pub fn default_path() -> Result<PathBuf, StoreError> {
-        let dirs = directories::ProjectDirs::from("", "", "outflow").ok_or(StoreError::NoDataDir)?;
+        let dirs =
+            directories::ProjectDirs::from("", "", "outflow").ok_or(StoreError::NoDataDir)?;
         Ok(dirs.data_dir().join("outflow.db"))
     }
 
@@ -209,7 +210,13 @@ impl Store {
                 "INSERT INTO destinations (scan_id, origin, host, directive, requests) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
             for d in &facts.destinations {
-                destination.execute(params![id, d.origin, d.host, d.directive.as_str(), d.requests])?;
+                destination.execute(params![
+                    id,
+                    d.origin,
+                    d.host,
+                    d.directive.as_str(),
+                    d.requests
+                ])?;
             }
             let mut finding = tx.prepare(
                 "INSERT INTO findings (scan_id, rule, severity, title, script, destinations) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -120,7 +120,14 @@ fn sightings_keep_first_and_last_seen_per_hash() {
     let lib: Vec<_> = sightings
         .iter()
         .filter(|s| s.name == "https://cdn.lib.test/lib.js")
-        .map(|s| (s.sha256.clone(), s.first_seen.as_str(), s.last_seen.as_str(), s.scans))
+        .map(|s| {
+            (
+                s.sha256.clone(),
+                s.first_seen.as_str(),
+                s.last_seen.as_str(),
+                s.scans,
+            )
+        })
         .collect();
     assert_eq!(
         lib,
@@ -134,7 +141,12 @@ fn sightings_keep_first_and_last_seen_per_hash() {
         .find(|s| s.name == "https://shop.example/app.js")
         .unwrap();
     assert_eq!(
-        (app.first_seen.as_str(), app.last_seen.as_str(), app.scans, app.last_scan),
+        (
+            app.first_seen.as_str(),
+            app.last_seen.as_str(),
+            app.scans,
+            app.last_scan
+        ),
         ("2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z", 2, b)
     );
 }
@@ -239,7 +251,11 @@ fn a_process_killed_before_commit_leaves_no_scan() {
     assert_eq!(history.len(), 1, "only the committed scan is visible");
     // Nothing of the aborted scan leaked into the other tables.
     let sightings = store.sightings(PAGE).unwrap();
-    assert!(sightings.iter().all(|s| s.name != "https://evil.test/skim.js"));
+    assert!(
+        sightings
+            .iter()
+            .all(|s| s.name != "https://evil.test/skim.js")
+    );
     assert!(sightings.iter().all(|s| s.scans == 1));
 }
 
@@ -275,7 +291,11 @@ fn database_at(path: &Path, version: u32) {
     conn.execute(
         "INSERT INTO scans (url, persona, started_at, verdict, highest, report_json)
          VALUES (?1, NULL, '2026-10-01T00:00:00Z', ?2, 'low', ?3)",
-        rusqlite::params![PAGE, report.summary.verdict, serde_json::to_string(&report).unwrap()],
+        rusqlite::params![
+            PAGE,
+            report.summary.verdict,
+            serde_json::to_string(&report).unwrap()
+        ],
     )
     .unwrap();
     let id = conn.last_insert_rowid();
@@ -303,8 +323,8 @@ fn migrations_from_every_earlier_version() {
         let (_dir, path) = temp_db();
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         database_at(&path, version);
-        let mut store = Store::open(&path)
-            .unwrap_or_else(|e| panic!("migrating from version {version}: {e}"));
+        let mut store =
+            Store::open(&path).unwrap_or_else(|e| panic!("migrating from version {version}: {e}"));
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         assert_eq!(store.integrity_check().unwrap(), "ok");
         let (report, facts) = after();
@@ -326,7 +346,10 @@ fn migrations_from_every_earlier_version() {
         let diff = ScanDiff::between(&old_scan, &store.scan(new).unwrap());
         assert_eq!(diff.scripts_added.len(), 1);
         assert_eq!(diff.scripts_changed.len(), 1);
-        assert_eq!(diff.headers_compared, version >= 2 && old_scan.facts.security_headers.is_some());
+        assert_eq!(
+            diff.headers_compared,
+            version >= 2 && old_scan.facts.security_headers.is_some()
+        );
         // The sightings of the old scan were carried over (version 3
         // fills them from saved scans).
         let app = store
@@ -335,7 +358,10 @@ fn migrations_from_every_earlier_version() {
             .into_iter()
             .find(|s| s.name == "https://shop.example/app.js")
             .unwrap();
-        assert_eq!(app.first_seen, "2026-10-01T00:00:00Z", "from version {version}");
+        assert_eq!(
+            app.first_seen, "2026-10-01T00:00:00Z",
+            "from version {version}"
+        );
         assert_eq!(app.scans, 2, "from version {version}");
     }
 }
@@ -416,7 +442,10 @@ fn page_facts_from_a_capture() {
     assert_eq!(
         headers.into_iter().collect::<Vec<_>>(),
         vec![
-            ("content-security-policy".to_string(), "default-src 'self'".to_string()),
+            (
+                "content-security-policy".to_string(),
+                "default-src 'self'".to_string()
+            ),
             ("x-frame-options".to_string(), "DENY".to_string()),
         ]
     );
@@ -474,11 +503,41 @@ fn inventory_with_a_policy() {
     assert_eq!(
         summary,
         vec![
-            ("https://cdn.lib.test/lib.js", "b", "authorised", "pinned-match", false),
-            ("https://cdn.lib.test/lib.js", "d", "hash-mismatch", "pinned-mismatch", true),
-            ("https://evil.test/skim.js", "e", "unauthorised", "not-pinned", true),
-            ("https://shop.example/app.js", "a", "authorised", "not-pinned", true),
-            ("inline:https://shop.example/checkout#0", "c", "unauthorised", "not-pinned", true),
+            (
+                "https://cdn.lib.test/lib.js",
+                "b",
+                "authorised",
+                "pinned-match",
+                false
+            ),
+            (
+                "https://cdn.lib.test/lib.js",
+                "d",
+                "hash-mismatch",
+                "pinned-mismatch",
+                true
+            ),
+            (
+                "https://evil.test/skim.js",
+                "e",
+                "unauthorised",
+                "not-pinned",
+                true
+            ),
+            (
+                "https://shop.example/app.js",
+                "a",
+                "authorised",
+                "not-pinned",
+                true
+            ),
+            (
+                "inline:https://shop.example/checkout#0",
+                "c",
+                "unauthorised",
+                "not-pinned",
+                true
+            ),
         ]
     );
     let csv = outflow_store::to_csv(&rows);

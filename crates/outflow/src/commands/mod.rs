@@ -5,14 +5,19 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod csp;
 mod deobfuscate;
 mod demo;
+mod diff;
 mod eval;
 mod har;
+mod history;
+mod inventory;
 mod js;
 mod report_output;
 mod rules;
 mod scan;
+mod watch;
 mod whois;
 
 /// Shows where a web page sends its visitors' data, and who is behind each
@@ -55,6 +60,17 @@ enum Command {
     Whois(whois::Args),
     /// Manage intelligence data: import your own copy of a tracker dataset.
     Intel(whois::IntelArgs),
+    /// List the saved scans of a page (or the pages with saved scans).
+    History(history::Args),
+    /// What changed between two saved scans: scripts, destinations,
+    /// entities, countries, flags, findings, security headers.
+    Diff(diff::Args),
+    /// Rescan pages on a schedule; print and post each change.
+    Watch(watch::Args),
+    /// The PCI DSS 6.4.3 script inventory of a page, as CSV or JSON.
+    Inventory(inventory::Args),
+    /// Propose a Content-Security-Policy from a page's saved scans.
+    Csp(csp::Args),
 }
 
 /// Parses the command line, runs the subcommand and turns its outcome into
@@ -72,6 +88,11 @@ pub fn run() -> ExitCode {
         Command::Whois(args) => whois::run(args),
         Command::Intel(args) => whois::run_intel(args),
         Command::Deobfuscate(args) => deobfuscate::run(args),
+        Command::History(args) => history::run(args),
+        Command::Diff(args) => diff::run(args),
+        Command::Watch(args) => watch::run(args),
+        Command::Inventory(args) => inventory::run(args),
+        Command::Csp(args) => csp::run(args),
     };
     match outcome {
         Ok(code) => code,

@@ -59,6 +59,32 @@ pub struct Args {
     #[arg(long)]
     pub ignore_https_errors: bool,
 
+    /// Save each report in the history database (the default; kept for
+    /// cron lines that say so).
+    #[arg(long, conflicts_with = "no_save")]
+    pub save: bool,
+
+    /// Do not save the reports in the history database.
+    #[arg(long)]
+    pub no_save: bool,
+
+    #[command(flatten)]
+    pub db: super::history::DbArgs,
+
+    /// Check each report against this policy file (TOML) and exit 1 with
+    /// one message per violation when it is broken: the CI gate.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+
+    /// Compare each scan with the page's previous saved scan and print
+    /// the changes (standard error).
+    #[arg(long)]
+    pub alert_on_change: bool,
+
+    /// With --alert-on-change: POST each change as JSON to this URL.
+    #[arg(long, value_name = "URL", requires = "alert_on_change")]
+    pub webhook: Option<String>,
+
     #[command(flatten)]
     pub report: ReportArgs,
 }
@@ -109,6 +135,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut any_failed = false;
     let mut printed = Vec::new();
     let mut reports = Vec::new();
+    let mut page_facts = Vec::new();
     for url in &args.urls {
         for persona in &personas {
             let options = ScanOptions {
@@ -127,6 +154,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 Ok(output) => {
                     any_failed |= capture_failed(&output.capture);
                     summarise(&name, &output.capture);
+                    if !args.capture_only {
+                        page_facts.push(
+                            (!capture_failed(&output.capture))
+                                .then(|| outflow_store::PageFacts::of(&output.capture)),
+                        );
+                    }
                     let analysed = Analysed {
                         dir: dir.as_ref(),
                         name: &name,
@@ -142,7 +175,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    finish_run(printed, &reports, &args.report, any_failed)
+    let follow = super::watch::FollowUp {
+        save: !args.no_save && !args.capture_only,
+        db: args.db.db.clone(),
+        policy: args.policy.clone(),
+        alert_on_change: args.alert_on_change,
+        webhook: args.webhook.clone(),
+    };
+    let code = finish_run(printed, &reports, &args.report, any_failed)?;
+    let violated = super::watch::follow_up(&follow, &reports, &page_facts)?;
+    if violated && !any_failed {
+        return Ok(ExitCode::from(1));
+    }
+    Ok(code)
 }
 
 /// Where one capture goes once made: saved, printed or analysed.

@@ -1,0 +1,475 @@
+//! History, diff, policy gate, change alerts with webhook retries,
+//! inventory and CSP, end to end: real Chromium scans a loopback checkout
+//! page whose scripts and headers change between two scans
+//! (`fixtures/watch`).
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/watch")
+}
+
+/// One request as a loopback server saw it.
+#[derive(Debug, Clone)]
+struct Received {
+    path: String,
+    body: Vec<u8>,
+}
+
+/// A loopback HTTP/1.1 server: serves `<root>/<host>/<path>` with the
+/// headers of `<root>/headers.txt`, or answers `/hook` with 500 for the
+/// first `failures` requests and 204 after. One request per connection.
+struct Server {
+    addr: SocketAddr,
+    root: Arc<Mutex<PathBuf>>,
+    received: Arc<Mutex<Vec<Received>>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Server {
+    fn start(root: PathBuf, failures: usize) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0");
+        listener.set_nonblocking(true).expect("non-blocking");
+        let addr = listener.local_addr().unwrap();
+        let root = Arc::new(Mutex::new(root));
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let hooks = Arc::new(AtomicUsize::new(0));
+        {
+            let (root, received, stop) = (root.clone(), received.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    match listener.accept() {
+                        Ok((stream, _)) => {
+                            let (root, received, hooks) =
+                                (root.clone(), received.clone(), hooks.clone());
+                            std::thread::spawn(move || {
+                                let root = root.lock().unwrap().clone();
+                                serve(stream, &root, &received, &hooks, failures);
+                            });
+                        }
+                        Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                    }
+                }
+            });
+        }
+        Server {
+            addr,
+            root,
+            received,
+            stop,
+        }
+    }
+
+    fn mapping(&self, host: &str) -> String {
+        format!("{host}={}", self.addr)
+    }
+
+    fn switch_to(&self, root: PathBuf) {
+        *self.root.lock().unwrap() = root;
+    }
+
+    fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+fn serve(
+    stream: TcpStream,
+    root: &Path,
+    received: &Mutex<Vec<Received>>,
+    hooks: &AtomicUsize,
+    failures: usize,
+) {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        return;
+    }
+    let target = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let (mut host, mut length) = (String::new(), 0usize);
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).unwrap_or(0) == 0 {
+            return;
+        }
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            match name.trim().to_ascii_lowercase().as_str() {
+                "host" => host = value.trim().split(':').next().unwrap_or("").to_string(),
+                "content-length" => length = value.trim().parse().unwrap_or(0).min(1 << 20),
+                _ => {}
+            }
+        }
+    }
+    let mut body = vec![0; length];
+    let _ = reader.read_exact(&mut body);
+    let path = target.split('?').next().unwrap_or("/").to_string();
+    received.lock().unwrap().push(Received {
+        path: path.clone(),
+        body,
+    });
+    let mut stream = reader.into_inner();
+    let answer = |stream: &mut TcpStream, status: &str, headers: &[String], body: &[u8]| {
+        let mut head = format!(
+            "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n",
+            body.len()
+        );
+        for header in headers {
+            head.push_str(header);
+            head.push_str("\r\n");
+        }
+        head.push_str("\r\n");
+        let _ = stream.write_all(head.as_bytes());
+        let _ = stream.write_all(body);
+    };
+    if path == "/hook" {
+        if hooks.fetch_add(1, Ordering::SeqCst) < failures {
+            answer(&mut stream, "500 Internal Server Error", &[], b"down");
+        } else {
+            answer(&mut stream, "204 No Content", &[], b"");
+        }
+        return;
+    }
+    let file = if path.ends_with('/') {
+        format!("{path}index.html")
+    } else {
+        path.clone()
+    };
+    if file.contains("..") {
+        answer(&mut stream, "400 Bad Request", &[], b"");
+        return;
+    }
+    match std::fs::read(root.join(&host).join(file.trim_start_matches('/'))) {
+        Ok(bytes) => {
+            let kind = if file.ends_with(".js") {
+                "application/javascript"
+            } else {
+                "text/html"
+            };
+            let mut headers = vec![format!("Content-Type: {kind}")];
+            let listed = std::fs::read_to_string(root.join("headers.txt")).unwrap_or_default();
+            let key = format!("{host}{path}");
+            headers.extend(
+                listed
+                    .lines()
+                    .filter_map(|l| l.split_once(' '))
+                    .filter(|(at, _)| *at == key)
+                    .map(|(_, header)| header.to_string()),
+            );
+            answer(&mut stream, "200 OK", &headers, &bytes);
+        }
+        Err(_) => answer(&mut stream, "404 Not Found", &[], b"not found"),
+    }
+}
+
+/// One Chromium at a time across test processes (shared with the capture
+/// tests' lock): two cores.
+fn browser_lock() -> File {
+    let path = std::env::temp_dir().join("outflow-capture-tests.lock");
+    let file = File::create(&path).expect("creating the test lock file");
+    file.lock().expect("locking the test lock file");
+    file
+}
+
+fn require_chromium() {
+    let path = outflow_capture::chromium_path();
+    assert!(
+        path.is_file(),
+        "Chromium is missing at {}: run scripts/setup (it installs Debian's chromium package)",
+        path.display()
+    );
+}
+
+fn outflow(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_outflow"))
+        .args(args)
+        .env_remove("OUTFLOW_DB")
+        .output()
+        .expect("outflow runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn sha256_hex(path: &Path) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(std::fs::read(path).unwrap()))
+}
+
+#[test]
+fn a_changed_checkout_page_is_detected_gated_and_alerted() {
+    require_chromium();
+    let _lock = browser_lock();
+    let site = Server::start(fixtures().join("v1"), 0);
+    // The receiver fails twice: the alert arrives on the third delivery.
+    let receiver = Server::start(fixtures().join("v1"), 2);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("history.db");
+    let db = db.to_str().unwrap();
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(
+        &policy,
+        "[hosts]\nallow = [\"shop.test\", \"cdn.test\"]\n\n[[scripts]]\nurl = \"http://cdn.test/lib.js\"\njustification = \"date picker\"\n\n[[scripts]]\nurl = \"inline:http://shop.test/#*\"\njustification = \"marks the page ready\"\n",
+    )
+    .unwrap();
+    let policy = policy.to_str().unwrap();
+    let url = "http://shop.test/";
+    let maps = [
+        site.mapping("shop.test"),
+        site.mapping("cdn.test"),
+        site.mapping("collect.test"),
+    ];
+    let scan = |extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            url,
+            "--db",
+            db,
+            "--no-intel",
+            "--no-forms",
+            "--timeout",
+            "20",
+            "--format",
+            "json",
+        ];
+        for m in &maps {
+            args.extend(["--map-host", m.as_str()]);
+        }
+        args.extend(extra);
+        outflow(&args)
+    };
+
+    // Version 1 passes the policy and is saved.
+    let first = scan(&["--policy", policy]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert!(
+        stderr(&first).contains("policy: http://shop.test/ passes"),
+        "{}",
+        stderr(&first)
+    );
+
+    // Version 2: a planted script beacons to collect.test.
+    site.switch_to(fixtures().join("v2"));
+    let webhook = format!("http://{}/hook", receiver.addr);
+    let second = scan(&[
+        "--policy",
+        policy,
+        "--alert-on-change",
+        "--webhook",
+        &webhook,
+    ]);
+    let log = stderr(&second);
+    assert_eq!(second.status.code(), Some(1), "{log}");
+    assert!(
+        log.contains("policy violation [HostNotAllowed]: contacted host collect.test, which hosts.allow does not list"),
+        "{log}"
+    );
+    assert!(
+        log.contains("policy violation [UnauthorisedScript]: unauthorised external script http://cdn.test/extra.js"),
+        "{log}"
+    );
+    assert!(log.contains("+ script http://cdn.test/extra.js"), "{log}");
+    assert!(
+        log.contains("webhook delivery 1/5 failed (HTTP 500"),
+        "{log}"
+    );
+    assert!(
+        log.contains("webhook delivery 2/5 failed (HTTP 500"),
+        "{log}"
+    );
+    assert!(log.contains("change posted to"), "{log}");
+    let hooks: Vec<Received> = receiver
+        .received()
+        .into_iter()
+        .filter(|r| r.path == "/hook")
+        .collect();
+    assert_eq!(hooks.len(), 3, "two failures, then the delivery");
+    let posted: Value = serde_json::from_slice(&hooks[2].body).expect("JSON payload");
+    assert_eq!(posted["event"], "outflow.change");
+    assert_eq!(posted["url"], url);
+
+    // The diff of the last two scans, exactly.
+    let diff = outflow(&["diff", url, "--db", db, "--format", "json"]);
+    assert!(diff.status.success(), "{}", stderr(&diff));
+    let diff: Value = serde_json::from_slice(&diff.stdout).unwrap();
+    assert_eq!(diff, posted["diff"], "the webhook carries the same diff");
+    let v2 = fixtures().join("v2/cdn.test");
+    let v1 = fixtures().join("v1/cdn.test");
+    assert_eq!(
+        diff["scripts_added"],
+        serde_json::json!([{"name": "http://cdn.test/extra.js", "origin": "external", "sha256": [sha256_hex(&v2.join("extra.js"))]}])
+    );
+    assert_eq!(diff["scripts_removed"], serde_json::json!([]));
+    assert_eq!(
+        diff["scripts_changed"],
+        serde_json::json!([{
+            "name": "http://cdn.test/lib.js",
+            "origin": "external",
+            "from_sha256": [sha256_hex(&v1.join("lib.js"))],
+            "to_sha256": [sha256_hex(&v2.join("lib.js"))],
+        }])
+    );
+    assert_eq!(
+        diff["destinations"],
+        serde_json::json!({"added": ["collect.test"], "removed": []})
+    );
+    assert_eq!(
+        diff["entities"],
+        serde_json::json!({"added": [], "removed": []})
+    );
+    assert_eq!(
+        diff["countries"],
+        serde_json::json!({"added": [], "removed": []})
+    );
+    assert_eq!(
+        diff["flags"],
+        serde_json::json!({"added": [], "removed": []})
+    );
+    assert_eq!(diff["headers_compared"], true);
+    assert_eq!(
+        diff["headers_changed"],
+        serde_json::json!([
+            {"name": "content-security-policy", "from": "script-src 'self' http://cdn.test 'unsafe-inline'", "to": "script-src * 'unsafe-inline'"},
+            {"name": "x-frame-options", "from": "DENY", "to": null},
+        ])
+    );
+
+    // History lists both, newest first.
+    let history = outflow(&["history", url, "--db", db, "--format", "json"]);
+    let history: Value = serde_json::from_slice(&history.stdout).unwrap();
+    let ids: Vec<i64> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert!(ids[0] > ids[1]);
+
+    // The inventory: lib.js under both hashes, the old one no longer current.
+    let inventory = outflow(&[
+        "inventory",
+        url,
+        "--db",
+        db,
+        "--policy",
+        policy,
+        "--format",
+        "json",
+    ]);
+    assert!(inventory.status.success(), "{}", stderr(&inventory));
+    let rows: Vec<Value> = serde_json::from_slice(&inventory.stdout).unwrap();
+    let by_hash: BTreeMap<String, &Value> = rows
+        .iter()
+        .map(|r| (r["sha256"].as_str().unwrap().to_string(), r))
+        .collect();
+    let old = by_hash[&sha256_hex(&v1.join("lib.js"))];
+    assert_eq!(
+        (
+            old["current"].as_bool(),
+            old["authorisation"].as_str(),
+            old["justification"].as_str()
+        ),
+        (Some(false), Some("authorised"), Some("date picker"))
+    );
+    let planted = by_hash[&sha256_hex(&v2.join("extra.js"))];
+    assert_eq!(
+        (
+            planted["current"].as_bool(),
+            planted["authorisation"].as_str()
+        ),
+        (Some(true), Some("unauthorised"))
+    );
+    let inline = rows
+        .iter()
+        .find(|r| r["origin"] == "inline")
+        .expect("the inline script is inventoried");
+    let inline_hash = inline["sha256"].as_str().unwrap().to_string();
+
+    // The CSP proposal names every origin seen and hashes the inline block.
+    let csp = outflow(&["csp", url, "--db", db, "--format", "json"]);
+    assert!(csp.status.success(), "{}", stderr(&csp));
+    let csp: Value = serde_json::from_slice(&csp.stdout).unwrap();
+    let script_src: Vec<&str> = csp["directives"]["script-src"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let inline_source = {
+        use base64::Engine;
+        format!(
+            "'sha256-{}'",
+            base64::engine::general_purpose::STANDARD.encode(hex::decode(&inline_hash).unwrap())
+        )
+    };
+    assert_eq!(
+        script_src,
+        vec!["'self'", inline_source.as_str(), "http://cdn.test"]
+    );
+    let connect: Vec<&str> = csp["directives"]["connect-src"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(connect, vec!["'self'", "http://collect.test"]);
+    assert_eq!(csp["header"], "Content-Security-Policy-Report-Only");
+
+    // --no-save leaves the history as it is.
+    let third = scan(&["--no-save"]);
+    assert_eq!(third.status.code(), Some(0), "{}", stderr(&third));
+    let history = outflow(&["history", url, "--db", db, "--format", "json"]);
+    let history: Value = serde_json::from_slice(&history.stdout).unwrap();
+    assert_eq!(history.as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn diff_refuses_a_page_with_one_scan_and_unknown_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    let db = db.to_str().unwrap();
+    let none = outflow(&["diff", "http://never.test/", "--db", db]);
+    assert_eq!(none.status.code(), Some(2));
+    assert!(
+        stderr(&none).contains("has 0 saved scan(s)"),
+        "{}",
+        stderr(&none)
+    );
+    let missing = outflow(&["diff", "4", "7", "--db", db]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("no scan with id 4"),
+        "{}",
+        stderr(&missing)
+    );
+    let history = outflow(&["history", "--db", db]);
+    assert!(history.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&history.stdout),
+        "no scans saved yet\n"
+    );
+}
