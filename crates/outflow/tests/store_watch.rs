@@ -473,3 +473,147 @@ fn diff_refuses_a_page_with_one_scan_and_unknown_ids() {
         "no scans saved yet\n"
     );
 }
+
+#[test]
+fn watch_rescans_on_schedule_and_posts_the_change() {
+    require_chromium();
+    let _lock = browser_lock();
+    let site = Server::start(fixtures().join("v1"), 0);
+    let receiver = Server::start(fixtures().join("v1"), 1);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("history.db");
+    let url = "http://shop.test/";
+    let webhook = format!("http://{}/hook", receiver.addr);
+    let mut args: Vec<String> = [
+        "watch",
+        url,
+        "--every",
+        "4s",
+        "--rounds",
+        "2",
+        "--webhook",
+        &webhook,
+        "--webhook-attempts",
+        "3",
+        "--no-intel",
+        "--no-forms",
+        "--timeout",
+        "20",
+        "--format",
+        "json",
+        "--db",
+        db.to_str().unwrap(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for host in ["shop.test", "cdn.test", "collect.test"] {
+        args.extend(["--map-host".to_string(), site.mapping(host)]);
+    }
+    let child = Command::new(env!("CARGO_BIN_EXE_outflow"))
+        .args(&args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("outflow watch starts");
+    // Once the first round is saved, the page changes before the second.
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first round was never saved"
+        );
+        if db.exists()
+            && let Ok(store) = outflow_store::Store::open(&db)
+            && !store.history(url, None, 1).unwrap_or_default().is_empty()
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    site.switch_to(fixtures().join("v2"));
+    let output = child.wait_with_output().expect("outflow watch ends");
+    let log = stderr(&output);
+    assert!(output.status.success(), "{log}");
+    assert!(log.contains("first scan of this page"), "{log}");
+    assert!(
+        log.contains("webhook delivery 1/3 failed (HTTP 500"),
+        "{log}"
+    );
+    let printed: Value =
+        serde_json::from_slice(&output.stdout).expect("the diff, as JSON, on stdout");
+    assert_eq!(
+        printed["scripts_added"][0]["name"], "http://cdn.test/extra.js",
+        "{printed}"
+    );
+    assert_eq!(
+        printed["destinations"]["added"],
+        serde_json::json!(["collect.test"])
+    );
+    let hooks: Vec<Received> = receiver
+        .received()
+        .into_iter()
+        .filter(|r| r.path == "/hook")
+        .collect();
+    assert_eq!(hooks.len(), 2, "one failure, then the delivery");
+    let posted: Value = serde_json::from_slice(&hooks[1].body).unwrap();
+    assert_eq!(posted["diff"], printed);
+}
+
+#[test]
+fn a_webhook_that_never_answers_is_given_up_after_its_attempts() {
+    require_chromium();
+    let _lock = browser_lock();
+    let site = Server::start(fixtures().join("v1"), 0);
+    // Always failing.
+    let receiver = Server::start(fixtures().join("v1"), usize::MAX);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("history.db");
+    let db = db.to_str().unwrap();
+    let url = "http://shop.test/";
+    let maps: Vec<String> = ["shop.test", "cdn.test", "collect.test"]
+        .iter()
+        .map(|h| site.mapping(h))
+        .collect();
+    let webhook = format!("http://{}/hook", receiver.addr);
+    let scan = |extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            url,
+            "--db",
+            db,
+            "--no-intel",
+            "--no-forms",
+            "--timeout",
+            "20",
+            "--alert-on-change",
+            "--webhook",
+            &webhook,
+        ];
+        for m in &maps {
+            args.extend(["--map-host", m.as_str()]);
+        }
+        args.extend(extra);
+        outflow(&args)
+    };
+    let first = scan(&[]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    site.switch_to(fixtures().join("v2"));
+    let second = scan(&[]);
+    let log = stderr(&second);
+    assert_eq!(second.status.code(), Some(2), "{log}");
+    assert!(
+        log.contains("5 deliveries failed, the last with HTTP 500"),
+        "{log}"
+    );
+    let hooks = receiver
+        .received()
+        .into_iter()
+        .filter(|r| r.path == "/hook")
+        .count();
+    assert_eq!(hooks, 5);
+    // The scan itself was saved before the alert failed.
+    let history = outflow(&["history", url, "--db", db, "--format", "json"]);
+    let history: Value = serde_json::from_slice(&history.stdout).unwrap();
+    assert_eq!(history.as_array().unwrap().len(), 2);
+}
