@@ -1,11 +1,22 @@
-//! Times deobfuscation of files for scripts/bench-deobfuscate: for each
-//! `OBFUSCATED[=SOURCE]` argument, prints a tab-separated line with the file,
-//! the median milliseconds of parse + deobfuscate, the median milliseconds of
-//! parse + visit of SOURCE (or `-`), and the number of recovered values.
+//! Times deobfuscation of files for scripts/bench-deobfuscate. For each
+//! `OBFUSCATED[=SOURCE]` argument it prints one tab-separated line:
+//!
+//! 1. the file;
+//! 2. median ms of outflow-js's analysis of the obfuscated file (parse,
+//!    deobfuscate, walk, locate: what `outflow js` does);
+//! 3. median ms of the same analysis of SOURCE (`-` without one);
+//! 4. median ms of parse + deobfuscate alone;
+//! 5. median ms of a bare parse + visit of SOURCE (`-` without one);
+//! 6. the number of recovered values;
+//! 7. the number of endpoints the analysis of the obfuscated file reports.
+//!
+//! Each file's measurements alternate between the two inputs so that both
+//! see the same machine load.
 
 use std::time::{Duration, Instant};
 
 use outflow_deobfuscate::{Options, deobfuscate};
+use outflow_model::ScriptInput;
 use oxc_allocator::Allocator;
 use oxc_ast::ast::Expression;
 use oxc_ast_visit::{Visit, walk};
@@ -25,35 +36,73 @@ fn median(mut runs: Vec<Duration>) -> f64 {
     runs[runs.len() / 2].as_secs_f64() * 1000.0
 }
 
-fn time<F: FnMut() -> usize>(iterations: usize, mut f: F) -> (f64, usize) {
-    let mut last = f();
-    let runs = (0..iterations)
-        .map(|_| {
-            let start = Instant::now();
-            last = std::hint::black_box(f());
-            start.elapsed()
-        })
-        .collect();
-    (median(runs), last)
+fn time_one<F: FnMut() -> usize>(f: &mut F) -> (Duration, usize) {
+    let start = Instant::now();
+    let out = std::hint::black_box(f());
+    (start.elapsed(), out)
+}
+
+/// Runs `a` and `b` alternately `iterations` times after one warm-up each;
+/// returns their medians and last results.
+fn time_pair<A: FnMut() -> usize, B: FnMut() -> usize>(
+    iterations: usize,
+    mut a: A,
+    mut b: Option<B>,
+) -> ((f64, usize), Option<f64>) {
+    let mut last = a();
+    if let Some(b) = b.as_mut() {
+        b();
+    }
+    let mut runs_a = Vec::with_capacity(iterations);
+    let mut runs_b = Vec::with_capacity(iterations);
+    for _ in 0..iterations.max(1) {
+        let (d, out) = time_one(&mut a);
+        runs_a.push(d);
+        last = out;
+        if let Some(b) = b.as_mut() {
+            runs_b.push(time_one(b).0);
+        }
+    }
+    let b_ms = (!runs_b.is_empty()).then(|| median(runs_b));
+    ((median(runs_a), last), b_ms)
+}
+
+fn analyse(name: &str, text: &str) -> usize {
+    let options = outflow_js::Options::default();
+    outflow_js::analyze_script(name, ScriptInput::Stdin, text.as_bytes(), &options)
+        .iter()
+        .map(|a| a.endpoints.len())
+        .sum()
+}
+
+fn parse_and_deobfuscate(text: &str, options: &Options) -> usize {
+    let allocator = Allocator::default();
+    let mut program = oxc_parser::Parser::new(&allocator, text, SourceType::cjs())
+        .parse()
+        .program;
+    deobfuscate(&allocator, &mut program, text, options)
+        .recovered
+        .len()
+}
+
+fn parse_and_visit(text: &str) -> usize {
+    let allocator = Allocator::default();
+    let program = oxc_parser::Parser::new(&allocator, text, SourceType::cjs())
+        .parse()
+        .program;
+    let mut count = Count(0);
+    count.visit_program(&program);
+    count.0
+}
+
+fn fmt(ms: Option<f64>) -> String {
+    ms.map_or("-".to_string(), |ms| format!("{ms:.3}"))
 }
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let iterations: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(10);
     let options = Options::default();
-    if std::env::var_os("PROBE_SANDBOX").is_some() {
-        let limits = outflow_deobfuscate::sandbox::Limits {
-            cpu_time: Duration::from_secs(2),
-            memory_bytes: 64 << 20,
-            stack_bytes: 512 << 10,
-        };
-        let (ms, _) = time(iterations, || {
-            outflow_deobfuscate::sandbox::eval_strings("[]", limits)
-                .map(|v| v.len())
-                .unwrap_or(0)
-        });
-        println!("empty sandbox run: {ms:.3} ms");
-    }
     for arg in args {
         let (obfuscated_path, source_path) = match arg.split_once('=') {
             Some((o, s)) => (o.to_string(), Some(s.to_string())),
@@ -63,33 +112,21 @@ fn main() {
             eprintln!("cannot read {obfuscated_path}");
             continue;
         };
-        let (deobfuscate_ms, recovered) = time(iterations, || {
-            let allocator = Allocator::default();
-            let mut program = oxc_parser::Parser::new(&allocator, &obfuscated, SourceType::cjs())
-                .parse()
-                .program;
-            deobfuscate(&allocator, &mut program, &obfuscated, &options)
-                .recovered
-                .len()
-        });
-        let source_ms = source_path
-            .and_then(|p| std::fs::read_to_string(p).ok())
-            .map(|source| {
-                time(iterations, || {
-                    let allocator = Allocator::default();
-                    let program = oxc_parser::Parser::new(&allocator, &source, SourceType::cjs())
-                        .parse()
-                        .program;
-                    let mut count = Count(0);
-                    count.visit_program(&program);
-                    count.0
-                })
-                .0
-            });
-        let source_ms = source_ms.map_or("-".to_string(), |ms| format!("{ms:.3}"));
-        println!("{obfuscated_path}\t{deobfuscate_ms:.3}\t{source_ms}\t{recovered}");
+        let source = source_path.and_then(|p| std::fs::read_to_string(p).ok());
+        let ((analysis_ms, endpoints), source_analysis_ms) = time_pair(
+            iterations,
+            || analyse("obfuscated.js", &obfuscated),
+            source.as_deref().map(|s| move || analyse("source.js", s)),
+        );
+        let ((deobfuscate_ms, recovered), source_visit_ms) = time_pair(
+            iterations,
+            || parse_and_deobfuscate(&obfuscated, &options),
+            source.as_deref().map(|s| move || parse_and_visit(s)),
+        );
+        println!(
+            "{obfuscated_path}\t{analysis_ms:.3}\t{}\t{deobfuscate_ms:.3}\t{}\t{recovered}\t{endpoints}",
+            fmt(source_analysis_ms),
+            fmt(source_visit_ms)
+        );
     }
 }
-
-#[allow(dead_code)]
-fn probe() {}

@@ -55,7 +55,7 @@ pub enum ObjectEntry<'a> {
 /// it, the form left by transformObjectKeys).
 pub struct ObjectDef<'a> {
     /// Properties by key.
-    pub entries: HashMap<String, ObjectEntry<'a>>,
+    pub entries: HashMap<&'a str, ObjectEntry<'a>>,
     /// The declarator.
     pub span: Span,
     /// Spans of the `o[k] = v` statements that belong to its initialisation.
@@ -86,7 +86,7 @@ pub struct Bindings<'a> {
     /// How many string literals hold each value.
     pub string_counts: HashMap<&'a str, u32>,
     /// Arrays of string literals by name, with the declarator span.
-    pub tables: HashMap<&'a str, (Vec<String>, Span)>,
+    pub tables: HashMap<&'a str, (Vec<&'a str>, Span)>,
 }
 
 impl<'a> Bindings<'a> {
@@ -95,9 +95,21 @@ impl<'a> Bindings<'a> {
         allocator: &'a Allocator,
         statements: &oxc_allocator::Vec<'a, Statement<'a>>,
     ) -> Self {
+        Self::collect_reusing(allocator, statements, Bindings::default())
+    }
+
+    /// [`Bindings::collect`] into the tables of an earlier walk, emptied
+    /// first: the rewriting rounds walk the same, shrinking program again
+    /// and again, and the tables then need no growing.
+    pub fn collect_reusing(
+        allocator: &'a Allocator,
+        statements: &oxc_allocator::Vec<'a, Statement<'a>>,
+        mut reused: Bindings<'a>,
+    ) -> Self {
+        reused.clear();
         let mut collector = Collector {
             allocator,
-            out: Bindings::default(),
+            out: reused,
             init_writes: HashSet::default(),
             deferred: Vec::new(),
             depth: 0,
@@ -112,6 +124,20 @@ impl<'a> Bindings<'a> {
             }
         }
         collector.out
+    }
+
+    fn clear(&mut self) {
+        self.declared.clear();
+        self.references.clear();
+        self.written.clear();
+        self.member_written.clear();
+        self.member_reads.clear();
+        self.index_reads.clear();
+        self.wrappers.clear();
+        self.aliases.clear();
+        self.objects.clear();
+        self.string_counts.clear();
+        self.tables.clear();
     }
 
     /// Whether `name` is bound exactly once and never reassigned.
@@ -178,6 +204,19 @@ pub fn property_key_name(key: &PropertyKey<'_>) -> Option<String> {
     }
 }
 
+/// [`property_key_name`] borrowed from the tree (numeric keys, rare, are
+/// printed into the arena).
+pub fn property_key_str<'a>(key: &PropertyKey<'a>, allocator: &'a Allocator) -> Option<&'a str> {
+    match key {
+        PropertyKey::StaticIdentifier(id) => Some(id.name.as_str()),
+        PropertyKey::StringLiteral(s) => Some(s.value.as_str()),
+        PropertyKey::NumericLiteral(n) => {
+            crate::value::number_to_string(n.value).map(|k| allocator.alloc_str(&k))
+        }
+        _ => None,
+    }
+}
+
 fn simple_params<'a>(function: &Function<'a>) -> Option<Vec<&'a str>> {
     if function.params.rest.is_some() {
         return None;
@@ -228,7 +267,7 @@ fn wrapper_return<'f, 'a>(function: &'f Function<'a>) -> Option<&'f Expression<'
 
 /// Properties assigned right after an object's declaration, with the span
 /// of each assignment statement.
-type DeferredEntries<'a> = Vec<(String, ObjectEntry<'a>, Span)>;
+type DeferredEntries<'a> = Vec<(&'a str, ObjectEntry<'a>, Span)>;
 
 struct Collector<'a> {
     allocator: &'a Allocator,
@@ -295,7 +334,7 @@ impl<'a> Collector<'a> {
                 let mut entries = HashMap::default();
                 for p in &o.properties {
                     if let ObjectPropertyKind::ObjectProperty(p) = p
-                        && let Some(key) = property_key_name(&p.key)
+                        && let Some(key) = property_key_str(&p.key, self.allocator)
                     {
                         let entry = if p.method || p.kind != oxc_ast::ast::PropertyKind::Init {
                             ObjectEntry::Other
@@ -315,11 +354,11 @@ impl<'a> Collector<'a> {
                 );
             }
             Some(Expression::ArrayExpression(a)) if !a.elements.is_empty() => {
-                let strings: Option<Vec<String>> = a
+                let strings: Option<Vec<&'a str>> = a
                     .elements
                     .iter()
                     .map(|e| match e {
-                        ArrayExpressionElement::StringLiteral(s) => Some(s.value.to_string()),
+                        ArrayExpressionElement::StringLiteral(s) => Some(s.value.as_str()),
                         _ => None,
                     })
                     .collect();
@@ -356,7 +395,7 @@ impl<'a> Collector<'a> {
                 let Expression::AssignmentExpression(assign) = &es.expression else {
                     break;
                 };
-                let Some((object, key)) = member_target(&assign.left) else {
+                let Some((object, key)) = member_target(&assign.left, self.allocator) else {
                     break;
                 };
                 if object != name
@@ -384,7 +423,7 @@ impl<'a> Collector<'a> {
         for s in statements {
             if let Statement::ExpressionStatement(es) = s
                 && let Expression::AssignmentExpression(assign) = &es.expression
-                && let Some((_, key)) = member_target(&assign.left)
+                && let Some((_, key)) = member_target(&assign.left, self.allocator)
             {
                 entries.push((key, self.object_entry(&assign.right), es.span));
             }
@@ -394,20 +433,26 @@ impl<'a> Collector<'a> {
 }
 
 /// `o['k']` / `o.k` as an assignment target: (object name, key).
-fn member_target<'a>(target: &AssignmentTarget<'a>) -> Option<(&'a str, String)> {
+fn member_target<'a>(
+    target: &AssignmentTarget<'a>,
+    allocator: &'a Allocator,
+) -> Option<(&'a str, &'a str)> {
     match target {
         AssignmentTarget::ComputedMemberExpression(m) => {
             let Expression::Identifier(o) = &m.object else {
                 return None;
             };
-            let key = evaluate(&m.expression, &NoScope)?.to_js_string()?;
+            let key = match &m.expression {
+                Expression::StringLiteral(s) => s.value.as_str(),
+                other => allocator.alloc_str(&evaluate(other, &NoScope)?.to_js_string()?),
+            };
             Some((o.name.as_str(), key))
         }
         AssignmentTarget::StaticMemberExpression(m) => {
             let Expression::Identifier(o) = &m.object else {
                 return None;
             };
-            Some((o.name.as_str(), m.property.name.to_string()))
+            Some((o.name.as_str(), m.property.name.as_str()))
         }
         _ => None,
     }

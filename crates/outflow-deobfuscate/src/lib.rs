@@ -227,11 +227,13 @@ pub fn deobfuscate<'a>(
     rewrite::split_top_level_sequences(program, allocator);
     let mut total = Counts::default();
     let mut string_array_summary: Option<String> = None;
-    let mut inlined_objects: HashSet<String> = HashSet::default();
-    let mut inlined_keys: HashSet<(String, String)> = HashSet::default();
+    let mut inlined_objects: HashSet<&'a str> = HashSet::default();
+    let mut inlined_keys: HashSet<(&'a str, &'a str)> = HashSet::default();
     let mut sandbox_failed = false;
+    let mut spare = Bindings::default();
     for _round in 0..options.max_rounds.max(1) {
-        let bindings = Bindings::collect(allocator, &program.body);
+        let bindings =
+            Bindings::collect_reusing(allocator, &program.body, std::mem::take(&mut spare));
         let mut strings: HashMap<Span, (String, String)> = HashMap::default();
         let mut remove: HashSet<Span> = HashSet::default();
         if let Some(prelude) = string_array::find_prelude(program, Some(&bindings)) {
@@ -299,17 +301,17 @@ pub fn deobfuscate<'a>(
         // Argument objects and storage objects left without readers.
         for (name, object) in &bindings.objects {
             if bindings.object_is_inlinable(name) && bindings.reference_count(name) > 0 {
-                inlined_objects.insert((*name).to_string());
+                inlined_objects.insert(*name);
             } else if bindings.reference_count(name) == 0
                 && bindings.declared.get(name) == Some(&1)
-                && (inlined_objects.contains(*name) || !object.entries.is_empty())
+                && (inlined_objects.contains(name) || !object.entries.is_empty())
                 && object.entries.iter().all(|(key, entry)| match entry {
                     // Keep objects that may hold a latent endpoint: a string
                     // neither read anywhere nor present elsewhere (an unused
                     // config entry) stays, and so does any code.
                     bindings::ObjectEntry::Value(value::Value::Str(v)) => {
                         key.starts_with("_0x")
-                            || inlined_keys.contains(&((*name).to_string(), key.clone()))
+                            || inlined_keys.contains(&(*name, *key))
                             || bindings
                                 .string_counts
                                 .get(v.as_str())
@@ -334,6 +336,7 @@ pub fn deobfuscate<'a>(
         let counts = rewriter.counts;
         let changed = counts.changed();
         accumulate(&mut total, &counts);
+        spare = bindings;
         if !changed {
             break;
         }

@@ -172,68 +172,175 @@ fn schedule(key: &str) -> Option<[u8; 256]> {
     Some(s)
 }
 
-fn rc4(input: &str, key: &str, schedules: &mut Schedules) -> Option<String> {
-    let data: Vec<u16> = base64(input)?.encode_utf16().collect();
-    let mut s = match schedules.get(key) {
-        Some(s) => *s,
-        None => {
-            let s = schedule(key)?;
-            schedules.insert(key.to_string(), s);
-            s
-        }
-    };
-    let (mut i, mut j) = (0usize, 0usize);
-    let mut out = Vec::with_capacity(data.len());
-    for unit in data {
-        i = (i + 1) % 256;
-        j = (j + s[i] as usize) % 256;
-        s.swap(i, j);
-        let k = s[(s[i] as usize + s[j] as usize) % 256];
-        out.push(unit ^ u16::from(k));
+/// The schedule of `key`, computed once per key.
+fn schedule_for<'s>(key: &str, schedules: &'s mut Schedules) -> Option<&'s [u8; 256]> {
+    if !schedules.contains_key(key) {
+        schedules.insert(key.to_string(), schedule(key)?);
     }
-    String::from_utf16(&out).ok()
+    schedules.get(key)
+}
+
+/// RC4 over UTF-16 code units, one unit at a time: the rotator's
+/// `parseInt` only needs the first few.
+struct Rc4Units<'d> {
+    data: std::slice::Iter<'d, u16>,
+    s: [u8; 256],
+    i: usize,
+    j: usize,
+}
+
+impl<'d> Rc4Units<'d> {
+    fn new(data: &'d [u16], schedule: &[u8; 256]) -> Self {
+        Rc4Units {
+            data: data.iter(),
+            s: *schedule,
+            i: 0,
+            j: 0,
+        }
+    }
+}
+
+impl Iterator for Rc4Units<'_> {
+    type Item = u16;
+    fn next(&mut self) -> Option<u16> {
+        let unit = *self.data.next()?;
+        self.i = (self.i + 1) % 256;
+        self.j = (self.j + self.s[self.i] as usize) % 256;
+        self.s.swap(self.i, self.j);
+        let k = self.s[(self.s[self.i] as usize + self.s[self.j] as usize) % 256];
+        Some(unit ^ u16::from(k))
+    }
+}
+
+/// The string array's entries, with each entry's base64 decoding (as
+/// UTF-16 code units) made once, on first use: the rotator reads every
+/// entry under every rotation it tries, and the call sites read them again.
+struct Entries<'s> {
+    raw: Vec<&'s str>,
+    /// `None`: not decoded yet; `Some(None)`: not valid base64 of UTF-8.
+    units: Vec<Option<Option<Vec<u16>>>>,
+}
+
+impl<'s> Entries<'s> {
+    fn new(raw: Vec<&'s str>) -> Self {
+        let units = vec![None; raw.len()];
+        Entries { raw, units }
+    }
+
+    fn len(&self) -> usize {
+        self.raw.len()
+    }
+
+    fn units(&mut self, index: usize) -> Option<&[u16]> {
+        let slot = &mut self.units[index];
+        if slot.is_none() {
+            *slot = Some(base64(self.raw[index]).map(|s| s.encode_utf16().collect()));
+        }
+        slot.as_ref().and_then(|u| u.as_deref())
+    }
+
+    /// Position in the rotated array of the entry a decoder call reads.
+    fn position(&self, rotation: usize, decoder: &Decoder<'_>, args: &[Value]) -> Option<usize> {
+        let index = args.first()?.to_number() - decoder.shift;
+        if index.is_nan() || index < 0.0 || index.fract() != 0.0 || index as usize >= self.len() {
+            return None;
+        }
+        Some((index as usize + rotation) % self.len())
+    }
+}
+
+fn rc4_key(args: &[Value]) -> Option<&str> {
+    match args.get(1)? {
+        Value::Str(key) => Some(key),
+        _ => None,
+    }
 }
 
 fn decode_one(
-    array: &[String],
+    entries: &mut Entries<'_>,
     rotation: usize,
     decoder: &Decoder<'_>,
     args: &[Value],
     schedules: &mut Schedules,
 ) -> Option<String> {
-    let index = args.first()?.to_number() - decoder.shift;
-    if index.is_nan() || index < 0.0 || index.fract() != 0.0 || index as usize >= array.len() {
-        return None;
-    }
-    let entry = &array[(index as usize + rotation) % array.len()];
+    let position = entries.position(rotation, decoder, args)?;
     match decoder.kind {
-        Kind::Plain => Some(entry.clone()),
-        Kind::Base64 => base64(entry),
-        Kind::Rc4 => match args.get(1)? {
-            Value::Str(key) => rc4(entry, key, schedules),
-            _ => None,
-        },
+        Kind::Plain => Some(entries.raw[position].to_string()),
+        Kind::Base64 => String::from_utf16(entries.units(position)?).ok(),
+        Kind::Rc4 => {
+            let schedule = schedule_for(rc4_key(args)?, schedules)?;
+            let out: Vec<u16> = Rc4Units::new(entries.units(position)?, schedule).collect();
+            String::from_utf16(&out).ok()
+        }
     }
 }
 
+/// `parseInt(decoder(args))`, decoding no more of the entry than
+/// `parseInt` reads.
+fn parse_int_of_call(
+    entries: &mut Entries<'_>,
+    rotation: usize,
+    decoder: &Decoder<'_>,
+    args: &[Value],
+    schedules: &mut Schedules,
+) -> Option<f64> {
+    let position = entries.position(rotation, decoder, args)?;
+    Some(match decoder.kind {
+        Kind::Plain => parse_int_units(entries.raw[position].encode_utf16()),
+        Kind::Base64 => parse_int_units(entries.units(position)?.iter().copied()),
+        Kind::Rc4 => {
+            let schedule = schedule_for(rc4_key(args)?, schedules)?;
+            parse_int_units(Rc4Units::new(entries.units(position)?, schedule))
+        }
+    })
+}
+
 /// JavaScript's `parseInt(s)` (radix 10, or 16 after `0x`).
+#[cfg(test)]
 fn parse_int(s: &str) -> f64 {
-    let t = s.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
-    let (sign, t) = match t.as_bytes().first() {
-        Some(b'-') => (-1.0, &t[1..]),
-        Some(b'+') => (1.0, &t[1..]),
-        _ => (1.0, t),
-    };
-    let (radix, digits) = if t.len() >= 2 && (t.starts_with("0x") || t.starts_with("0X")) {
-        (16, &t[2..])
-    } else {
-        (10, t)
-    };
+    parse_int_units(s.encode_utf16())
+}
+
+/// JavaScript's `parseInt` (radix 10, or 16 after `0x`) over UTF-16 code
+/// units, reading only as far as the number goes.
+fn parse_int_units(units: impl Iterator<Item = u16>) -> f64 {
+    let as_char = |u: u16| char::from_u32(u32::from(u));
+    let mut units = units.peekable();
+    while units
+        .peek()
+        .and_then(|u| as_char(*u))
+        .is_some_and(|c| c.is_whitespace() || c == '\u{feff}')
+    {
+        units.next();
+    }
+    let mut sign = 1.0;
+    match units.peek().and_then(|u| as_char(*u)) {
+        Some('-') => {
+            sign = -1.0;
+            units.next();
+        }
+        Some('+') => {
+            units.next();
+        }
+        _ => {}
+    }
+    let mut radix = 10;
     let mut value = 0f64;
     let mut any = false;
-    for c in digits.chars() {
-        let Some(d) = c.to_digit(radix) else { break };
-        value = value * f64::from(radix) + f64::from(d);
+    if units.peek().and_then(|u| as_char(*u)) == Some('0') {
+        units.next();
+        if matches!(units.peek().and_then(|u| as_char(*u)), Some('x' | 'X')) {
+            units.next();
+            radix = 16;
+        } else {
+            any = true;
+        }
+    }
+    for unit in units {
+        let Some(digit) = as_char(unit).and_then(|c| c.to_digit(radix)) else {
+            break;
+        };
+        value = value * f64::from(radix) + f64::from(digit);
         any = true;
     }
     if any { sign * value } else { f64::NAN }
@@ -311,21 +418,23 @@ fn checksum<'a>(
     })
 }
 
+/// The checksum under one rotation; `None` when it cannot equal the
+/// target: a decoder call fails (the rotator's `catch` rotates again) or a
+/// `parseInt` is NaN (NaN survives every operator of the expression), so
+/// most wrong rotations stop at their first call.
 fn run_checksum(
     c: &Checksum<'_>,
-    array: &[String],
+    entries: &mut Entries<'_>,
     rotation: usize,
     decoders: &[Decoder<'_>],
     schedules: &mut Schedules,
 ) -> Option<f64> {
     Some(match c {
         Checksum::Number(n) => *n,
-        Checksum::Negate(inner) => -run_checksum(inner, array, rotation, decoders, schedules)?,
+        Checksum::Negate(inner) => -run_checksum(inner, entries, rotation, decoders, schedules)?,
         Checksum::Binary(op, l, r) => {
-            let (l, r) = (
-                run_checksum(l, array, rotation, decoders, schedules)?,
-                run_checksum(r, array, rotation, decoders, schedules)?,
-            );
+            let l = run_checksum(l, entries, rotation, decoders, schedules)?;
+            let r = run_checksum(r, entries, rotation, decoders, schedules)?;
             match op {
                 BinaryOperator::Addition => l + r,
                 BinaryOperator::Subtraction => l - r,
@@ -335,9 +444,11 @@ fn run_checksum(
         }
         Checksum::ParseInt(call) => {
             let decoder = decoders.iter().find(|d| d.name == call.decoder)?;
-            parse_int(&decode_one(
-                array, rotation, decoder, &call.args, schedules,
-            )?)
+            let n = parse_int_of_call(entries, rotation, decoder, &call.args, schedules)?;
+            if n.is_nan() {
+                return None;
+            }
+            n
         }
     })
 }
@@ -347,7 +458,7 @@ fn rotation<'a>(
     program: &Program<'a>,
     bindings: &Bindings<'a>,
     prelude: &Prelude<'a>,
-    array: &[String],
+    entries: &mut Entries<'_>,
     decoders: &[Decoder<'a>],
     schedules: &mut Schedules,
 ) -> Option<usize> {
@@ -401,11 +512,11 @@ fn rotation<'a>(
     };
     let init = d.declarations.first()?.init.as_ref()?;
     let checksum = checksum(init, bindings, prelude, 0)?;
-    (0..array.len())
-        .find(|r| run_checksum(&checksum, array, *r, decoders, schedules) == Some(target))
+    (0..entries.len())
+        .find(|r| run_checksum(&checksum, entries, *r, decoders, schedules) == Some(target))
 }
 
-fn array_entries<'a>(program: &Program<'a>, prelude: &Prelude<'a>) -> Option<Vec<String>> {
+fn array_entries<'a>(program: &Program<'a>, prelude: &Prelude<'a>) -> Option<Vec<&'a str>> {
     let function = decoder_function(program, prelude.array_fn)?;
     function
         .body
@@ -420,7 +531,7 @@ fn array_entries<'a>(program: &Program<'a>, prelude: &Prelude<'a>) -> Option<Vec
                         .iter()
                         .map(|e| match e {
                             oxc_ast::ast::ArrayExpressionElement::StringLiteral(s) => {
-                                Some(s.value.to_string())
+                                Some(s.value.as_str())
                             }
                             _ => None,
                         })
@@ -441,7 +552,7 @@ pub fn decode_all<'a>(
     prelude: &Prelude<'a>,
     calls: &[&Resolved<'a>],
 ) -> Option<Vec<Option<String>>> {
-    let array = array_entries(program, prelude)?;
+    let mut entries = Entries::new(array_entries(program, prelude)?);
     let decoders = prelude
         .decoders
         .iter()
@@ -453,7 +564,7 @@ pub fn decode_all<'a>(
             program,
             bindings,
             prelude,
-            &array,
+            &mut entries,
             &decoders,
             &mut schedules,
         )?
@@ -466,7 +577,7 @@ pub fn decode_all<'a>(
             decoders
                 .iter()
                 .find(|d| d.name == c.decoder)
-                .and_then(|d| decode_one(&array, rotation, d, &c.args, &mut schedules))
+                .and_then(|d| decode_one(&mut entries, rotation, d, &c.args, &mut schedules))
         })
         .collect();
     // A miss here means a shape this emulation gets wrong: let the sandbox decide.

@@ -51,6 +51,21 @@ fn callee_name(callee: &Expression<'_>) -> Option<String> {
     }
 }
 
+/// Whether a callee's last name is that of a sink, checked before the
+/// callee's name is built (every call of every script passes here).
+fn may_be_sink(callee: &Expression<'_>) -> bool {
+    let last = match callee {
+        Expression::Identifier(id) => id.name.as_str(),
+        Expression::StaticMemberExpression(m) => m.property.name.as_str(),
+        Expression::ParenthesizedExpression(p) => return may_be_sink(&p.expression),
+        _ => return false,
+    };
+    matches!(
+        last,
+        "eval" | "Function" | "write" | "writeln" | "setTimeout" | "setInterval"
+    )
+}
+
 impl Finder<'_> {
     fn sink(&mut self, name: &str, args: &[Argument<'_>], span: Span) {
         let (payload, sink) = match name {
@@ -112,13 +127,17 @@ impl<'a> Visit<'a> for Finder<'_> {
         self.depth -= 1;
     }
     fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
-        if let Some(name) = callee_name(&it.callee) {
+        if may_be_sink(&it.callee)
+            && let Some(name) = callee_name(&it.callee)
+        {
             self.sink(&name, &it.arguments, it.span);
         }
         walk::walk_call_expression(self, it);
     }
     fn visit_new_expression(&mut self, it: &NewExpression<'a>) {
-        if let Some(name) = callee_name(&it.callee) {
+        if may_be_sink(&it.callee)
+            && let Some(name) = callee_name(&it.callee)
+        {
             self.sink(&name, &it.arguments, it.span);
         }
         walk::walk_new_expression(self, it);

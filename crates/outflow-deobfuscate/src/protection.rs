@@ -149,16 +149,19 @@ fn is_call_controller(init: &Expression<'_>) -> bool {
 /// Removes protection helpers from one statement list. `names` carries the
 /// removed helpers' names to the lists walked after this one; `unused`
 /// tells whether a name has no references left (for the call controller).
+/// `markers` tells whether the program holds any of [`MARKERS`] at all:
+/// without one, no statement is searched for them.
 pub fn strip<'a>(
     statements: Vec<Statement<'a>>,
     names: &mut HashSet<String>,
     unused: &dyn Fn(&str) -> bool,
+    markers: bool,
     removed: &mut usize,
 ) -> Vec<Statement<'a>> {
     // First the helpers themselves, so that their names are known...
     let mut kept = Vec::with_capacity(statements.len());
     for mut statement in statements {
-        let small = statement.span().size() <= MAX_HELPER_BYTES;
+        let small = markers && statement.span().size() <= MAX_HELPER_BYTES;
         let helper_statement = small
             && match &statement {
                 // The debug-protection function: an inner function and a try.
@@ -179,7 +182,8 @@ pub fn strip<'a>(
                     let helper = match &d.init {
                         Some(Expression::ObjectExpression(_)) | None => false,
                         Some(init) => {
-                            (is_guarded_call(init)
+                            (markers
+                                && is_guarded_call(init)
                                 && d.span.size() <= MAX_HELPER_BYTES
                                 && scan_declarator(d, names).0)
                                 || (is_call_controller(init) && unused(id.name.as_str()))

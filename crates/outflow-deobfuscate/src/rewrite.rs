@@ -73,8 +73,27 @@ pub struct Rewriter<'a, 'b> {
     pub counts: Counts,
     depth: u32,
     protection_names: HashSet<String>,
+    /// Whether the program holds a protection marker string (see
+    /// [`crate::protection::strip`]).
+    protection_markers: bool,
     /// `(object, key)` pairs whose values were inlined at a read site.
-    pub inlined_keys: HashSet<(String, String)>,
+    pub inlined_keys: HashSet<(&'a str, &'a str)>,
+}
+
+/// The key of a member read: a name as written, or a computed value.
+enum MemberKey<'a> {
+    Name(&'a str),
+    Computed(Value),
+}
+
+impl MemberKey<'_> {
+    /// The property key as a string (`o[1]` reads `o['1']`).
+    fn with_str<T>(&self, f: impl FnOnce(&str) -> Option<T>) -> Option<T> {
+        match self {
+            MemberKey::Name(name) => f(name),
+            MemberKey::Computed(value) => f(&value.to_js_string()?),
+        }
+    }
 }
 
 impl<'a, 'b> Rewriter<'a, 'b> {
@@ -109,6 +128,9 @@ impl<'a, 'b> Rewriter<'a, 'b> {
             counts: Counts::default(),
             depth: 0,
             protection_names: HashSet::default(),
+            protection_markers: crate::protection::MARKERS
+                .iter()
+                .any(|m| bindings.string_counts.contains_key(m)),
             inlined_keys: HashSet::default(),
         }
     }
@@ -146,25 +168,40 @@ impl<'a, 'b> Rewriter<'a, 'b> {
         })
     }
 
-    fn object_value(&self, object: &str, key: &str) -> Option<&'b ObjectEntry<'a>> {
-        self.bindings.objects.get(object)?.entries.get(key)
+    /// The entry `key` of constant object `object`, with the key as stored.
+    fn object_value(&self, object: &str, key: &str) -> Option<(&'a str, &'b ObjectEntry<'a>)> {
+        let (key, entry) = self
+            .bindings
+            .objects
+            .get(object)?
+            .entries
+            .get_key_value(key)?;
+        Some((*key, entry))
     }
 
-    /// `o['k']` / `o.k` on an inlinable object or table.
-    fn member_parts(&self, expr: &Expression<'a>) -> Option<(&'a str, Value)> {
-        let (object, key) = match expr {
-            Expression::ComputedMemberExpression(m) => {
-                (&m.object, evaluate(&m.expression, &NoScope)?)
-            }
-            Expression::StaticMemberExpression(m) => {
-                (&m.object, Value::Str(m.property.name.to_string()))
-            }
+    /// `o['k']` / `o.k` where `o` is an inlinable object or table.
+    fn member_parts(&self, expr: &Expression<'a>) -> Option<(&'a str, MemberKey<'a>)> {
+        let (object, property) = match expr {
+            Expression::ComputedMemberExpression(m) => (&m.object, None),
+            Expression::StaticMemberExpression(m) => (&m.object, Some(m.property.name.as_str())),
             _ => return None,
         };
         let Expression::Identifier(id) = object else {
             return None;
         };
-        Some((id.name.as_str(), key))
+        let name = id.name.as_str();
+        if !self.objects.contains(name) && !self.tables.contains(name) {
+            return None;
+        }
+        let key = match (property, expr) {
+            (Some(property), _) => MemberKey::Name(property),
+            (None, Expression::ComputedMemberExpression(m)) => match &m.expression {
+                Expression::StringLiteral(s) => MemberKey::Name(s.value.as_str()),
+                other => MemberKey::Computed(evaluate(other, &NoScope)?),
+            },
+            _ => return None,
+        };
+        Some((name, key))
     }
 
     fn replace_expression(&mut self, expr: &mut Expression<'a>, mark: usize) {
@@ -191,9 +228,8 @@ impl<'a, 'b> Rewriter<'a, 'b> {
         if let Expression::CallExpression(call) = expr
             && let Some((object, key)) = self.member_parts(&call.callee)
             && self.objects.contains(object)
-            && let Some(ObjectEntry::Function { params, body }) = key
-                .to_js_string()
-                .and_then(|k| self.object_value(object, &k))
+            && let Some((_, ObjectEntry::Function { params, body })) =
+                key.with_str(|k| self.object_value(object, k))
             && call
                 .arguments
                 .iter()
@@ -220,15 +256,12 @@ impl<'a, 'b> Rewriter<'a, 'b> {
         // A read of a storage object's value or of a string table.
         if let Some((object, key)) = self.member_parts(expr) {
             if self.objects.contains(object)
-                && let Some(ObjectEntry::Value(v)) = key
-                    .to_js_string()
-                    .and_then(|k| self.object_value(object, &k))
+                && let Some((stored_key, ObjectEntry::Value(v))) =
+                    key.with_str(|k| self.object_value(object, k))
                 && let Some(lit) = self.literal(v, span)
             {
                 *expr = lit;
-                if let Some(k) = key.to_js_string() {
-                    self.inlined_keys.insert((object.to_string(), k));
-                }
+                self.inlined_keys.insert((object, stored_key));
                 if matches!(v, Value::Str(_)) {
                     self.recovered.truncate(mark);
                     self.recovered.push(Recovered {
@@ -240,7 +273,7 @@ impl<'a, 'b> Rewriter<'a, 'b> {
                 return;
             }
             if self.tables.contains(object)
-                && let Value::Num(n) = key
+                && let MemberKey::Computed(Value::Num(n)) = key
                 && n >= 0.0
                 && n.fract() == 0.0
                 && let Some((table, _)) = self.bindings.tables.get(object)
@@ -419,8 +452,13 @@ impl<'a> VisitMut<'a> for Rewriter<'a, '_> {
         let bindings = self.bindings;
         let unused = |name: &str| bindings.reference_count(name) == 0;
         let mut protection = 0;
-        let kept =
-            crate::protection::strip(kept, &mut self.protection_names, &unused, &mut protection);
+        let kept = crate::protection::strip(
+            kept,
+            &mut self.protection_names,
+            &unused,
+            self.protection_markers,
+            &mut protection,
+        );
         self.counts.protection += protection;
         self.counts.removed += protection;
         let mut kept = split_sequences(kept, &self.builder);
