@@ -272,6 +272,31 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The URL under which `url`'s scans are saved: `url` itself when it
+    /// has scans, else the same with or without a trailing `/` when that
+    /// has (people type `https://shop.example` for a scan of
+    /// `https://shop.example/`), else `url` unchanged.
+    pub fn saved_url(&self, url: &str) -> Result<String, StoreError> {
+        let other = match url.strip_suffix('/') {
+            Some(bare) => bare.to_string(),
+            None => format!("{url}/"),
+        };
+        for candidate in [url, other.as_str()] {
+            let found: Option<i64> = self
+                .conn
+                .query_row(
+                    "SELECT id FROM scans WHERE url = ?1 LIMIT 1",
+                    [candidate],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            if found.is_some() {
+                return Ok(candidate.to_string());
+            }
+        }
+        Ok(url.to_string())
+    }
+
     /// The scan before `id` of the same URL and persona, if any.
     pub fn previous(&self, id: i64) -> Result<Option<i64>, StoreError> {
         Ok(self

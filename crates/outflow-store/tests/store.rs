@@ -111,6 +111,12 @@ fn history_lists_newest_first_and_round_trips_the_report() {
     assert_eq!(store.scan(b).unwrap().report, after().0);
     assert_eq!(store.scan(a).unwrap().facts, before().1);
     assert!(matches!(store.scan(999), Err(StoreError::NotFound(999))));
+    assert_eq!(store.saved_url(PAGE).unwrap(), PAGE);
+    assert_eq!(store.saved_url(&format!("{PAGE}/")).unwrap(), PAGE);
+    assert_eq!(
+        store.saved_url("https://other.example").unwrap(),
+        "https://other.example"
+    );
 }
 
 #[test]

@@ -30,7 +30,8 @@ pub struct Args {
 /// Runs `outflow csp`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let store = args.db.open()?;
-    let summaries = store.history(&args.url, None, args.scans.max(1))?;
+    let url = store.saved_url(&args.url)?;
+    let summaries = store.history(&url, None, args.scans.max(1))?;
     if summaries.is_empty() {
         bail!(
             "no saved scans of {} (scan it first; `outflow history` lists the pages with scans)",

@@ -58,7 +58,8 @@ fn resolve(store: &Store, args: &Args) -> anyhow::Result<(i64, i64)> {
             None => bail!("scan {to} is the first scan of its page: nothing to compare it with"),
         },
         (Err(_), None) => {
-            let scans = store.history(&args.from, args.persona.as_deref(), 2)?;
+            let url = store.saved_url(&args.from)?;
+            let scans = store.history(&url, args.persona.as_deref(), 2)?;
             match scans.as_slice() {
                 [latest, before] => Ok((before.id, latest.id)),
                 _ => bail!(
@@ -85,7 +86,7 @@ pub fn render(diff: &ScanDiff) -> String {
         if !diff.headers_compared {
             let _ = writeln!(out, "  (security headers not recorded in both scans)");
         }
-        return out;
+        return printable(&out);
     }
     for s in &diff.scripts_added {
         let _ = writeln!(
@@ -141,7 +142,15 @@ pub fn render(diff: &ScanDiff) -> String {
     if !diff.headers_compared {
         let _ = writeln!(out, "  (security headers not recorded in both scans)");
     }
-    out
+    printable(&out)
+}
+
+/// Replaces control characters (other than line ends) so that a value a
+/// page controls, such as a header, cannot drive the terminal.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() && c != '\n' { '?' } else { c })
+        .collect()
 }
 
 fn set_lines(out: &mut String, what: &str, change: &SetChange) {
@@ -150,5 +159,15 @@ fn set_lines(out: &mut String, what: &str, change: &SetChange) {
     }
     for value in &change.removed {
         let _ = writeln!(out, "  - {what} {value}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn control_characters_are_replaced() {
+        assert_eq!(printable("a\u{1b}[31mb\n"), "a?[31mb\n");
     }
 }

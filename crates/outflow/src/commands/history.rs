@@ -88,6 +88,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     };
+    let url = &store.saved_url(url)?;
     let scans = store.history(url, args.persona.as_deref(), args.limit)?;
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&scans)?),

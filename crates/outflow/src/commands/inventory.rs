@@ -47,14 +47,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .map(Policy::load)
         .transpose()
         .context("loading the policy")?;
-    let sightings = store.sightings(&args.url)?;
+    let url = store.saved_url(&args.url)?;
+    let sightings = store.sightings(&url)?;
     if sightings.is_empty() {
         bail!(
             "no saved scans of {} (scan it first; `outflow history` lists the pages with scans)",
             args.url
         );
     }
-    let latest = store.history(&args.url, None, 1)?.first().map(|s| s.id);
+    let latest = store.history(&url, None, 1)?.first().map(|s| s.id);
     let rows = outflow_store::inventory(&sightings, policy.as_ref(), latest);
     match args.format {
         InventoryFormat::Csv => print!("{}", outflow_store::to_csv(&rows)),

@@ -364,3 +364,21 @@ pub fn deliver(
     }
     bail!("webhook {webhook}: {attempts} deliveries failed, the last with {last_error}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_interval;
+    use std::time::Duration;
+
+    #[test]
+    fn intervals() {
+        assert_eq!(parse_interval("6h"), Ok(Duration::from_secs(6 * 3600)));
+        assert_eq!(parse_interval("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_interval("45"), Ok(Duration::from_secs(45)));
+        assert_eq!(parse_interval("1d"), Ok(Duration::from_secs(86_400)));
+        assert!(parse_interval("0s").is_err());
+        assert!(parse_interval("6 hours").is_err());
+        assert!(parse_interval("h").is_err());
+        assert!(parse_interval("99999999999999999999h").is_err());
+    }
+}
