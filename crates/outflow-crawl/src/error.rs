@@ -1,0 +1,49 @@
+//! Errors of the queue, the store and the runner.
+
+/// Why a crawl operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CrawlError {
+    /// SQLite failed (locked past the busy timeout, disk full, corrupt file).
+    #[error("SQLite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL failed (connection refused or lost, a statement failed).
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] postgres::Error),
+    /// A report or a crawl's settings could not be (de)serialised.
+    #[error("JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// Reading the input list or writing CSV failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The database was written by a newer outflow.
+    #[error(
+        "the crawl database has schema version {found}; this outflow reads up to {supported}: upgrade outflow"
+    )]
+    NewerSchema {
+        /// The database's version.
+        found: i64,
+        /// The newest this build knows.
+        supported: i64,
+    },
+    /// The worker no longer holds the job's lease (it expired and the job
+    /// may have been handed to another worker): its result is discarded.
+    #[error("the lease on job {job} was lost (expired or taken over); the result was not stored")]
+    LeaseLost {
+        /// The job.
+        job: i64,
+    },
+    /// No crawl by that name (or no crawl at all).
+    #[error("no crawl {0}")]
+    NoCrawl(String),
+    /// The database location or an option was invalid.
+    #[error("{0}")]
+    Invalid(String),
+    /// No per-user data folder could be determined for the default database.
+    #[error("no per-user data folder (no home directory): give --db PATH")]
+    NoDataDir,
+}

@@ -1,0 +1,44 @@
+//! outflow's crawler: thousands of sites on one machine, and many machines
+//! over PostgreSQL.
+//!
+//! - [`Queue`]: the job queue and result store, one interface over two
+//!   backends ([`open`]): SQLite (WAL, busy timeout, `BEGIN IMMEDIATE`) for
+//!   one machine, PostgreSQL (`FOR UPDATE SKIP LOCKED`) for many. A worker
+//!   claims a job under a lease that its heartbeat renews; a job whose lease
+//!   expired (its worker died) is handed to another worker; completing a job
+//!   stores its result and marks it done in one transaction, and only while
+//!   the worker still holds the lease: each (URL, persona) of a crawl is
+//!   stored exactly once whatever crashes.
+//! - [`Runner`]: N scans in parallel, each job scanned by a [`JobScanner`]
+//!   ([`SiteScanner`]: Chromium capture and outflow's analysis), with a
+//!   per-site time limit and retries with exponential back-off for transient
+//!   failures.
+//! - [`Stats`]: the aggregate tables a study needs, from denormalised rows
+//!   written beside each result ([`ResultRows`]).
+//! - [`read_targets`]: a list of sites (one per line) to jobs.
+
+mod error;
+mod input;
+mod job;
+mod postgres;
+mod progress;
+mod queue;
+mod rows;
+mod runner;
+mod scanner;
+mod schema;
+mod sqlite;
+mod stats;
+
+pub use error::CrawlError;
+pub use input::{MAX_URL_LEN, read_targets};
+pub use job::{ClaimedJob, CrawlConfig, CrawlInfo, JobCounts, JobRow, JobSpec, JobState};
+pub use progress::{ProgressBarReporter, Reporter, RunEvent};
+pub use queue::{Backend, DbTarget, Queue, open};
+pub use rows::{FindingRow, LeakRow, ResultRows, ThirdPartyRow};
+pub use runner::{RunOptions, RunSummary, Runner, ScanAttempt, backoff, worker_id};
+pub use scanner::{JobScanner, SiteScanner};
+pub use stats::{Stats, Table};
+
+/// The result of a queue or store operation.
+pub type Result<T, E = CrawlError> = std::result::Result<T, E>;
