@@ -466,6 +466,28 @@ fn diff_refuses_a_page_with_one_scan_and_unknown_ids() {
         "{}",
         stderr(&missing)
     );
+    // A broken policy stops the scan before any browser starts.
+    let policy = dir.path().join("bad.toml");
+    std::fs::write(&policy, "[hosts]\nallow = \"not a list\"\n").unwrap();
+    let refused = outflow(&[
+        "scan",
+        "http://never.test/",
+        "--db",
+        db,
+        "--policy",
+        policy.to_str().unwrap(),
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("loading the policy"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(
+        !stderr(&refused).contains("scanning"),
+        "{}",
+        stderr(&refused)
+    );
     let history = outflow(&["history", "--db", db]);
     assert!(history.status.success());
     assert_eq!(

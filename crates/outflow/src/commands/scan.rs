@@ -92,6 +92,8 @@ pub struct Args {
 /// Runs `outflow scan`. Exits 2 when a browser could not start or a page
 /// could not be loaded at all, after writing every capture it could make.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    // A typo in the policy or the webhook fails now, not after the scans.
+    super::watch::check_options(args.policy.as_deref(), args.webhook.as_deref())?;
     let mappings = args
         .map_host
         .iter()

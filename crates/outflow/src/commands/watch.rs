@@ -2,7 +2,7 @@
 //! what `outflow scan` does after its reports are made (save, compare with
 //! the previous scan, the policy gate).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -314,6 +314,17 @@ impl Alerts<'_> {
         }
         Ok(Some(diff))
     }
+}
+
+/// Checks `--policy` and `--webhook` before any scan is made.
+pub fn check_options(policy: Option<&Path>, webhook: Option<&str>) -> anyhow::Result<()> {
+    if let Some(path) = policy {
+        Policy::load(path).context("loading the policy")?;
+    }
+    if let Some(webhook) = webhook {
+        check_webhook(webhook)?;
+    }
+    Ok(())
 }
 
 fn check_webhook(webhook: &str) -> anyhow::Result<()> {
