@@ -73,8 +73,11 @@ impl<'a> ScriptApis<'a> {
 
     /// How many times it ran.
     pub fn run_count(&self, api: &str) -> u64 {
-        self.get(api)
-            .map_or(0, |f| f.run.iter().map(|(c, _)| c.count).sum())
+        self.get(api).map_or(0, |f| {
+            f.run
+                .iter()
+                .fold(0u64, |total, (c, _)| total.saturating_add(c.count))
+        })
     }
 
     /// The distinct argument summaries recorded for it, first seen first.

@@ -1,0 +1,158 @@
+//! Helpers shared by the fingerprinting, session-recording and identity-SDK
+//! tests: facts from fixture files (static) and synthetic captures
+//! (dynamic).
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use outflow_detect::{Facts, ScriptFacts};
+use outflow_model::{ApiAccess, ApiCall, Capture, Finding, Request, ScriptOrigin, Severity};
+
+/// A fixture of `fixtures/detect/static`.
+pub fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/detect/static")
+        .join(name)
+}
+
+/// Every script of a fixture file, analysed statically as `outflow js`
+/// does, with its text for snippets.
+pub fn static_scripts(name: &str) -> Vec<ScriptFacts> {
+    let path = fixture(name);
+    let text: Arc<str> = Arc::from(
+        std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .as_str(),
+    );
+    let documents = outflow_js::analyze_paths(
+        &[path.to_string_lossy().into_owned()],
+        &outflow_js::Options::default(),
+    );
+    documents
+        .into_iter()
+        .flat_map(|d| d.scripts)
+        .map(|analysis| ScriptFacts {
+            id: analysis.name.clone(),
+            name: analysis.name.clone(),
+            url: None,
+            sha256: analysis.sha256.clone(),
+            source: Some(text.clone()),
+            analysis: Some(analysis),
+        })
+        .collect()
+}
+
+/// Runs one rule over static facts.
+pub fn check_static(slug: &str, fixture_name: &str) -> Vec<Finding> {
+    let scripts = static_scripts(fixture_name);
+    let attributions = BTreeMap::new();
+    let facts = Facts {
+        capture: None,
+        scripts: &scripts,
+        attributions: &attributions,
+    };
+    outflow_detect::rule(slug)
+        .unwrap_or_else(|| panic!("no rule {slug}"))
+        .check(&facts)
+}
+
+/// Runs one rule over a capture, with scripts known only by URL (no
+/// source), as when script bodies were not kept.
+pub fn check_capture(slug: &str, capture: &Capture) -> Vec<Finding> {
+    let scripts: Vec<ScriptFacts> = capture
+        .scripts
+        .iter()
+        .map(|s| {
+            let url = match &s.origin {
+                ScriptOrigin::External { url } | ScriptOrigin::Worker { url } => Some(url.clone()),
+                _ => None,
+            };
+            ScriptFacts {
+                id: s.id.clone(),
+                name: url.clone().unwrap_or_else(|| s.id.clone()),
+                url,
+                sha256: s.sha256.clone(),
+                source: None,
+                analysis: None,
+            }
+        })
+        .collect();
+    let attributions = BTreeMap::new();
+    let facts = Facts {
+        capture: Some(capture),
+        scripts: &scripts,
+        attributions: &attributions,
+    };
+    outflow_detect::rule(slug)
+        .unwrap_or_else(|| panic!("no rule {slug}"))
+        .check(&facts)
+}
+
+/// The most severe finding's severity, if any.
+pub fn worst(findings: &[Finding]) -> Option<Severity> {
+    findings.iter().map(|f| f.severity).max()
+}
+
+/// An empty browser capture with one external script. Built from JSON so
+/// that fields the model gains later (all defaulted) need no change here.
+pub fn capture_with_script(script_url: &str) -> Capture {
+    serde_json::from_value(serde_json::json!({
+        "target": "https://shop.test/",
+        "source": { "kind": "browser", "headless": true },
+        "started_at": "2026-11-29T00:00:00Z",
+        "duration_ms": 5000,
+        "frames": [],
+        "scripts": [{
+            "id": "7",
+            "origin": { "kind": "external", "url": script_url },
+            "sha256": "",
+            "size": 0
+        }],
+        "requests": [],
+        "api_calls": [],
+        "canaries": [],
+        "errors": []
+    }))
+    .expect("a capture")
+}
+
+/// An aggregated API call by a script URL.
+pub fn call(
+    script_url: &str,
+    api: &str,
+    access: ApiAccess,
+    count: u64,
+    arguments: &[&str],
+) -> ApiCall {
+    ApiCall {
+        script_id: None,
+        script_url: script_url.to_string(),
+        api: api.to_string(),
+        access,
+        count,
+        arguments: arguments.iter().map(|a| a.to_string()).collect(),
+        arguments_truncated: false,
+        first_stack: Vec::new(),
+        frame_url: None,
+    }
+}
+
+/// A request sent by a script (a POST when it has a body).
+pub fn request(id: &str, url: &str, script_url: &str, time_ms: u64, body: Option<&str>) -> Request {
+    let mut value = serde_json::json!({
+        "id": id,
+        "url": url,
+        "method": if body.is_some() { "POST" } else { "GET" },
+        "resource_type": "Fetch",
+        "headers": [],
+        "initiator": { "kind": "script", "url": script_url },
+        "time_ms": time_ms
+    });
+    if let Some(body) = body {
+        value["body"] = serde_json::json!({ "text": body, "size": body.len() });
+    }
+    serde_json::from_value(value).expect("a request")
+}
