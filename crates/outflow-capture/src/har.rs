@@ -230,6 +230,10 @@ pub fn import_har(bytes: &[u8], path: &str) -> Result<HarImport, CaptureFailure>
                 .map(str::to_string),
             redirected_from: None,
             websocket_frames,
+            // HAR exporters do not keep server-sent events, nor which
+            // worker sent a request.
+            event_source_messages: Vec::new(),
+            worker_url: None,
             time_ms: match (started, first_time) {
                 (Some(t), Some(first)) => u64::try_from(t - first).unwrap_or(0),
                 _ => 0,

@@ -76,6 +76,8 @@ pub(crate) fn chromium_args(settings: &LaunchSettings<'_>) -> Vec<String> {
         "disable-hang-monitor",
         "disable-ipc-flooding-protection",
         "disable-prompt-on-repost",
+        // Pop-ups a page opens without a click are part of what it does.
+        "disable-popup-blocking",
         "disable-site-isolation-trials",
         "disable-search-engine-choice-screen",
         "no-first-run",

@@ -17,7 +17,9 @@
 //! browser that cannot start is an error ([`CaptureFailure`]).
 
 mod cdp;
+mod connection;
 mod error;
+mod follow_up;
 mod forms;
 mod har;
 mod host_map;
@@ -28,6 +30,7 @@ mod persona;
 mod recorder;
 mod scan;
 mod stack;
+mod targets;
 
 pub use error::CaptureFailure;
 pub use forms::TypingPace;

@@ -12,9 +12,9 @@ use std::time::Instant;
 
 use base64::Engine as _;
 use outflow_model::{
-    ApiAccess, ApiCall, Body, CaptureError, CaptureErrorKind, Cookie, CookieSetter, Frame, Header,
-    Initiator, Location, PageEvent, Request, Response, Script, ScriptOrigin, StorageArea,
-    StorageWrite, WebSocketFrame,
+    ApiAccess, ApiCall, Body, CaptureError, CaptureErrorKind, Cookie, CookieSetter,
+    EventSourceMessage, Frame, Header, Initiator, Location, PageEvent, Request, Response, Script,
+    ScriptOrigin, StorageArea, StorageWrite, WebSocketFrame,
 };
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -31,6 +31,10 @@ pub(crate) const URL_LIMIT: usize = 16 * 1024;
 const FRAME_PAYLOAD_LIMIT: usize = 16 * 1024;
 /// Most WebSocket frames kept per socket.
 const FRAMES_PER_SOCKET: usize = 1000;
+/// EventSource message data is kept up to this many bytes each.
+const EVENT_DATA_LIMIT: usize = 16 * 1024;
+/// Most EventSource messages kept per stream.
+const MESSAGES_PER_EVENT_SOURCE: usize = 1000;
 /// Most requests recorded; later ones are counted and dropped.
 const MAX_REQUESTS: usize = 20_000;
 /// Most scripts recorded.
@@ -77,13 +81,40 @@ const SECURITY_HEADERS: &[&str] = &[
 pub(crate) enum FollowUp {
     /// `Network.getRequestPostData`: a body that was not inline.
     PostData { request_id: String },
-    /// `Debugger.getScriptSource`.
-    ScriptSource { script_id: String },
-    /// `Page.handleJavaScriptDialog`: accept, so that the visit goes on.
-    AnswerDialog,
+    /// `Debugger.getScriptSource` of the engine's `script_id`, recorded
+    /// under `key` (the id in the capture, see [`Scope::script_key`]).
+    ScriptSource { script_id: String, key: String },
+    /// `Page.handleJavaScriptDialog`: accept (a prompt with its default
+    /// text), so that the visit goes on.
+    AnswerDialog { prompt_text: String },
     /// `Debugger.resume`: a page stopped on `debugger;` despite
     /// `setSkipAllPauses`.
     Resume,
+}
+
+/// The DevTools target an event came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// The scanned page itself.
+    Page,
+    /// A pop-up window the page opened. Its script ids get `prefix`: it may
+    /// run in another renderer, whose engine numbers scripts from 1 too.
+    Popup { prefix: String },
+    /// A dedicated, shared or service worker whose main script is `url`.
+    /// Its script ids get `prefix` (a worker has its own engine).
+    Worker { prefix: String, url: String },
+}
+
+impl Scope {
+    /// The id a script of this target has in the capture.
+    pub(crate) fn script_key(&self, script_id: &str) -> String {
+        match self {
+            Scope::Page => script_id.to_string(),
+            Scope::Popup { prefix } | Scope::Worker { prefix, .. } => {
+                format!("{prefix}:{script_id}")
+            }
+        }
+    }
 }
 
 /// Where script bodies go.
@@ -265,11 +296,21 @@ impl Recorder {
         }
     }
 
-    /// One event, by method name.
+    /// One event of the scanned page, by method name.
     pub(crate) fn handle(&mut self, method: &str, params: &Value) -> Vec<FollowUp> {
+        self.handle_in(&Scope::Page, method, params)
+    }
+
+    /// One event of the target `scope`, by method name.
+    pub(crate) fn handle_in(
+        &mut self,
+        scope: &Scope,
+        method: &str,
+        params: &Value,
+    ) -> Vec<FollowUp> {
         let now = self.now_ms();
         match method {
-            "Network.requestWillBeSent" => return self.on_request(params, now),
+            "Network.requestWillBeSent" => return self.on_request(scope, params, now),
             "Network.requestWillBeSentExtraInfo" => self.on_request_extra(params),
             "Network.responseReceived" => self.on_response(params),
             "Network.responseReceivedExtraInfo" => self.on_response_extra(params),
@@ -287,13 +328,14 @@ impl Recorder {
             "Network.webSocketCreated" => self.on_websocket_created(params, now),
             "Network.webSocketFrameSent" => self.on_websocket_frame(params, true, now),
             "Network.webSocketFrameReceived" => self.on_websocket_frame(params, false, now),
+            "Network.eventSourceMessageReceived" => self.on_event_source_message(params, now),
             "Page.frameAttached" => {
                 let id = str_of(params, "frameId").to_string();
                 let parent = params
                     .get("parentFrameId")
                     .and_then(Value::as_str)
                     .map(str::to_string);
-                self.upsert_frame(id, parent, None, None, None);
+                self.upsert_frame(scope, id, parent, None, None, None);
             }
             "Page.frameNavigated" => {
                 if let Some(frame) = params.get("frame") {
@@ -302,6 +344,7 @@ impl Recorder {
                         URL_LIMIT,
                     );
                     self.upsert_frame(
+                        scope,
                         str_of(frame, "id").to_string(),
                         frame
                             .get("parentId")
@@ -320,14 +363,17 @@ impl Recorder {
                     );
                 }
             }
-            "Page.loadEventFired" => self.load_fired = true,
+            // A pop-up's load is not the page's.
+            "Page.loadEventFired" if *scope == Scope::Page => self.load_fired = true,
             "Page.javascriptDialogOpening" => {
                 self.events.push(PageEvent::Dialog {
                     dialog_type: str_of(params, "type").to_string(),
                     message: truncate(str_of(params, "message"), 500),
                     url: str_of(params, "url").to_string(),
                 });
-                return vec![FollowUp::AnswerDialog];
+                return vec![FollowUp::AnswerDialog {
+                    prompt_text: truncate(str_of(params, "defaultPrompt"), 1024),
+                }];
             }
             "Page.windowOpen" => self.events.push(PageEvent::Popup {
                 url: str_of(params, "url").to_string(),
@@ -338,11 +384,17 @@ impl Recorder {
                     suggested_filename: str_of(params, "suggestedFilename").to_string(),
                 })
             }
-            "Inspector.targetCrashed" | "Target.targetCrashed" => {
+            "Inspector.targetCrashed" | "Target.targetCrashed" if *scope == Scope::Page => {
                 self.crashed = true;
                 self.error(CaptureErrorKind::Crash, "the page's renderer crashed");
             }
-            "Debugger.scriptParsed" => return self.on_script(params),
+            "Inspector.targetCrashed" => {
+                self.error(
+                    CaptureErrorKind::Crash,
+                    "a pop-up or worker of the page crashed; the page goes on",
+                );
+            }
+            "Debugger.scriptParsed" => return self.on_script(scope, params),
             "Debugger.paused" => return vec![FollowUp::Resume],
             "Runtime.bindingCalled" if str_of(params, "name") == self.binding => {
                 self.on_batch(str_of(params, "payload"));
@@ -352,11 +404,21 @@ impl Recorder {
         Vec::new()
     }
 
-    fn on_request(&mut self, params: &Value, now: u64) -> Vec<FollowUp> {
+    fn on_request(&mut self, scope: &Scope, params: &Value, now: u64) -> Vec<FollowUp> {
         let request_id = str_of(params, "requestId").to_string();
         let Some(request) = params.get("request") else {
             return Vec::new();
         };
+        // A worker's request can be reported both to the worker and to the
+        // page that owns it: the same id without a redirect is one request.
+        if params.get("redirectResponse").is_none()
+            && self
+                .by_request_id
+                .get(&request_id)
+                .is_some_and(|hops| !hops.hops.is_empty())
+        {
+            return Vec::new();
+        }
         // data: URLs never leave the browser; they can be megabytes long.
         if str_of(request, "url").starts_with("data:") {
             return Vec::new();
@@ -420,7 +482,7 @@ impl Recorder {
             resource_type,
             headers,
             body,
-            initiator: initiator_of(initiator),
+            initiator: scoped_initiator(scope, initiator_of(initiator)),
             frame_id: params
                 .get("frameId")
                 .and_then(Value::as_str)
@@ -429,6 +491,11 @@ impl Recorder {
             failure: None,
             redirected_from,
             websocket_frames: Vec::new(),
+            event_source_messages: Vec::new(),
+            worker_url: match scope {
+                Scope::Worker { url, .. } => Some(url.clone()),
+                _ => None,
+            },
             time_ms: now,
         };
         let index = self.requests.len();
@@ -562,6 +629,8 @@ impl Recorder {
             failure: None,
             redirected_from: None,
             websocket_frames: Vec::new(),
+            event_source_messages: Vec::new(),
+            worker_url: None,
             time_ms: now,
         });
         self.by_request_id
@@ -606,8 +675,31 @@ impl Recorder {
         );
     }
 
+    fn on_event_source_message(&mut self, params: &Value, now: u64) {
+        let Some(index) = self.latest_hop(str_of(params, "requestId")) else {
+            return;
+        };
+        let messages = &mut self.requests[index].event_source_messages;
+        if messages.len() >= MESSAGES_PER_EVENT_SOURCE {
+            return;
+        }
+        let data = str_of(params, "data");
+        messages.push(EventSourceMessage {
+            event_name: truncate(str_of(params, "eventName"), 256),
+            event_id: params
+                .get("eventId")
+                .and_then(Value::as_str)
+                .filter(|id| !id.is_empty())
+                .map(|id| truncate(id, 256)),
+            data: truncate(data, EVENT_DATA_LIMIT),
+            truncated: data.len() > EVENT_DATA_LIMIT,
+            time_ms: now,
+        });
+    }
+
     fn upsert_frame(
         &mut self,
+        scope: &Scope,
         id: String,
         parent_id: Option<String>,
         url: Option<String>,
@@ -617,7 +709,9 @@ impl Recorder {
         if id.is_empty() {
             return;
         }
-        if parent_id.is_none() && self.main_frame.is_none() {
+        // A pop-up's top frame: its own frames (iframes) are not pop-ups.
+        let popup = matches!(scope, Scope::Popup { .. }) && parent_id.is_none();
+        if parent_id.is_none() && self.main_frame.is_none() && !popup {
             self.main_frame = Some(id.clone());
         }
         if let Some(frame) = self.frames.iter_mut().find(|f| f.id == id) {
@@ -640,13 +734,14 @@ impl Recorder {
                 url: url.unwrap_or_else(|| "about:blank".to_string()),
                 origin,
                 name,
-                popup: false,
+                popup,
             });
         }
     }
 
-    fn on_script(&mut self, params: &Value) -> Vec<FollowUp> {
-        let script_id = str_of(params, "scriptId").to_string();
+    fn on_script(&mut self, scope: &Scope, params: &Value) -> Vec<FollowUp> {
+        let engine_id = str_of(params, "scriptId").to_string();
+        let script_id = scope.script_key(&engine_id);
         let url = str_of(params, "url").to_string();
         let aux = params.get("executionContextAuxData");
         let world = aux.map(|a| str_of(a, "type")).unwrap_or_default();
@@ -657,7 +752,7 @@ impl Recorder {
             || url.starts_with("outflow:")
             || url.starts_with("chrome-error:")
             || url.starts_with("chrome:")
-            || script_id.is_empty()
+            || engine_id.is_empty()
         {
             return Vec::new();
         }
@@ -681,9 +776,19 @@ impl Recorder {
                     .saturating_add(1),
             ),
         };
-        let created_by = params.get("stackTrace").map(stack::from_cdp);
+        let created_by = params.get("stackTrace").map(|trace| {
+            let mut frames = stack::from_cdp(trace);
+            scope_frames(scope, &mut frames);
+            frames
+        });
         let is_document = self.frames.iter().any(|f| f.url == url);
-        let origin = if url.is_empty() || created_by.as_ref().is_some_and(|s| !s.is_empty()) {
+        let worker_url = match scope {
+            Scope::Worker { url, .. } => Some(url.as_str()),
+            _ => None,
+        };
+        let origin = if worker_url == Some(url.as_str()) && !url.is_empty() {
+            ScriptOrigin::Worker { url: url.clone() }
+        } else if url.is_empty() || created_by.as_ref().is_some_and(|s| !s.is_empty()) {
             let parent = created_by.as_ref().and_then(|frames| frames.first());
             ScriptOrigin::Eval {
                 parent_id: parent.and_then(|f| f.script_id.clone()),
@@ -720,7 +825,10 @@ impl Recorder {
             body_error: None,
         });
         self.outstanding += 1;
-        vec![FollowUp::ScriptSource { script_id }]
+        vec![FollowUp::ScriptSource {
+            script_id: engine_id,
+            key: script_id,
+        }]
     }
 
     /// The answer to a [`FollowUp::ScriptSource`].
@@ -1217,6 +1325,26 @@ pub(crate) fn body_from_bytes(bytes: &[u8]) -> Body {
         size: bytes.len() as u64,
         truncated: kept.len() < bytes.len(),
     }
+}
+
+/// Script ids of another target's engine, renamed as in the capture.
+fn scope_frames(scope: &Scope, frames: &mut [outflow_model::StackFrame]) {
+    if *scope == Scope::Page {
+        return;
+    }
+    for frame in frames {
+        if let Some(id) = &frame.script_id {
+            frame.script_id = Some(scope.script_key(id));
+        }
+    }
+}
+
+fn scoped_initiator(scope: &Scope, mut initiator: Initiator) -> Initiator {
+    scope_frames(scope, &mut initiator.stack);
+    if let Some(id) = &initiator.script_id {
+        initiator.script_id = Some(scope.script_key(id));
+    }
+    initiator
 }
 
 fn initiator_of(initiator: Option<&Value>) -> Initiator {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use chromiumoxide::error::CdpError;
@@ -16,12 +16,14 @@ use tokio::task::JoinSet;
 
 use crate::cdp::{call, call_browser};
 use crate::error::CaptureFailure;
+use crate::follow_up::{self, CommandTarget, Shared, lock};
 use crate::forms::{self, CanarySet, FillSettings, TypingPace};
 use crate::host_map::HostMapping;
 use crate::instrumentation::Instrumentation;
 use crate::launch::{LaunchSettings, chromium_path, launch};
 use crate::persona::Persona;
 use crate::recorder::{BODY_LIMIT, FollowUp, Recorder, ScriptStore};
+use crate::targets::{self, TargetSettings};
 
 /// How to scan.
 #[derive(Debug, Clone)]
@@ -53,6 +55,9 @@ pub struct ScanOptions {
     /// Write script bodies here (`<sha256>.js`) instead of keeping them in
     /// memory.
     pub scripts_dir: Option<PathBuf>,
+    /// Where the scan's throwaway browser profile is made (the system's
+    /// temporary directory when `None`).
+    pub profile_parent: Option<PathBuf>,
     /// Record the page: network, scripts, and the instrumentation's API
     /// calls. Off only to measure a bare load (scripts/bench-scan): the page
     /// is then navigated with nothing but the Page domain enabled.
@@ -74,6 +79,7 @@ impl Default for ScanOptions {
             pace: TypingPace::default(),
             ignore_https_errors: false,
             scripts_dir: None,
+            profile_parent: None,
             instrument: true,
         }
     }
@@ -92,17 +98,8 @@ pub struct ScanOutput {
     pub load_ms: Option<u64>,
 }
 
-type Shared = Arc<Mutex<Recorder>>;
-
 /// Longest wait for a page opened by a followed "log in" link.
 const FOLLOW_LOAD_LIMIT: Duration = Duration::from_secs(10);
-
-fn lock(recorder: &Shared) -> MutexGuard<'_, Recorder> {
-    // A panic while holding the lock leaves consistent-enough data: keep it.
-    recorder
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 /// Visits `url` in a fresh Chromium and records what it does. Problems met
 /// once the browser runs are recorded in the capture, with everything
@@ -110,13 +107,16 @@ fn lock(recorder: &Shared) -> MutexGuard<'_, Recorder> {
 pub async fn scan(url: &str, options: &ScanOptions) -> Result<ScanOutput, CaptureFailure> {
     let started_at = SystemTime::now();
     let started = Instant::now();
-    let profile = tempfile::Builder::new()
-        .prefix("outflow-profile-")
-        .tempdir()
-        .map_err(|source| CaptureFailure::Io {
-            what: "creating a browser profile directory".to_string(),
-            source,
-        })?;
+    let mut profile = tempfile::Builder::new();
+    profile.prefix("outflow-profile-");
+    let profile = match &options.profile_parent {
+        Some(dir) => profile.tempdir_in(dir),
+        None => profile.tempdir(),
+    }
+    .map_err(|source| CaptureFailure::Io {
+        what: "creating a browser profile directory".to_string(),
+        source,
+    })?;
     if let Some(dir) = &options.scripts_dir {
         std::fs::create_dir_all(dir).map_err(|source| CaptureFailure::Io {
             what: format!("creating {}", dir.display()),
@@ -194,12 +194,12 @@ pub async fn scan(url: &str, options: &ScanOptions) -> Result<ScanOutput, Captur
     let mut cookies = None;
     let mut load_ms = None;
     if let Some(page) = &page {
-        spawn_follow_ups(
+        follow_up::spawn(
             &mut tasks,
-            page.clone(),
+            CommandTarget::Page(page.clone()),
             recorder.clone(),
             follow_rx,
-            options,
+            options.command_timeout,
         );
         match tokio::time::timeout(
             options.command_timeout,
@@ -222,6 +222,25 @@ pub async fn scan(url: &str, options: &ScanOptions) -> Result<ScanOutput, Captur
             &mut capture_errors,
         )
         .await;
+        if options.instrument {
+            attach_workers_and_popups(
+                &mut tasks,
+                page,
+                &browser,
+                &recorder,
+                TargetSettings {
+                    main_target: page.target_id().inner().clone(),
+                    binding: instrumentation.binding.clone(),
+                    instrumentation: instrumentation.source.clone(),
+                    persona: options.persona.clone(),
+                    user_agent: user_agent.clone(),
+                    ignore_https_errors: options.ignore_https_errors,
+                    limit: options.command_timeout,
+                },
+                &mut capture_errors,
+            )
+            .await;
+        }
         let session = Session {
             page,
             recorder: &recorder,
@@ -361,88 +380,6 @@ pub async fn scan(url: &str, options: &ScanOptions) -> Result<ScanOutput, Captur
     })
 }
 
-/// Runs the recorder's follow-ups (bodies, script sources, dialog answers)
-/// as they come, each with its own time limit.
-fn spawn_follow_ups(
-    tasks: &mut JoinSet<()>,
-    page: Page,
-    recorder: Shared,
-    mut follow_rx: mpsc::UnboundedReceiver<FollowUp>,
-    options: &ScanOptions,
-) {
-    let limit = options.command_timeout;
-    tasks.spawn(async move {
-        let mut running = JoinSet::new();
-        while let Some(follow) = follow_rx.recv().await {
-            let page = page.clone();
-            let recorder = recorder.clone();
-            running.spawn(async move {
-                match follow {
-                    FollowUp::PostData { request_id } => {
-                        let result = call(
-                            &page,
-                            "Network.getRequestPostData",
-                            json!({"requestId": request_id}),
-                            limit,
-                        )
-                        .await
-                        .map_err(|e| e.to_string())
-                        .map(|v| post_data_bytes(&v));
-                        lock(&recorder).on_post_data(&request_id, result);
-                    }
-                    FollowUp::ScriptSource { script_id } => {
-                        let result = call(
-                            &page,
-                            "Debugger.getScriptSource",
-                            json!({"scriptId": script_id}),
-                            limit,
-                        )
-                        .await
-                        .map_err(|e| e.to_string())
-                        .and_then(|v| {
-                            v.get("scriptSource")
-                                .and_then(Value::as_str)
-                                .map(str::to_string)
-                                .ok_or_else(|| "no source in the answer".to_string())
-                        });
-                        lock(&recorder).on_script_source(&script_id, result);
-                    }
-                    FollowUp::AnswerDialog => {
-                        let _ = call(
-                            &page,
-                            "Page.handleJavaScriptDialog",
-                            json!({"accept": true}),
-                            limit,
-                        )
-                        .await;
-                    }
-                    FollowUp::Resume => {
-                        let _ = call(&page, "Debugger.resume", json!({}), limit).await;
-                    }
-                }
-            });
-            // Reap finished ones so the set does not grow without bound.
-            while running.try_join_next().is_some() {}
-        }
-        while running.join_next().await.is_some() {}
-    });
-}
-
-fn post_data_bytes(result: &Value) -> Vec<u8> {
-    let data = result
-        .get("postData")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    if result.get("base64Encoded").and_then(Value::as_bool) == Some(true) {
-        use base64::Engine as _;
-        base64::engine::general_purpose::STANDARD
-            .decode(data)
-            .unwrap_or_else(|_| data.as_bytes().to_vec())
-    } else {
-        data.as_bytes().to_vec()
-    }
-}
-
 /// Subscribes to every event the recorder reads. Typed events are turned
 /// back into JSON so that one lenient reader handles them and the drifted
 /// ones alike.
@@ -488,6 +425,7 @@ async fn listen(
         network::EventWebSocketCreated,
         network::EventWebSocketFrameSent,
         network::EventWebSocketFrameReceived,
+        network::EventEventSourceMessageReceived,
         cdp_page::EventFrameAttached,
         cdp_page::EventFrameNavigated,
         cdp_page::EventLoadEventFired,
@@ -500,6 +438,50 @@ async fn listen(
     );
     forward!(browser, browser::EventDownloadWillBegin);
     Ok(())
+}
+
+/// Hands the page's workers and its pop-ups over to outflow's own
+/// connection ([`crate::targets`]).
+async fn attach_workers_and_popups(
+    tasks: &mut JoinSet<()>,
+    page: &Page,
+    browser: &Browser,
+    recorder: &Shared,
+    settings: TargetSettings,
+    errors: &mut Vec<(CaptureErrorKind, String)>,
+) {
+    // chromiumoxide's own auto-attach would let each worker run before it
+    // could be recorded: only outflow's connection attaches them.
+    if let Err(error) = call(
+        page,
+        "Target.setAutoAttach",
+        json!({"autoAttach": false, "waitForDebuggerOnStart": false, "flatten": true}),
+        settings.limit,
+    )
+    .await
+    {
+        errors.push((CaptureErrorKind::Protocol, error.to_string()));
+    }
+    let limit = settings.limit;
+    let started = tokio::time::timeout(
+        limit,
+        targets::start(
+            browser.websocket_address(),
+            tasks,
+            recorder.clone(),
+            settings,
+        ),
+    )
+    .await;
+    let problem = match started {
+        Ok(Ok(())) => return,
+        Ok(Err(error)) => error,
+        Err(_) => "no answer".to_string(),
+    };
+    errors.push((
+        CaptureErrorKind::Protocol,
+        format!("attaching workers and pop-ups: {problem}; their requests are not recorded"),
+    ));
 }
 
 /// Sets up the page before it loads anything: domains, persona, binding and

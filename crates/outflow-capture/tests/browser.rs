@@ -32,6 +32,7 @@ const READ_LENIENTLY: &[&str] = &[
     "Network.webSocketCreated",
     "Network.webSocketFrameSent",
     "Network.webSocketFrameReceived",
+    "Network.eventSourceMessageReceived",
     "Page.frameAttached",
     "Page.frameNavigated",
     "Page.loadEventFired",
@@ -74,8 +75,18 @@ fn options(server: &FixtureServer, hosts: &[&str]) -> ScanOptions {
     }
 }
 
+/// This test process's browser profiles live here, so that the leftover
+/// check sees only this test's browsers (other crates' tests scan too).
+fn profile_parent() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("outflow-capture-test-{}", std::process::id()))
+}
+
 async fn run(url: &str, options: &ScanOptions) -> ScanOutput {
-    let out = tokio::time::timeout(Duration::from_secs(120), scan(url, options))
+    let mut options = options.clone();
+    let parent = profile_parent();
+    std::fs::create_dir_all(&parent).expect("creating the profile parent");
+    options.profile_parent = Some(parent.clone());
+    let out = tokio::time::timeout(Duration::from_secs(120), scan(url, &options))
         .await
         .expect("the scan finished within two minutes")
         .expect("the scan started");
@@ -85,13 +96,16 @@ async fn run(url: &str, options: &ScanOptions) -> ScanOutput {
         std::fs::write(path, serde_json::to_string_pretty(&out.capture).unwrap()).unwrap();
     }
     no_lost_messages(&out.capture);
-    no_leftover_browsers();
+    no_leftover_browsers(&parent);
+    // Empty once the browsers are gone; another scan makes it again.
+    let _ = std::fs::remove_dir(&parent);
     out
 }
 
-/// Every Chromium a scan starts runs with an `outflow-profile-*` profile;
-/// none may outlive the scan (its helpers get a moment to notice).
-fn no_leftover_browsers() {
+/// Every Chromium a scan starts runs with a profile in `parent`; none may
+/// outlive the scan (its helpers get a moment to notice).
+fn no_leftover_browsers(parent: &std::path::Path) {
+    let parent = parent.to_string_lossy().into_owned();
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     loop {
         let leftover: Vec<String> = std::fs::read_dir("/proc")
@@ -105,7 +119,7 @@ fn no_leftover_browsers() {
             })
             .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
             .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
-            .filter(|c| c.contains("chromium") && c.contains("outflow-profile-"))
+            .filter(|c| c.contains("chromium") && c.contains(&parent))
             .collect();
         if leftover.is_empty() {
             return;
@@ -859,4 +873,221 @@ async fn a_missing_chromium_says_how_to_install_it() {
     let error = scan("http://127.0.0.1:9/", &opts).await.unwrap_err();
     assert!(matches!(error, CaptureFailure::ChromiumMissing { .. }));
     assert!(error.to_string().contains("apt-get install chromium"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workers_and_popups_are_recorded_like_the_page() {
+    require_chromium();
+    let _lock = browser_lock();
+    let server = FixtureServer::start();
+    let mut opts = options(
+        &server,
+        &[
+            "workers.site.test",
+            "collect.tracker.test",
+            "pixel.tracker.test",
+        ],
+    );
+    opts.fill_forms = false;
+    let out = run("http://workers.site.test/", &opts).await;
+    let capture = &out.capture;
+    let urls = || {
+        capture
+            .requests
+            .iter()
+            .map(|r| (&r.url, &r.worker_url, &r.initiator.kind))
+            .collect::<Vec<_>>()
+    };
+
+    // The dedicated worker's own request: body, worker and initiator.
+    let dedicated = "http://workers.site.test/dedicated.js";
+    let sent = find(capture, |r| {
+        r.url == "http://collect.tracker.test/collect?from=dedicated-worker"
+    });
+    assert_eq!(sent.len(), 1, "requests: {:?}", urls());
+    assert_eq!(sent[0].method, "POST");
+    assert_eq!(sent[0].resource_type, "Fetch");
+    assert_eq!(body(sent[0]), "dedicated-secret");
+    assert_eq!(sent[0].worker_url.as_deref(), Some(dedicated));
+    assert_eq!(sent[0].initiator.url.as_deref(), Some(dedicated));
+    assert!(sent[0].initiator.stack.iter().any(|f| f.url == dedicated
+        && f.function == "send"
+        && f.script_id.as_deref().is_some_and(|id| id.starts_with('w'))));
+    assert_eq!(sent[0].frame_id, None, "a worker has no frame");
+    // Its main script, kept by hash, and the initiator's script id points
+    // at it.
+    let script = capture
+        .scripts
+        .iter()
+        .find(|s| matches!(&s.origin, ScriptOrigin::Worker { url } if url == dedicated))
+        .unwrap_or_else(|| panic!("no worker script in {:#?}", capture.scripts));
+    assert_eq!(
+        script.sha256,
+        fixture_sha256("workers.site.test/dedicated.js")
+    );
+    assert!(out.sources.contains_key(&script.sha256));
+    assert_eq!(
+        sent[0].initiator.script_id.as_deref(),
+        Some(script.id.as_str())
+    );
+    // The worker ran after being set up: the page heard back.
+    assert_eq!(
+        find(capture, |r| r.url
+            == "http://workers.site.test/pixel?dedicated=sent")
+        .len(),
+        1,
+        "requests: {:?}",
+        urls()
+    );
+
+    // The shared worker likewise.
+    let shared = "http://workers.site.test/shared.js";
+    let sent = find(capture, |r| {
+        r.url == "http://collect.tracker.test/collect?from=shared-worker"
+    });
+    assert_eq!(sent.len(), 1, "requests: {:?}", urls());
+    assert_eq!(body(sent[0]), "shared-secret");
+    assert_eq!(sent[0].worker_url.as_deref(), Some(shared));
+    assert!(
+        capture
+            .scripts
+            .iter()
+            .any(|s| matches!(&s.origin, ScriptOrigin::Worker { url } if url == shared))
+    );
+
+    // The pop-up: its document, then its third-party pixel, issued by its
+    // parser from its own top frame, which is marked as a pop-up.
+    let popup_url = "http://workers.site.test/popup.html";
+    assert!(capture.events.iter().any(|e| matches!(
+        e,
+        PageEvent::Popup { url } if url == popup_url
+    )));
+    let frame = capture
+        .frames
+        .iter()
+        .find(|f| f.url == popup_url)
+        .unwrap_or_else(|| panic!("no pop-up frame in {:#?}", capture.frames));
+    assert!(frame.popup);
+    assert_eq!(frame.parent_id, None);
+    let main = &capture.frames[0];
+    assert_eq!(main.url, "http://workers.site.test/");
+    assert!(!main.popup);
+    let document = find(capture, |r| r.url == popup_url);
+    assert_eq!(document.len(), 1, "requests: {:?}", urls());
+    assert_eq!(document[0].resource_type, "Document");
+    let pixel = find(capture, |r| {
+        r.url == "http://pixel.tracker.test/pixel.gif?from=popup"
+    });
+    assert_eq!(pixel.len(), 1, "requests: {:?}", urls());
+    assert_eq!(pixel[0].resource_type, "Image");
+    assert_eq!(pixel[0].initiator.kind, "parser");
+    assert_eq!(pixel[0].initiator.url.as_deref(), Some(popup_url));
+    assert_eq!(pixel[0].frame_id.as_deref(), Some(frame.id.as_str()));
+    assert_eq!(pixel[0].worker_url, None);
+    // The pop-up is instrumented too.
+    let calls = capture.api_calls.as_ref().unwrap();
+    let probe = calls
+        .iter()
+        .find(|c| c.api == "HTMLCanvasElement.toDataURL")
+        .unwrap_or_else(|| panic!("no toDataURL in {calls:#?}"));
+    assert_eq!(probe.script_url, popup_url);
+    assert_eq!(probe.frame_url.as_deref(), Some(popup_url));
+    assert_eq!(probe.arguments, vec!["21x9 image/png".to_string()]);
+    // The main frame is still the page's.
+    assert_eq!(
+        capture.final_url.as_deref(),
+        Some("http://workers.site.test/")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn event_source_messages_are_recorded() {
+    require_chromium();
+    let _lock = browser_lock();
+    let server = FixtureServer::start();
+    let mut opts = options(&server, &["sse.site.test", "stream.tracker.test"]);
+    opts.fill_forms = false;
+    let out = run("http://sse.site.test/", &opts).await;
+    let capture = &out.capture;
+    let stream = find(capture, |r| r.url == "http://stream.tracker.test/events");
+    assert_eq!(stream.len(), 1, "one stream, not reconnected");
+    assert_eq!(stream[0].resource_type, "EventSource");
+    assert_eq!(
+        stream[0].initiator.url.as_deref(),
+        Some("http://sse.site.test/")
+    );
+    assert_eq!(stream[0].response.as_ref().map(|r| r.status), Some(200));
+    let messages: Vec<(&str, Option<&str>, &str)> = stream[0]
+        .event_source_messages
+        .iter()
+        .map(|m| {
+            (
+                m.event_name.as_str(),
+                m.event_id.as_deref(),
+                m.data.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            ("message", Some("1"), "hello-stream"),
+            ("price", Some("1"), r#"{"v":42}"#),
+            ("done", Some("1"), "bye"),
+        ]
+    );
+    // The page received the same.
+    assert_eq!(
+        find(capture, |r| r.url
+            == "http://sse.site.test/pixel?sse=hello-stream%7C%7B%22v%22%3A42%7D")
+        .len(),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confirm_prompt_and_beforeunload_are_answered() {
+    require_chromium();
+    let _lock = browser_lock();
+    let server = FixtureServer::start();
+    let mut opts = options(&server, &["dialogs.site.test"]);
+    opts.submit = true;
+    let out = run("http://dialogs.site.test/", &opts).await;
+    let capture = &out.capture;
+    let dialogs: Vec<(&str, &str)> = capture
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            PageEvent::Dialog {
+                dialog_type,
+                message,
+                url,
+            } => {
+                assert_eq!(url, "http://dialogs.site.test/");
+                Some((dialog_type.as_str(), message.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
+    // Chromium does not pass a page's beforeunload text on.
+    assert_eq!(
+        dialogs,
+        [
+            ("confirm", "continue?"),
+            ("prompt", "your name?"),
+            ("beforeunload", "")
+        ]
+    );
+    // Accepted: confirm said yes, prompt gave its default.
+    assert_eq!(
+        find(capture, |r| r.url
+            == "http://dialogs.site.test/pixel?confirm=true&prompt=fixture-default")
+        .len(),
+        1
+    );
+    // Leaving the page was allowed: the form was sent.
+    assert!(capture.submitted);
+    let post = find(capture, |r| r.url == "http://dialogs.site.test/api/login");
+    assert_eq!(post.len(), 1);
+    assert_eq!(post[0].method, "POST");
 }

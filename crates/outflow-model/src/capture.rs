@@ -210,6 +210,13 @@ pub struct Request {
     /// WebSocket frames, for WebSocket requests.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub websocket_frames: Vec<WebSocketFrame>,
+    /// Messages received, for EventSource (server-sent events) requests.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub event_source_messages: Vec<EventSourceMessage>,
+    /// The script URL of the worker (dedicated, shared or service) that
+    /// made the request, when a worker did rather than a document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker_url: Option<String>,
     /// Milliseconds since the capture started.
     pub time_ms: u64,
 }
@@ -305,6 +312,23 @@ pub struct WebSocketFrame {
     /// limit.
     pub payload: String,
     /// Whether the payload was truncated.
+    #[serde(default)]
+    pub truncated: bool,
+    /// Milliseconds since the capture started.
+    pub time_ms: u64,
+}
+
+/// A message received on an EventSource (server-sent events).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventSourceMessage {
+    /// The event name (`message` unless the server named it).
+    pub event_name: String,
+    /// The `id:` the server gave, when it gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// The data, truncated to a limit.
+    pub data: String,
+    /// Whether the data was truncated.
     #[serde(default)]
     pub truncated: bool,
     /// Milliseconds since the capture started.

@@ -26,8 +26,8 @@ pub use attribution::{
 };
 pub use capture::{
     ApiAccess, ApiCall, Body, Canary, CanaryKind, Capture, CaptureError, CaptureErrorKind,
-    CaptureSource, Cookie, CookieSetter, Frame, Header, Initiator, PageEvent, Request, Response,
-    Script, ScriptOrigin, StackFrame, StorageArea, StorageWrite, WebSocketFrame,
+    CaptureSource, Cookie, CookieSetter, EventSourceMessage, Frame, Header, Initiator, PageEvent,
+    Request, Response, Script, ScriptOrigin, StackFrame, StorageArea, StorageWrite, WebSocketFrame,
 };
 pub use document::{DocumentAnalysis, DocumentFormat};
 pub use finding::{Channel, Confidence, Evidence, Finding, Observation, Severity};

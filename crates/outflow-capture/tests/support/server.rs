@@ -6,7 +6,7 @@
 //! Every request received is recorded, so tests can check the capture
 //! against what really reached the server. Paths `/generate/N` answer with
 //! a tiny GIF (for many-request pages); `/slow` never answers; `/loop`
-//! redirects to itself.
+//! redirects to itself; `/events` is a server-sent event stream.
 
 #![allow(dead_code)]
 
@@ -193,6 +193,10 @@ fn serve<S: Read + Write>(
             }
             continue;
         }
+        if path == "/events" {
+            event_stream(reader);
+            return;
+        }
         if path == "/slow" {
             while !stop.load(Ordering::SeqCst) {
                 std::thread::sleep(Duration::from_millis(50));
@@ -212,6 +216,25 @@ fn serve<S: Read + Write>(
             return;
         }
     }
+}
+
+/// A server-sent event stream of three events (a plain message with an id,
+/// a named `price` event, and `done`), kept open until the page closes it.
+fn event_stream<S: Read + Write>(mut reader: BufReader<S>) {
+    let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n\
+                Access-Control-Allow-Origin: *\r\nConnection: close\r\n\r\n";
+    let events =
+        "id: 1\ndata: hello-stream\n\nevent: price\ndata: {\"v\":42}\n\nevent: done\ndata: bye\n\n";
+    let stream = reader.get_mut();
+    if stream.write_all(head.as_bytes()).is_err()
+        || stream.write_all(events.as_bytes()).is_err()
+        || stream.flush().is_err()
+    {
+        return;
+    }
+    // Until the browser hangs up (or the read times out).
+    let mut rest = Vec::new();
+    let _ = reader.read_to_end(&mut rest);
 }
 
 /// A WebSocket that answers each text message with `echo:` + the message.
