@@ -58,14 +58,27 @@ fn resolve(store: &Store, args: &Args) -> anyhow::Result<(i64, i64)> {
             None => bail!("scan {to} is the first scan of its page: nothing to compare it with"),
         },
         (Err(_), None) => {
+            // The latest scan against the one before it made as the same
+            // persona: a `us` visit compared with a `cn` one would show the
+            // persona's effect, not a change of the page.
             let url = store.saved_url(&args.from)?;
-            let scans = store.history(&url, args.persona.as_deref(), 2)?;
-            match scans.as_slice() {
-                [latest, before] => Ok((before.id, latest.id)),
-                _ => bail!(
-                    "{} has {} saved scan(s); a diff needs two (`outflow history` lists them)",
+            let latest = store.history(&url, args.persona.as_deref(), 1)?;
+            let Some(latest) = latest.first() else {
+                bail!(
+                    "{} has no saved scans (`outflow history` lists the pages with scans)",
+                    args.from
+                );
+            };
+            match store.previous(latest.id)? {
+                Some(before) => Ok((before, latest.id)),
+                None => bail!(
+                    "{} has one saved scan{}; a diff needs two",
                     args.from,
-                    scans.len()
+                    latest
+                        .persona
+                        .as_deref()
+                        .map(|p| format!(" as {p}"))
+                        .unwrap_or_default()
                 ),
             }
         }
