@@ -174,6 +174,37 @@ pub struct ObjectScope<'b, 'a> {
     pub bindings: &'b Bindings<'a>,
     /// Parameter values, for wrapper bodies.
     pub params: &'b [(&'a str, Value)],
+    /// The object read last, if readable: a call site passes every argument
+    /// out of the same argument object, so its checks are done once.
+    last: std::cell::Cell<Option<(&'b str, Option<&'b ObjectDef<'a>>)>>,
+}
+
+impl<'b, 'a> ObjectScope<'b, 'a> {
+    /// A scope over `bindings`' constant objects and `params`.
+    pub fn new(bindings: &'b Bindings<'a>, params: &'b [(&'a str, Value)]) -> Self {
+        ObjectScope {
+            bindings,
+            params,
+            last: std::cell::Cell::new(None),
+        }
+    }
+
+    /// The object `name` when its properties can be read as constants.
+    fn readable(&self, name: &str) -> Option<&'b ObjectDef<'a>> {
+        if let Some((last, def)) = self.last.get()
+            && last == name
+        {
+            return def;
+        }
+        let bindings = self.bindings;
+        let def = bindings
+            .objects
+            .get_key_value(name)
+            .filter(|_| bindings.is_constant(name) && !bindings.member_written.contains(name));
+        self.last
+            .set(def.map(|(key, def)| (*key, Some(def))).or(self.last.get()));
+        def.map(|(_, def)| def)
+    }
 }
 
 impl Scope for ObjectScope<'_, '_> {
@@ -184,10 +215,7 @@ impl Scope for ObjectScope<'_, '_> {
             .map(|(_, v)| v.clone())
     }
     fn member(&self, object: &str, key: &str) -> Option<Value> {
-        if !self.bindings.is_constant(object) || self.bindings.member_written.contains(object) {
-            return None;
-        }
-        match self.bindings.objects.get(object)?.entries.get(key)? {
+        match self.readable(object)?.entries.get(key)? {
             ObjectEntry::Value(v) => Some(v.clone()),
             _ => None,
         }
@@ -286,10 +314,19 @@ impl<'a> Collector<'a> {
         let Expression::Identifier(callee) = &call.callee else {
             return None;
         };
+        let builder = oxc_ast::builder::AstBuilder::new(self.allocator);
+        // Folded once here, the arguments' numbersToExpressions arithmetic
+        // is not redone at every call site that goes through the wrapper.
         let args = call
             .arguments
             .iter()
-            .map(|a| a.as_expression().map(|e| e.clone_in(self.allocator)))
+            .map(|a| {
+                a.as_expression().map(|e| {
+                    let mut arg = e.clone_in(self.allocator);
+                    crate::value::fold_arithmetic(&mut arg, &builder, 0);
+                    arg
+                })
+            })
             .collect::<Option<Vec<_>>>()?;
         Some(WrapperDef {
             params,
@@ -331,7 +368,8 @@ impl<'a> Collector<'a> {
                 }
             }
             Some(Expression::ObjectExpression(o)) => {
-                let mut entries = HashMap::default();
+                let mut entries =
+                    HashMap::with_capacity_and_hasher(o.properties.len(), Default::default());
                 for p in &o.properties {
                     if let ObjectPropertyKind::ObjectProperty(p) = p
                         && let Some(key) = property_key_str(&p.key, self.allocator)

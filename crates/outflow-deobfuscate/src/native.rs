@@ -403,10 +403,7 @@ fn checksum<'a>(
             let Expression::Identifier(callee) = &inner.callee else {
                 return None;
             };
-            let scope = crate::bindings::ObjectScope {
-                bindings,
-                params: &[],
-            };
+            let scope = crate::bindings::ObjectScope::new(bindings, &[]);
             let args = inner
                 .arguments
                 .iter()

@@ -303,6 +303,7 @@ impl<'a, 'b> Rewriter<'a, 'b> {
                 | Expression::ConditionalExpression(_)
                 | Expression::ParenthesizedExpression(_)
         ) && !is_plain_negative(expr)
+            && crate::value::may_fold(expr)
             && let Some(v) = evaluate(expr, &NoScope)
             && let Some(lit) = self.literal(&v, span)
         {

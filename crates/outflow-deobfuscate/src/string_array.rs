@@ -344,10 +344,7 @@ pub fn resolve<'a>(
         .enumerate()
         .map(|(i, p)| (*p, args.get(i).cloned().unwrap_or(Value::Undefined)))
         .collect();
-    let scope = ObjectScope {
-        bindings,
-        params: &params,
-    };
+    let scope = ObjectScope::new(bindings, &params);
     let next = wrapper
         .args
         .iter()
@@ -413,10 +410,7 @@ impl<'a> Visit<'a> for CallSites<'_, 'a> {
                 }
             };
             if reaches {
-                let scope = ObjectScope {
-                    bindings: self.bindings,
-                    params: &[],
-                };
+                let scope = ObjectScope::new(self.bindings, &[]);
                 let args = it
                     .arguments
                     .iter()

@@ -355,6 +355,133 @@ fn eval_logical(l: &LogicalExpression<'_>, scope: &dyn Scope, depth: u32) -> Opt
     }
 }
 
+/// Whether `expr` is arithmetic over numeric literals only (what
+/// numbersToExpressions writes): its value is the same in every scope.
+fn is_pure_arithmetic(expr: &Expression<'_>, depth: u32) -> bool {
+    if depth > MAX_EVAL_DEPTH {
+        return false;
+    }
+    match expr {
+        Expression::NumericLiteral(_) => true,
+        Expression::ParenthesizedExpression(p) => is_pure_arithmetic(&p.expression, depth + 1),
+        Expression::UnaryExpression(u) => {
+            matches!(
+                u.operator,
+                UnaryOperator::UnaryNegation | UnaryOperator::UnaryPlus | UnaryOperator::BitwiseNot
+            ) && is_pure_arithmetic(&u.argument, depth + 1)
+        }
+        Expression::BinaryExpression(b) => {
+            is_pure_arithmetic(&b.left, depth + 1) && is_pure_arithmetic(&b.right, depth + 1)
+        }
+        _ => false,
+    }
+}
+
+/// Replaces the pure numeric arithmetic inside `expr` by its value (a
+/// literal, negated when negative), so that an expression evaluated many
+/// times (a wrapper's arguments, once per call site) does its constant part
+/// once. NaN, infinities and -0, which have no literal, are left as written.
+pub fn fold_arithmetic<'a>(
+    expr: &mut Expression<'a>,
+    builder: &oxc_ast::builder::AstBuilder<'a>,
+    depth: u32,
+) {
+    if depth > MAX_EVAL_DEPTH {
+        return;
+    }
+    if !matches!(expr, Expression::NumericLiteral(_)) && is_pure_arithmetic(expr, 0) {
+        if let Some(Value::Num(n)) = evaluate(expr, &NoScope)
+            && n.is_finite()
+            && !(n == 0.0 && n.is_sign_negative())
+        {
+            use oxc_span::GetSpan;
+            let span = expr.span();
+            let magnitude = Expression::new_numeric_literal(
+                span,
+                n.abs(),
+                None,
+                oxc_syntax::number::NumberBase::Decimal,
+                builder,
+            );
+            *expr = if n < 0.0 {
+                Expression::new_unary_expression(
+                    span,
+                    UnaryOperator::UnaryNegation,
+                    magnitude,
+                    builder,
+                )
+            } else {
+                magnitude
+            };
+        }
+        return;
+    }
+    match expr {
+        Expression::ParenthesizedExpression(p) => {
+            fold_arithmetic(&mut p.expression, builder, depth + 1)
+        }
+        Expression::UnaryExpression(u) => fold_arithmetic(&mut u.argument, builder, depth + 1),
+        Expression::BinaryExpression(b) => {
+            fold_arithmetic(&mut b.left, builder, depth + 1);
+            fold_arithmetic(&mut b.right, builder, depth + 1);
+        }
+        Expression::ConditionalExpression(c) => {
+            fold_arithmetic(&mut c.test, builder, depth + 1);
+            fold_arithmetic(&mut c.consequent, builder, depth + 1);
+            fold_arithmetic(&mut c.alternate, builder, depth + 1);
+        }
+        Expression::LogicalExpression(l) => {
+            fold_arithmetic(&mut l.left, builder, depth + 1);
+            fold_arithmetic(&mut l.right, builder, depth + 1);
+        }
+        _ => {}
+    }
+}
+
+/// Whether `expr` evaluates to nothing known whatever its parts: what
+/// [`evaluate`] gives up on at once without a scope. Lets the rewriting walk
+/// skip folding attempts that cannot succeed.
+pub fn never_constant(expr: &Expression<'_>) -> bool {
+    match expr {
+        Expression::Identifier(id) => id.name != "undefined",
+        Expression::ArrayExpression(a) => !a.elements.is_empty(),
+        Expression::TemplateLiteral(t) => !t.expressions.is_empty(),
+        Expression::CallExpression(_)
+        | Expression::NewExpression(_)
+        | Expression::ThisExpression(_)
+        | Expression::ObjectExpression(_)
+        | Expression::FunctionExpression(_)
+        | Expression::ArrowFunctionExpression(_)
+        | Expression::AssignmentExpression(_)
+        | Expression::UpdateExpression(_)
+        | Expression::SequenceExpression(_)
+        | Expression::ChainExpression(_)
+        | Expression::AwaitExpression(_)
+        | Expression::YieldExpression(_)
+        | Expression::ClassExpression(_)
+        | Expression::TaggedTemplateExpression(_)
+        | Expression::RegExpLiteral(_)
+        | Expression::BigIntLiteral(_)
+        | Expression::StaticMemberExpression(_)
+        | Expression::ComputedMemberExpression(_)
+        | Expression::PrivateFieldExpression(_) => true,
+        _ => false,
+    }
+}
+
+/// Whether [`evaluate`] without a scope may fold `expr`: false when an
+/// operand it must evaluate is [`never_constant`].
+pub fn may_fold(expr: &Expression<'_>) -> bool {
+    match expr {
+        Expression::BinaryExpression(b) => !never_constant(&b.left) && !never_constant(&b.right),
+        Expression::LogicalExpression(l) => !never_constant(&l.left),
+        Expression::ConditionalExpression(c) => !never_constant(&c.test),
+        Expression::UnaryExpression(u) => !never_constant(&u.argument),
+        Expression::ParenthesizedExpression(p) => !never_constant(&p.expression),
+        _ => true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
