@@ -138,6 +138,14 @@ fn browser_lock() -> File {
 }
 
 async fn capture_of(url: &str, sites: &Sites) -> (Capture, BTreeMap<String, String>) {
+    capture_with(url, sites, Duration::from_millis(500)).await
+}
+
+async fn capture_with(
+    url: &str,
+    sites: &Sites,
+    quiet: Duration,
+) -> (Capture, BTreeMap<String, String>) {
     let path = chromium_path();
     assert!(
         path.is_file(),
@@ -145,10 +153,17 @@ async fn capture_of(url: &str, sites: &Sites) -> (Capture, BTreeMap<String, Stri
         path.display()
     );
     let options = ScanOptions {
-        mappings: vec![
-            sites.mapping("fp.site.test"),
-            sites.mapping("cdn.fp-vendor.test"),
-        ],
+        mappings: [
+            "fp.site.test",
+            "cdn.fp-vendor.test",
+            "rec.site.test",
+            "cdn.replay-vendor.test",
+            "rec.replay-vendor.test",
+        ]
+        .iter()
+        .map(|h| sites.mapping(h))
+        .collect(),
+        quiet,
         timeout: Duration::from_secs(20),
         fill_forms: false,
         pace: TypingPace {
@@ -253,4 +268,30 @@ async fn a_fingerprinting_script_is_seen_running_and_an_honest_dashboard_is_not(
         .filter(|f| FINGERPRINTING.contains(&f.rule.as_str()) && f.severity >= Severity::Medium)
         .collect();
     assert!(flagged.is_empty(), "the dashboard is flagged: {flagged:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_session_recorder_is_recognised_by_its_behaviour() {
+    let _lock = browser_lock();
+    let sites = Sites::start();
+    let (capture, sources) =
+        capture_with("http://rec.site.test/", &sites, Duration::from_millis(1500)).await;
+    let found = findings(&capture, &sources);
+    let finding = found
+        .iter()
+        .find(|f| f.rule == "session-recording")
+        .unwrap_or_else(|| {
+            panic!(
+                "session-recording not reported; findings: {found:#?}; calls: {:#?}; requests: {:#?}",
+                capture.api_calls,
+                capture.requests.iter().map(|r| (&r.url, r.time_ms)).collect::<Vec<_>>()
+            )
+        });
+    assert_eq!(finding.severity, Severity::Medium);
+    assert_eq!(
+        finding.script.as_deref(),
+        Some("http://cdn.replay-vendor.test/rec.js")
+    );
+    assert_eq!(finding.destinations, ["rec.replay-vendor.test"]);
+    assert!(finding.title.contains("seen running"), "{}", finding.title);
 }

@@ -15,8 +15,9 @@
 //!   source, are in `data/detect/session-recorders.toml`.
 //! - **The behaviour**, for recorders outflow does not know by name,
 //!   recorded during the visit: a `MutationObserver` observing the whole
-//!   document (`subtree`), input listeners (`input`, `keydown`, `change`
-//!   and the like) on the document or window, and at least
+//!   page (the document, `<html>` or `<body>`, with `subtree`), input
+//!   listeners (`input`, `keydown`, `change` and the like) on the document
+//!   or window, and at least
 //!   [`MIN_PAYLOADS`] requests with a body from the same script to one
 //!   third-party host, spread over at least [`MIN_PAYLOAD_SPAN_MS`]
 //!   milliseconds (the periodic upload of the recording).
@@ -63,6 +64,10 @@ use crate::rule::Rule;
 pub const MIN_PAYLOADS: usize = 3;
 /// Time the uploads must span, in milliseconds.
 pub const MIN_PAYLOAD_SPAN_MS: u64 = 1000;
+
+/// Observation targets that cover the whole page (as the capture
+/// describes them).
+const WHOLE_PAGE_TARGETS: [&str; 3] = ["document", "html", "body"];
 
 /// Events whose listeners on the document or window record input.
 const INPUT_EVENTS: [&str; 6] = ["input", "keydown", "keyup", "keypress", "change", "paste"];
@@ -157,11 +162,18 @@ impl Rule for SessionRecording {
                 evidence,
             });
         }
+        // Who sent each request, worked out once: a page can hold many
+        // scripts and many requests.
+        let senders: Vec<Option<String>> = facts
+            .requests()
+            .iter()
+            .map(|r| facts.request_script(r))
+            .collect();
         for apis in script_apis(facts) {
             if known_scripts.contains(&apis.name) {
                 continue;
             }
-            if let Some(finding) = self.behaviour(facts, &apis) {
+            if let Some(finding) = self.behaviour(facts, &senders, &apis) {
                 findings.push(finding);
             }
         }
@@ -171,11 +183,19 @@ impl Rule for SessionRecording {
 
 impl SessionRecording {
     /// The recorder behaviour seen running in one script, as a finding.
-    fn behaviour(&self, facts: &Facts<'_>, apis: &ScriptApis<'_>) -> Option<Finding> {
+    fn behaviour(
+        &self,
+        facts: &Facts<'_>,
+        senders: &[Option<String>],
+        apis: &ScriptApis<'_>,
+    ) -> Option<Finding> {
         let observes_document = apis
             .run_arguments("MutationObserver.observe")
             .iter()
-            .any(|a| a.starts_with("document") && a.contains("subtree"));
+            .any(|a| {
+                let target = a.split([' ', '#', '[']).next().unwrap_or_default();
+                WHOLE_PAGE_TARGETS.contains(&target) && a.contains("subtree")
+            });
         if !observes_document {
             return None;
         }
@@ -189,8 +209,8 @@ impl SessionRecording {
         }
         // Uploads: requests with a body from this script, by third-party host.
         let mut uploads: BTreeMap<String, Vec<&outflow_model::Request>> = BTreeMap::new();
-        for request in facts.requests() {
-            let from_script = facts.request_script(request).as_deref() == Some(apis.name.as_str())
+        for (request, sender) in facts.requests().iter().zip(senders) {
+            let from_script = sender.as_deref() == Some(apis.name.as_str())
                 || apis
                     .script
                     .is_some_and(|s| request.initiator.script_id.as_deref() == Some(s.id.as_str()));
