@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Where a fact comes from.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SourcedFact {
     /// The URL of the publication that states the fact.
@@ -20,6 +21,7 @@ pub struct SourcedFact {
 }
 
 /// Whether a destination belongs to the site being analysed.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Party {
@@ -33,6 +35,7 @@ pub enum Party {
 }
 
 /// Who owns an entity.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Ownership {
@@ -47,6 +50,7 @@ pub enum Ownership {
 }
 
 /// An organisation behind one or more domains or networks.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entity {
     /// Stable identifier, e.g. `china-mobile`.
@@ -76,6 +80,7 @@ pub struct Entity {
 }
 
 /// Membership of an entity in a government list.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Flag {
     /// Identifier of the list, e.g. `fcc-covered-list`.
@@ -97,6 +102,7 @@ pub struct Flag {
 }
 
 /// A law of a country that bears on data sent to entities there.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LegalNote {
     /// ISO 3166-1 alpha-2 country.
@@ -110,6 +116,7 @@ pub struct LegalNote {
 }
 
 /// The network an IP address belongs to, from an offline IP → ASN dataset.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Network {
     /// The autonomous system number announcing the address.
@@ -121,6 +128,7 @@ pub struct Network {
 }
 
 /// Who is behind a host or address.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attribution {
     /// The host name (lower-case, punycode) or IP address.

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::script::{Endpoint, ScriptAnalysis};
 
 /// What kind of document a file was read as.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentFormat {
@@ -19,6 +20,7 @@ pub enum DocumentFormat {
 }
 
 /// The analysis of one input file.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocumentAnalysis {
     /// The path as given, or `-` for standard input.

@@ -7,6 +7,7 @@ use crate::location::SourceSpan;
 
 /// How much a finding matters, lowest first (so that `>=` compares as a
 /// reader expects).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
 )]
@@ -69,6 +70,7 @@ impl std::str::FromStr for Severity {
 }
 
 /// How sure the rule is that what it saw is what it reports.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Confidence {
@@ -92,6 +94,7 @@ impl Confidence {
 }
 
 /// Whether evidence was seen happening or read from the code.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Observation {
@@ -102,6 +105,7 @@ pub enum Observation {
 }
 
 /// Where in a request (or other outbound channel) matched bytes were found.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Channel {
@@ -134,6 +138,7 @@ pub enum Channel {
 }
 
 /// One piece of evidence behind a finding.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Evidence {
@@ -199,6 +204,7 @@ pub enum Evidence {
 }
 
 /// A conclusion of one rule, with its evidence.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// The rule's stable slug, e.g. `credential-exfiltration`.

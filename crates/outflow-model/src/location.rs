@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A line and column in a source text (both 1-based).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Location {
     /// Line number, counting from 1.
@@ -18,6 +19,7 @@ pub struct Location {
 
 /// A stretch of a source text: where it starts, where it ends, and its byte
 /// range.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct SourceSpan {
     /// First character of the stretch.

@@ -11,6 +11,7 @@ use crate::document::DocumentAnalysis;
 use crate::finding::{Finding, Severity};
 
 /// What kind of input a report covers.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TargetKind {
@@ -23,6 +24,7 @@ pub enum TargetKind {
 }
 
 /// What was analysed.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Target {
     /// The kind of input.
@@ -38,6 +40,7 @@ pub struct Target {
 }
 
 /// The verdict and counts a reader sees first.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     /// One line: the worst that was found.
@@ -95,6 +98,7 @@ impl Summary {
 }
 
 /// One script of the page, for the inventory (PCI DSS 6.4.3).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InventoryScript {
     /// The capture's script id, or the file's name for `outflow js`.
@@ -126,6 +130,7 @@ pub struct InventoryScript {
 
 /// An edge of the data-flow map: a script and a host it reached or could
 /// reach.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Flow {
     /// The script's name as in the inventory (`page` for requests no
@@ -140,6 +145,7 @@ pub struct Flow {
 }
 
 /// The document every analysis writes (`--format json`).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     /// [`crate::SCHEMA_VERSION`] of this document.

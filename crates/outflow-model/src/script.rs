@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::location::SourceSpan;
 
 /// Where the text of an analysed script came from.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ScriptInput {
@@ -56,6 +57,7 @@ pub enum ScriptInput {
 }
 
 /// Everything static analysis learned about one script.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScriptAnalysis {
     /// A short name for the script: a path, `<stdin>`, or
@@ -85,6 +87,7 @@ pub struct ScriptAnalysis {
 }
 
 /// A syntax error or other problem met while parsing.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ParseDiagnostic {
     /// The parser's message.
@@ -95,6 +98,7 @@ pub struct ParseDiagnostic {
 }
 
 /// A destination named by the code.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Endpoint {
     /// The URL, host or address. Parts the analysis could not resolve are
@@ -126,6 +130,7 @@ pub struct Endpoint {
 }
 
 /// The kind of a destination.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EndpointKind {
@@ -144,6 +149,7 @@ pub enum EndpointKind {
 }
 
 /// An API through which data leaves the page or code is loaded.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Sink {
@@ -209,6 +215,7 @@ impl Sink {
 }
 
 /// A static evaluation step used to compute a value from literals.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ComputedBy {
@@ -240,6 +247,7 @@ pub enum ComputedBy {
 }
 
 /// How deobfuscation recovered a value.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recovery {
     /// The technique undone, e.g. "string array, rc4".
@@ -247,6 +255,7 @@ pub struct Recovery {
 }
 
 /// Privacy-relevant API use of one API in one script.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiUse {
     /// The technique the API serves.
@@ -262,6 +271,7 @@ pub struct ApiUse {
 }
 
 /// How code touches an API.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Access {
@@ -278,6 +288,7 @@ pub enum Access {
 }
 
 /// A family of privacy-relevant APIs.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Technique {
@@ -318,6 +329,7 @@ pub enum Technique {
 }
 
 /// How obfuscated a script looks, with the signals behind the score.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Obfuscation {
     /// 0 (plain code) to 1 (certainly obfuscated).
@@ -327,6 +339,7 @@ pub struct Obfuscation {
 }
 
 /// One sign of obfuscation.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ObfuscationSignal {
     /// What was seen.
@@ -341,6 +354,7 @@ pub struct ObfuscationSignal {
 }
 
 /// Kinds of obfuscation signal.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ObfuscationSignalKind {

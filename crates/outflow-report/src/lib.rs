@@ -1,17 +1,34 @@
 //! outflow's output formats. Each format is a function from model types to
 //! text; none knows how the facts were found.
 //!
-//! - [`js_terminal`]: the human-readable summary of `outflow js`.
-//! - [`terminal`]: the human-readable report of a page, HAR or files.
-//! - [`json`]: the versioned JSON document of every analysis.
+//! - [`terminal`] / [`terminal_with`]: the human-readable report of a page,
+//!   HAR or files, with colour and widths fitting the terminal.
+//! - [`js_terminal`]: the per-script detail of `outflow js`.
+//! - [`json`]: the versioned JSON document of every analysis, described by
+//!   [`REPORT_SCHEMA`].
+//! - [`sarif`]: SARIF 2.1.0 for code-scanning tools.
+//! - [`html`]: one self-contained HTML file, safe with hostile content.
+//! - [`bundle`]: the evidence bundle (`--out DIR`) and its manifest.
 
+pub mod bundle;
+mod html;
 mod js_terminal;
+mod sarif;
+mod style;
 mod terminal;
 
+pub use html::html;
 pub use js_terminal::js_terminal;
-pub use terminal::{evidence_line, terminal};
+pub use sarif::{RuleDoc, SARIF_SCHEMA_URI, sarif, uri_of};
+pub use style::{ColorMode, MIN_WIDTH, TerminalOptions, clean};
+pub use terminal::{channel_name, evidence_line, terminal, terminal_with};
 
 use outflow_model::Report;
+
+/// The JSON Schema (draft 2020-12) of [`json`]'s output, generated from the
+/// model types (`schema/report.schema.json` in the repository; a test keeps
+/// them equal).
+pub const REPORT_SCHEMA: &str = include_str!("../../../schema/report.schema.json");
 
 /// A report as pretty-printed JSON. Field order is the model's declaration
 /// order and every list in a [`Report`] is sorted by its producer, so two

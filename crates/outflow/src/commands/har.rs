@@ -15,9 +15,10 @@ pub struct Args {
     #[arg(required = true, value_name = "FILE.har")]
     pub files: Vec<PathBuf>,
 
-    /// Write each capture as `<file>.capture.json`, its report as
-    /// `<file>.report.json` and the scripts found in responses as
-    /// `scripts/<sha256>.js` here.
+    /// Write the evidence bundle here: the capture, the scripts found in
+    /// responses (by SHA-256), request bodies, report.json, report.html,
+    /// report.sarif and manifest.json (one sub-folder per file when there
+    /// are several). `outflow verify DIR` re-checks it offline.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use super::report_output::{Format, ReportArgs, emit, exit_code};
+use super::report_output::{Format, ReportArgs, emit_with, exit_code};
 
 /// Arguments of `outflow js`.
 #[derive(Debug, clap::Args)]
@@ -58,7 +58,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .write_all(text.as_bytes())
                 .context("writing the report")?;
         }
-        format => emit(std::slice::from_ref(&report), format)?,
+        format => emit_with(std::slice::from_ref(&report), format, args.report.color)?,
     }
     let failed: Vec<&str> = report
         .documents

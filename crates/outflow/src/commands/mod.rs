@@ -17,6 +17,7 @@ mod js;
 mod report_output;
 mod rules;
 mod scan;
+mod verify;
 mod watch;
 mod whois;
 
@@ -47,6 +48,9 @@ enum Command {
     Scan(scan::Args),
     /// Analyse HAR 1.2 recordings like visits.
     Har(har::Args),
+    /// Re-check an evidence bundle (--out DIR) offline: every file against
+    /// the manifest's SHA-256, every finding recomputed from the evidence.
+    Verify(verify::Args),
     /// List the detection rules, or print one rule's documentation.
     Rules(rules::Args),
     /// Per-rule precision and recall on a labelled corpus (e.g.
@@ -83,6 +87,7 @@ pub fn run() -> ExitCode {
         Command::Js(args) => js::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Har(args) => har::run(args),
+        Command::Verify(args) => verify::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Whois(args) => whois::run(args),

@@ -13,8 +13,24 @@ use outflow_model::{Report, Severity};
 pub enum Format {
     /// A readable summary.
     Terminal,
-    /// The versioned JSON document.
+    /// The versioned JSON document (schema/report.schema.json).
     Json,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
+    /// One self-contained HTML page (one report only; with several
+    /// captures, use --out: each capture gets its report.html).
+    Html,
+}
+
+/// When to colour terminal output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// When standard output is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always (overrides NO_COLOR).
+    Always,
+    /// Never.
+    Never,
 }
 
 /// Options every report-producing command takes.
@@ -23,6 +39,11 @@ pub struct ReportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "terminal")]
     pub format: Format,
+
+    /// Colour in terminal output: auto (a terminal, NO_COLOR unset),
+    /// always or never.
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    pub color: ColorChoice,
 
     /// Exit with status 1 when a finding is at or above this severity
     /// (info, low, medium, high, critical). Without it, findings do not
@@ -62,20 +83,11 @@ impl ReportArgs {
     }
 }
 
-/// Renders reports in `format` to standard output: terminal reports one
-/// after the other, JSON as one object (one report) or an array.
-pub fn emit(reports: &[Report], format: Format) -> anyhow::Result<()> {
-    let text = match format {
-        Format::Terminal => reports
-            .iter()
-            .map(outflow_report::terminal)
-            .collect::<Vec<_>>()
-            .join("\n"),
-        Format::Json => match reports {
-            [one] => outflow_report::json(one),
-            many => serde_json::to_string_pretty(many).context("serialising reports")?,
-        },
-    };
+/// Renders reports to standard output: terminal reports one after the
+/// other, JSON as one object (one report) or an array, SARIF as one log
+/// with a run per report, HTML as one page (one report only).
+pub fn emit_with(reports: &[Report], format: Format, color: ColorChoice) -> anyhow::Result<()> {
+    let text = render(reports, format, color)?;
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(text.as_bytes())
@@ -84,6 +96,54 @@ pub fn emit(reports: &[Report], format: Format) -> anyhow::Result<()> {
         stdout.write_all(b"\n").context("writing the report")?;
     }
     Ok(())
+}
+
+/// Reports as text in one format.
+pub fn render(reports: &[Report], format: Format, color: ColorChoice) -> anyhow::Result<String> {
+    Ok(match format {
+        Format::Terminal => {
+            let options = terminal_options(color);
+            reports
+                .iter()
+                .map(|r| outflow_report::terminal_with(r, &options))
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+        Format::Json => match reports {
+            [one] => outflow_report::json(one),
+            many => serde_json::to_string_pretty(many).context("serialising reports")?,
+        },
+        Format::Sarif => outflow_report::sarif(reports, &rule_docs()),
+        Format::Html => match reports {
+            [one] => outflow_report::html(one),
+            many => anyhow::bail!(
+                "--format html writes one report and this run made {}: use --out DIR, which writes report.html for each capture",
+                many.len()
+            ),
+        },
+    })
+}
+
+/// The documentation of every rule, for SARIF's help texts.
+pub fn rule_docs() -> Vec<outflow_report::RuleDoc> {
+    outflow_detect::RULES
+        .iter()
+        .map(|rule| outflow_report::RuleDoc {
+            slug: rule.slug().to_string(),
+            summary: rule.summary(),
+            documentation: rule.documentation(),
+        })
+        .collect()
+}
+
+/// Colour and width for standard output.
+pub fn terminal_options(color: ColorChoice) -> outflow_report::TerminalOptions {
+    let choice = match color {
+        ColorChoice::Auto => outflow_report::ColorMode::Auto,
+        ColorChoice::Always => outflow_report::ColorMode::Always,
+        ColorChoice::Never => outflow_report::ColorMode::Never,
+    };
+    outflow_report::TerminalOptions::for_stdout(choice)
 }
 
 /// The exit status: 2 when something could not be analysed at all, else 1

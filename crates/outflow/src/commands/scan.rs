@@ -13,7 +13,7 @@ use outflow_capture::{
 };
 use outflow_model::{Capture, Report};
 
-use super::report_output::{ReportArgs, emit, exit_code};
+use super::report_output::{ReportArgs, emit_with, exit_code, rule_docs};
 
 /// Arguments of `outflow scan`.
 #[derive(Debug, clap::Args)]
@@ -22,9 +22,11 @@ pub struct Args {
     #[arg(required = true, value_name = "URL")]
     pub urls: Vec<String>,
 
-    /// Write each capture as `<page>[.<persona>].capture.json`, its report
-    /// as `<page>[.<persona>].report.json` and script bodies as
-    /// `scripts/<sha256>.js` here.
+    /// Write the evidence bundle here: the capture, each script once by
+    /// SHA-256 (`scripts/`), request bodies, report.json, report.html,
+    /// report.sarif and manifest.json with the SHA-256 of every file (one
+    /// sub-folder per capture when there are several URLs or personas).
+    /// `outflow verify DIR` re-checks it offline.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
@@ -218,21 +220,7 @@ impl Analysed<'_> {
             return save(self.dir, self.name, capture, sources, printed);
         }
         let report = match self.dir {
-            Some(dir) => {
-                let path = dir.write(self.name, &capture, sources)?;
-                eprintln!("  written: {}", path.display());
-                let scripts = dir.scripts_dir();
-                let report = outflow_pipeline::report_capture(
-                    capture,
-                    outflow_pipeline::Sources::Dir(&scripts),
-                    self.pipeline,
-                );
-                let path = path.with_file_name(format!("{}.report.json", self.name));
-                std::fs::write(&path, outflow_report::json(&report))
-                    .with_context(|| format!("writing {}", path.display()))?;
-                eprintln!("  written: {}", path.display());
-                report
-            }
+            Some(dir) => self.write_bundle(dir, capture, sources)?,
             None => outflow_pipeline::report_capture(
                 capture,
                 outflow_pipeline::Sources::Map(sources),
@@ -241,6 +229,47 @@ impl Analysed<'_> {
         };
         reports.push(report);
         Ok(())
+    }
+
+    /// Adds the capture to the evidence bundle in the `--out` folder (see
+    /// [`outflow_report::bundle`]): the report is made from the bundle's
+    /// own copy of the scripts, exactly as `outflow verify` will remake it.
+    fn write_bundle(
+        &self,
+        dir: &CaptureDir,
+        capture: Capture,
+        sources: &BTreeMap<String, String>,
+    ) -> anyhow::Result<Report> {
+        let scripts = dir.scripts_dir();
+        let root = scripts.parent().unwrap_or(&scripts);
+        let bundle = outflow_report::bundle::Bundle::create(root)?;
+        // Bodies a live scan already wrote to scripts/ are not in `sources`;
+        // HAR imports bring theirs here.
+        bundle.add_scripts(sources)?;
+        let kept = capture.clone();
+        let report = outflow_pipeline::report_capture(
+            capture,
+            outflow_pipeline::Sources::Dir(&bundle.scripts_dir()),
+            self.pipeline,
+        );
+        let html = outflow_report::html(&report);
+        let sarif = outflow_report::sarif(std::slice::from_ref(&report), &rule_docs());
+        let folder = bundle.add_capture(
+            self.name,
+            &kept,
+            &outflow_report::bundle::RenderedReports {
+                report: &report,
+                html: &html,
+                sarif: &sarif,
+            },
+            outflow_report::bundle::AnalysisSettings {
+                intel: self.pipeline.intel.is_some(),
+                site: self.pipeline.site.map(str::to_string),
+            },
+            self.pipeline.tool_version,
+        )?;
+        eprintln!("  written: {}", folder.display());
+        Ok(report)
     }
 }
 
@@ -254,7 +283,7 @@ pub fn finish_run(
 ) -> anyhow::Result<ExitCode> {
     print_captures(printed)?;
     if !reports.is_empty() {
-        emit(reports, args.format)?;
+        emit_with(reports, args.format, args.color)?;
     }
     Ok(exit_code(reports, args.fail_on, any_failed))
 }
