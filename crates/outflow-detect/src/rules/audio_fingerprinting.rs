@@ -25,7 +25,7 @@
 //!   compressor and rendering calls all ran in the script: severity
 //!   **medium**, confidence **high**.
 //! - **In the code**: all four APIs named, the oscillator, compressor and
-//!   rendering calls within [`CO_LOCATED_BYTES`] bytes of each other (one
+//!   rendering calls within [`CO_LOCATED_BYTES`] (4096) bytes of each other (one
 //!   function, in practice; the context itself is often looked up once at
 //!   the top of a bundle): severity **medium**, confidence **medium**. The
 //!   calls spread over a large script (an audio framework that can render
@@ -156,4 +156,18 @@ pub(crate) fn assess(apis: &ScriptApis<'_>) -> Option<Verdict> {
         reasons,
         evidence,
     })
+}
+
+#[cfg(test)]
+mod documentation_tests {
+    use super::*;
+
+    #[test]
+    fn the_documentation_states_every_threshold_with_its_value() {
+        let doc = crate::rule::Rule::documentation(&AudioFingerprinting);
+        assert!(
+            doc.contains(&format!("[`CO_LOCATED_BYTES`] ({})", CO_LOCATED_BYTES)),
+            "CO_LOCATED_BYTES"
+        );
+    }
 }

@@ -9,15 +9,15 @@
 //! The heuristic of Englehardt & Narayanan ("Online Tracking: A 1-million-
 //! site Measurement and Analysis", ACM CCS 2016, section 6.1), per script:
 //!
-//! 1. the canvas read back is at least [`MIN_CANVAS_SIDE`] pixels wide and
+//! 1. the canvas read back is at least [`MIN_CANVAS_SIDE`] (16) pixels wide and
 //!    high;
-//! 2. text is drawn with at least [`MIN_DISTINCT_CHARS`] distinct
-//!    characters, or in at least [`MIN_COLOURS`] colours;
+//! 2. text is drawn with at least [`MIN_DISTINCT_CHARS`] (10) distinct
+//!    characters, or in at least [`MIN_COLOURS`] (2) colours;
 //! 3. the script never calls `save`, `restore` or `addEventListener` on
 //!    the canvas (drawing applications do; fingerprinters need not);
 //! 4. the image is read back with `toDataURL` (or `toBlob`), or with a
-//!    `getImageData` of at least [`MIN_READBACK_SIDE`] x
-//!    [`MIN_READBACK_SIDE`] pixels.
+//!    `getImageData` of at least [`MIN_READBACK_SIDE`] (16) x
+//!    [`MIN_READBACK_SIDE`] (16) pixels.
 //!
 //! ## Why it matters
 //!
@@ -35,7 +35,7 @@
 //!   the script listens for events on a canvas.
 //! - **In the code** (static analysis; no argument values): a 2-D
 //!   context, text drawing and a readback in one script, the drawing and
-//!   the readback within [`CO_LOCATED_BYTES`] bytes of each other (one
+//!   the readback within [`CO_LOCATED_BYTES`] (4096) bytes of each other (one
 //!   function, in practice), and no `.save(`/`.restore(` call anywhere in
 //!   the script. Severity **medium**, confidence **medium**; when a string
 //!   literal passed to `fillText`/`strokeText` is visible, its distinct
@@ -317,5 +317,35 @@ mod tests {
         assert_eq!(size_in("0,0 16x16"), Some((16, 16)));
         assert_eq!(size_in("image/png"), None);
         assert_eq!(size_in("NaNxundefined"), None);
+    }
+}
+
+#[cfg(test)]
+mod documentation_tests {
+    use super::*;
+
+    #[test]
+    fn the_documentation_states_every_threshold_with_its_value() {
+        let doc = crate::rule::Rule::documentation(&CanvasFingerprinting);
+        assert!(
+            doc.contains(&format!("[`MIN_CANVAS_SIDE`] ({})", MIN_CANVAS_SIDE)),
+            "MIN_CANVAS_SIDE"
+        );
+        assert!(
+            doc.contains(&format!("[`MIN_DISTINCT_CHARS`] ({})", MIN_DISTINCT_CHARS)),
+            "MIN_DISTINCT_CHARS"
+        );
+        assert!(
+            doc.contains(&format!("[`MIN_COLOURS`] ({})", MIN_COLOURS)),
+            "MIN_COLOURS"
+        );
+        assert!(
+            doc.contains(&format!("[`MIN_READBACK_SIDE`] ({})", MIN_READBACK_SIDE)),
+            "MIN_READBACK_SIDE"
+        );
+        assert!(
+            doc.contains(&format!("[`CO_LOCATED_BYTES`] ({})", CO_LOCATED_BYTES)),
+            "CO_LOCATED_BYTES"
+        );
     }
 }

@@ -28,9 +28,9 @@
 //!
 //! The score is the sum of the weights of the attributes read, ranked:
 //!
-//! - rank **3** at [`RANK_3_BITS`] bits or more: severity **medium**;
-//! - rank **2** at [`RANK_2_BITS`] bits or more: severity **low**;
-//! - rank **1** at [`RANK_1_BITS`] bits or more, rank **0** below: not
+//! - rank **3** at [`RANK_3_BITS`] (40) bits or more: severity **medium**;
+//! - rank **2** at [`RANK_2_BITS`] (20) bits or more: severity **low**;
+//! - rank **1** at [`RANK_1_BITS`] (5) bits or more, rank **0** below: not
 //!   reported (a user-agent check, a responsive layout reading the screen).
 //!
 //! Confidence **high** when reads were recorded during the visit, **medium**
@@ -243,5 +243,27 @@ impl DeviceFingerprinting {
             destinations: Vec::new(),
             evidence,
         }
+    }
+}
+
+#[cfg(test)]
+mod documentation_tests {
+    use super::*;
+
+    #[test]
+    fn the_documentation_states_every_threshold_with_its_value() {
+        let doc = crate::rule::Rule::documentation(&DeviceFingerprinting);
+        assert!(
+            doc.contains(&format!("[`RANK_3_BITS`] ({})", RANK_3_BITS)),
+            "RANK_3_BITS"
+        );
+        assert!(
+            doc.contains(&format!("[`RANK_2_BITS`] ({})", RANK_2_BITS)),
+            "RANK_2_BITS"
+        );
+        assert!(
+            doc.contains(&format!("[`RANK_1_BITS`] ({})", RANK_1_BITS)),
+            "RANK_1_BITS"
+        );
     }
 }

@@ -7,10 +7,10 @@
 //!
 //! - **Seen running**, the heuristic of Englehardt & Narayanan (ACM CCS
 //!   2016, section 6.2): a canvas context's `font` set to at least
-//!   [`MIN_FONTS`] distinct values and `measureText` called at least
-//!   [`MIN_MEASURE_CALLS`] times on the same text; or `document.fonts.check`
-//!   asked about at least [`MIN_FONTS`] distinct fonts.
-//! - **In the code**: the script names at least [`MIN_NAMED_FONTS`]
+//!   [`MIN_FONTS`] (50) distinct values and `measureText` called at least
+//!   [`MIN_MEASURE_CALLS`] (50) times on the same text; or `document.fonts.check`
+//!   asked about at least [`MIN_FONTS`] (50) distinct fonts.
+//! - **In the code**: the script names at least [`MIN_NAMED_FONTS`] (30)
 //!   distinct installed-font families (from outflow's list of the fonts
 //!   that ship with Windows, macOS, Linux and office suites,
 //!   `data/detect/fonts.toml`) and measures rendered text (`measureText`,
@@ -170,4 +170,26 @@ pub(crate) fn assess(apis: &ScriptApis<'_>) -> Option<Verdict> {
         reasons,
         evidence,
     })
+}
+
+#[cfg(test)]
+mod documentation_tests {
+    use super::*;
+
+    #[test]
+    fn the_documentation_states_every_threshold_with_its_value() {
+        let doc = crate::rule::Rule::documentation(&FontFingerprinting);
+        assert!(
+            doc.contains(&format!("[`MIN_FONTS`] ({})", MIN_FONTS)),
+            "MIN_FONTS"
+        );
+        assert!(
+            doc.contains(&format!("[`MIN_MEASURE_CALLS`] ({})", MIN_MEASURE_CALLS)),
+            "MIN_MEASURE_CALLS"
+        );
+        assert!(
+            doc.contains(&format!("[`MIN_NAMED_FONTS`] ({})", MIN_NAMED_FONTS)),
+            "MIN_NAMED_FONTS"
+        );
+    }
 }

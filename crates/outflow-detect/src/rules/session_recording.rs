@@ -18,8 +18,8 @@
 //!   page (the document, `<html>` or `<body>`, with `subtree`), input
 //!   listeners (`input`, `keydown`, `change` and the like) on the document
 //!   or window, and at least
-//!   [`MIN_PAYLOADS`] requests with a body from the same script to one
-//!   third-party host, spread over at least [`MIN_PAYLOAD_SPAN_MS`]
+//!   [`MIN_PAYLOADS`] (3) requests with a body from the same script to one
+//!   third-party host, spread over at least [`MIN_PAYLOAD_SPAN_MS`] (1000)
 //!   milliseconds (the periodic upload of the recording).
 //!
 //! ## Why it matters
@@ -302,5 +302,26 @@ mod tests {
                 s.name
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod documentation_tests {
+    use super::*;
+
+    #[test]
+    fn the_documentation_states_every_threshold_with_its_value() {
+        let doc = crate::rule::Rule::documentation(&SessionRecording);
+        assert!(
+            doc.contains(&format!("[`MIN_PAYLOADS`] ({})", MIN_PAYLOADS)),
+            "MIN_PAYLOADS"
+        );
+        assert!(
+            doc.contains(&format!(
+                "[`MIN_PAYLOAD_SPAN_MS`] ({})",
+                MIN_PAYLOAD_SPAN_MS
+            )),
+            "MIN_PAYLOAD_SPAN_MS"
+        );
     }
 }

@@ -13,7 +13,7 @@
 //!   extension (the GPU model, e.g. "ANGLE (NVIDIA GeForce RTX 3060 …)");
 //! - **extensions**: `getSupportedExtensions`;
 //! - **shader precision**: `getShaderPrecisionFormat`;
-//! - **parameters**: at least [`MIN_PARAMETERS`] distinct `getParameter`
+//! - **parameters**: at least [`MIN_PARAMETERS`] (8) distinct `getParameter`
 //!   reads (recorded), or as many `getParameter` places in the code;
 //! - **context attributes**: `getContextAttributes`;
 //! - **pixels read back**: `readPixels` (a rendered scene hashed).
@@ -26,9 +26,9 @@
 //!
 //! ## How it decides
 //!
-//! - The unmasked identity plus at least [`MIN_OTHER_SIGNALS`] other
+//! - The unmasked identity plus at least [`MIN_OTHER_SIGNALS`] (1) other
 //!   signal: severity **medium**.
-//! - The unmasked identity alone, or at least [`ENGINE_SIGNALS`] other
+//! - The unmasked identity alone, or at least [`ENGINE_SIGNALS`] (3) other
 //!   signals without it: severity **low**. 3-D engines (three.js, Babylon,
 //!   map libraries) read extensions, precisions and limits to choose their
 //!   rendering paths; they rarely need the GPU's name.
@@ -187,4 +187,26 @@ pub(crate) fn assess(apis: &ScriptApis<'_>) -> Option<Verdict> {
         reasons,
         evidence,
     })
+}
+
+#[cfg(test)]
+mod documentation_tests {
+    use super::*;
+
+    #[test]
+    fn the_documentation_states_every_threshold_with_its_value() {
+        let doc = crate::rule::Rule::documentation(&WebglFingerprinting);
+        assert!(
+            doc.contains(&format!("[`MIN_PARAMETERS`] ({})", MIN_PARAMETERS)),
+            "MIN_PARAMETERS"
+        );
+        assert!(
+            doc.contains(&format!("[`MIN_OTHER_SIGNALS`] ({})", MIN_OTHER_SIGNALS)),
+            "MIN_OTHER_SIGNALS"
+        );
+        assert!(
+            doc.contains(&format!("[`ENGINE_SIGNALS`] ({})", ENGINE_SIGNALS)),
+            "ENGINE_SIGNALS"
+        );
+    }
 }
