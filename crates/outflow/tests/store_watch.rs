@@ -639,3 +639,63 @@ fn a_webhook_that_never_answers_is_given_up_after_its_attempts() {
     let history: Value = serde_json::from_slice(&history.stdout).unwrap();
     assert_eq!(history.as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn an_unwritable_default_database_only_warns() {
+    require_chromium();
+    let _lock = browser_lock();
+    let site = Server::start(fixtures().join("v1"), 0);
+    let output = Command::new(env!("CARGO_BIN_EXE_outflow"))
+        .args([
+            "scan",
+            "http://shop.test/",
+            "--no-intel",
+            "--no-forms",
+            "--timeout",
+            "20",
+        ])
+        .args([
+            "--map-host",
+            &site.mapping("shop.test"),
+            "--map-host",
+            &site.mapping("cdn.test"),
+        ])
+        .env_remove("OUTFLOW_DB")
+        // No folder can be created under /proc, even by root.
+        .env("XDG_DATA_HOME", "/proc/outflow-test")
+        .env("HOME", "/proc/outflow-test")
+        .output()
+        .unwrap();
+    let log = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{log}");
+    assert!(log.contains("warning: not saved in the history"), "{log}");
+    assert!(!output.stdout.is_empty(), "the report is still printed");
+    // Asked for explicitly, the same failure is an error.
+    let asked = Command::new(env!("CARGO_BIN_EXE_outflow"))
+        .args([
+            "scan",
+            "http://shop.test/",
+            "--no-intel",
+            "--no-forms",
+            "--timeout",
+            "20",
+            "--save",
+        ])
+        .args([
+            "--map-host",
+            &site.mapping("shop.test"),
+            "--map-host",
+            &site.mapping("cdn.test"),
+        ])
+        .env_remove("OUTFLOW_DB")
+        .env("XDG_DATA_HOME", "/proc/outflow-test")
+        .env("HOME", "/proc/outflow-test")
+        .output()
+        .unwrap();
+    assert_eq!(asked.status.code(), Some(2), "{}", stderr(&asked));
+    assert!(
+        stderr(&asked).contains("opening the history database"),
+        "{}",
+        stderr(&asked)
+    );
+}

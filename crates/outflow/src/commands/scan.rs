@@ -181,6 +181,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let follow = super::watch::FollowUp {
         save: !args.no_save && !args.capture_only,
+        save_asked: args.save || args.db.db.is_some(),
         db: args.db.db.clone(),
         policy: args.policy.clone(),
         alert_on_change: args.alert_on_change,

@@ -197,6 +197,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 pub struct FollowUp {
     /// Save every report (unless `--no-save`).
     pub save: bool,
+    /// Whether saving was asked for (`--save`, `--db`): then a database
+    /// that cannot be opened is an error; saving by default only warns, so
+    /// that a scan on a read-only home still reports.
+    pub save_asked: bool,
     /// `--db`.
     pub db: Option<PathBuf>,
     /// `--policy`.
@@ -226,7 +230,14 @@ pub fn follow_up(
         check_webhook(webhook)?;
     }
     if follow.save || follow.alert_on_change {
-        let mut store = open_store(follow.db.as_deref())?;
+        let mut store = match open_store(follow.db.as_deref()) {
+            Ok(store) => store,
+            Err(error) if !(follow.save_asked || follow.alert_on_change) => {
+                eprintln!("warning: not saved in the history ({error:#}); --no-save silences this");
+                return policy_gate(policy.as_ref(), reports);
+            }
+            Err(error) => return Err(error),
+        };
         let alerts = Alerts {
             webhook: follow.webhook.as_deref(),
             attempts: 5,
@@ -245,6 +256,11 @@ pub fn follow_up(
             }
         }
     }
+    policy_gate(policy.as_ref(), reports)
+}
+
+/// Prints each policy violation of each report; returns whether any.
+fn policy_gate(policy: Option<&Policy>, reports: &[Report]) -> anyhow::Result<bool> {
     let Some(policy) = policy else {
         return Ok(false);
     };
