@@ -136,7 +136,7 @@ fn serve(stream: TcpStream, visits: &Mutex<BTreeMap<String, u32>>, script: &str)
                 .next()
                 .and_then(|n| n.parse().ok())
                 .unwrap_or(1);
-            let tracker = if number % 5 == 0 {
+            let tracker = if number.is_multiple_of(5) {
                 format!("<script src=\"http://{TRACKER}/fp.js\"></script>")
             } else {
                 String::new()
