@@ -17,7 +17,12 @@
     forward[n.id] = targets(n, "data-to").concat(targets(n, "data-latent"));
     forward[n.id].forEach(function (t) { (backward[t] = backward[t] || []).push(n.id); });
   });
-  function visible(el) { return el.offsetParent !== null && el.getClientRects().length > 0; }
+  // Nodes folded in a closed <details> keep boxes in recent browsers
+  // (content-visibility), so ask the browser what it shows.
+  function visible(el) {
+    if (typeof el.checkVisibility === "function") return el.checkVisibility();
+    return el.offsetParent !== null && el.getClientRects().length > 0;
+  }
   function draw() {
     while (svg.firstChild) svg.removeChild(svg.firstChild);
     var box = map.getBoundingClientRect();
