@@ -187,16 +187,14 @@ async fn load(headless: &Headless, html: &str, dir: &Path, screenshot: bool) -> 
     };
     let _ = page.close().await;
     let mut seen = Vec::new();
-    while let Some(Some(event)) = tokio::time::timeout(Duration::from_millis(50), requests.next())
-        .await
-        .ok()
+    while let Ok(Some(event)) =
+        tokio::time::timeout(Duration::from_millis(50), requests.next()).await
     {
         seen.push(event.request.url.clone());
     }
     let mut thrown = Vec::new();
-    while let Some(Some(event)) = tokio::time::timeout(Duration::from_millis(50), exceptions.next())
-        .await
-        .ok()
+    while let Ok(Some(event)) =
+        tokio::time::timeout(Duration::from_millis(50), exceptions.next()).await
     {
         thrown.push(format!("{:?}", event.exception_details.text));
     }
