@@ -101,6 +101,37 @@ pub fn literal_first_arguments<'s>(source: &'s str, name: &str) -> Vec<&'s str> 
     out
 }
 
+/// The string literals assigned to `.property` (`x.fillStyle = '#f60'`),
+/// in source order, at most a thousand.
+pub fn literal_assignments<'s>(source: &'s str, property: &str) -> Vec<&'s str> {
+    let needle = format!(".{property}");
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(found) = source[from..].find(&needle) {
+        let after = from + found + needle.len();
+        from = after;
+        let rest = source[after..].trim_start();
+        let Some(rest) = rest.strip_prefix('=').filter(|r| !r.starts_with('=')) else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let Some(quote) = rest
+            .chars()
+            .next()
+            .filter(|c| matches!(c, '\'' | '"' | '`'))
+        else {
+            continue;
+        };
+        if let Some(end) = rest[1..].find(quote) {
+            out.push(&rest[1..1 + end]);
+        }
+        if out.len() >= 1000 {
+            break;
+        }
+    }
+    out
+}
+
 /// The number of distinct characters of a text.
 pub fn distinct_chars(text: &str) -> usize {
     let mut seen: Vec<char> = text.chars().collect();
@@ -231,6 +262,8 @@ mod tests {
             ["Cwm fjordbank glyphs"]
         );
         assert_eq!(distinct_chars("aab"), 2);
+        let styles = "x.fillStyle = '#f60'; x.fillStyle=\"#069\"; if (x.fillStyle == 'a') {}";
+        assert_eq!(literal_assignments(styles, "fillStyle"), ["#f60", "#069"]);
     }
 
     #[test]

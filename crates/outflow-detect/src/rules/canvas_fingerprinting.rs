@@ -37,9 +37,10 @@
 //!   context, text drawing and a readback in one script, the drawing and
 //!   the readback within [`CO_LOCATED_BYTES`] (4096) bytes of each other (one
 //!   function, in practice), and no `.save(`/`.restore(` call anywhere in
-//!   the script. Severity **medium**, confidence **medium**; when a string
-//!   literal passed to `fillText`/`strokeText` is visible, its distinct
-//!   characters are checked against condition 2 as well.
+//!   the script. Severity **medium**, confidence **medium**. When string
+//!   literals passed to `fillText`/`strokeText` are visible, condition 2 is
+//!   checked on them and on the colour literals assigned to `fillStyle`/
+//!   `strokeStyle`.
 //! - The same APIs spread over a script that also saves and restores the
 //!   context (a drawing library) give a **low**, low-confidence finding:
 //!   it can read a canvas back, nothing shows it fingerprints.
@@ -66,7 +67,7 @@ use outflow_model::{Confidence, Evidence, Finding, Observation, Severity};
 use crate::evidence::code_evidence;
 use crate::facts::Facts;
 use crate::fingerprint::source_text::{
-    co_located, distinct_chars, literal_first_arguments, method_calls, span_at,
+    co_located, distinct_chars, literal_assignments, literal_first_arguments, method_calls, span_at,
 };
 use crate::fingerprint::{ScriptApis, Verdict, script_apis};
 use crate::rule::Rule;
@@ -247,12 +248,18 @@ fn assess_code(apis: &ScriptApis<'_>) -> Option<Verdict> {
             .collect()
     });
     let richest_literal = literal_texts.iter().map(|t| distinct_chars(t)).max();
-    let poor_literal_only = richest_literal.is_some_and(|d| d < MIN_DISTINCT_CHARS)
-        && literal_texts.len()
-            == TEXT_APIS
-                .iter()
-                .map(|a| apis.code_offsets(a).len())
-                .sum::<usize>();
+    let mut colours: Vec<&str> = source.map_or_else(Vec::new, |s| {
+        literal_assignments(s, "fillStyle")
+            .into_iter()
+            .chain(literal_assignments(s, "strokeStyle"))
+            .collect()
+    });
+    colours.sort_unstable();
+    colours.dedup();
+    // Condition 2 visibly fails only when every drawn text the code shows is
+    // poor and fewer than two colours are set.
+    let poor_literal_only =
+        richest_literal.is_some_and(|d| d < MIN_DISTINCT_CHARS) && colours.len() < MIN_COLOURS;
     let strong = together.is_some() && saves == 0 && !poor_literal_only;
     let mut reasons =
         vec!["the code gets a 2-D canvas context, draws text and reads the image back".to_string()];
