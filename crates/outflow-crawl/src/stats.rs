@@ -261,3 +261,25 @@ impl Stats {
         Ok(written)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_and_defuses_formulas() {
+        let table = Table {
+            title: "t".to_string(),
+            columns: vec!["a".to_string(), "b".to_string()],
+            rows: vec![vec!["x,y".to_string(), "=HYPERLINK(\"z\")".to_string()]],
+        };
+        assert_eq!(table.to_csv(), "a,b\r\n\"x,y\",\"'=HYPERLINK(\"\"z\"\")\"\r\n");
+    }
+
+    #[test]
+    fn shares_are_of_scanned_sites() {
+        assert_eq!(share("5", 50), "10.0%");
+        assert_eq!(share("5", 0), "");
+        assert_eq!(share("", 50), "");
+    }
+}
