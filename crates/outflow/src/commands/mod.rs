@@ -17,7 +17,6 @@ mod js;
 mod report_output;
 mod rules;
 mod scan;
-mod watch;
 mod verify;
 mod watch;
 mod whois;
