@@ -136,6 +136,12 @@ struct RequestHops {
     early_extra: Vec<Value>,
     /// A `responseReceivedExtraInfo` that arrived before the response.
     early_response_extra: Option<Value>,
+    /// A `responseReceived` that arrived before its request: each event
+    /// type comes on its own stream, so their order is not kept.
+    early_response: Option<Value>,
+    /// A `loadingFinished` (`None`) or `loadingFailed` (why) that arrived
+    /// before its request.
+    early_end: Option<Option<String>>,
 }
 
 /// Everything recorded so far.
@@ -156,6 +162,8 @@ pub(crate) struct Recorder {
     by_request_id: HashMap<String, RequestHops>,
     dropped_requests: u64,
     in_flight: HashSet<String>,
+    /// Workers and pop-ups attached but not yet let run.
+    targets_starting: usize,
     last_activity_ms: u64,
     /// Preflight request index → the id of the request it was for.
     preflights: Vec<(usize, String)>,
@@ -201,6 +209,7 @@ impl Recorder {
             by_request_id: HashMap::new(),
             dropped_requests: 0,
             in_flight: HashSet::new(),
+            targets_starting: 0,
             last_activity_ms: 0,
             preflights: Vec::new(),
             body_bytes: 0,
@@ -248,9 +257,25 @@ impl Recorder {
         self.crashed
     }
 
-    /// Requests still open, and the time of the last network event.
+    /// Requests still open (and workers or pop-ups still being set up: they
+    /// are about to make requests), and the time of the last network event.
     pub(crate) fn network_state(&self) -> (usize, u64) {
-        (self.in_flight.len(), self.last_activity_ms)
+        (
+            self.in_flight.len() + self.targets_starting,
+            self.last_activity_ms,
+        )
+    }
+
+    /// A worker or pop-up was attached and is being set up.
+    pub(crate) fn target_starting(&mut self) {
+        self.targets_starting += 1;
+        self.last_activity_ms = self.now_ms();
+    }
+
+    /// A worker or pop-up set up by [`Recorder::target_starting`] runs.
+    pub(crate) fn target_started(&mut self) {
+        self.targets_starting = self.targets_starting.saturating_sub(1);
+        self.last_activity_ms = self.now_ms();
     }
 
     /// The URL of the main frame, when known.
@@ -510,6 +535,14 @@ impl Recorder {
             hops.extra_applied += 1;
             apply_request_extra(&mut self.requests[index], &extra);
         }
+        let early_response = hops.early_response.take();
+        let early_end = hops.early_end.take();
+        if let Some(response) = early_response {
+            self.on_response(&response);
+        }
+        if let Some(failure) = early_end {
+            self.on_finished(&serde_json::json!({"requestId": request_id}), failure, now);
+        }
         if needs_fetch {
             self.outstanding += 1;
             return vec![FollowUp::PostData { request_id }];
@@ -550,6 +583,12 @@ impl Recorder {
     fn on_response(&mut self, params: &Value) {
         let request_id = str_of(params, "requestId").to_string();
         let Some(index) = self.latest_hop(&request_id) else {
+            if self.by_request_id.len() < MAX_REQUESTS {
+                self.by_request_id
+                    .entry(request_id)
+                    .or_default()
+                    .early_response = Some(params.clone());
+            }
             return;
         };
         let Some(response) = params.get("response") else {
@@ -602,6 +641,13 @@ impl Recorder {
 
     fn on_finished(&mut self, params: &Value, failure: Option<String>, now: u64) {
         let request_id = str_of(params, "requestId");
+        if self.latest_hop(request_id).is_none() && self.by_request_id.len() < MAX_REQUESTS {
+            self.by_request_id
+                .entry(request_id.to_string())
+                .or_default()
+                .early_end = Some(failure);
+            return;
+        }
         self.in_flight.remove(request_id);
         self.last_activity_ms = now;
         if let (Some(why), Some(index)) = (failure, self.latest_hop(request_id)) {
@@ -1464,6 +1510,105 @@ mod tests {
         assert_eq!(done.requests[0].response.as_ref().unwrap().status, 302);
         assert_eq!(done.requests[1].id, "9#1");
         assert_eq!(done.requests[1].redirected_from.as_deref(), Some("9"));
+    }
+
+    #[test]
+    fn responses_before_their_request_are_kept() {
+        let mut rec = recorder();
+        rec.handle(
+            "Network.responseReceived",
+            &json!({"requestId": "7", "response": {"status": 200, "headers": {"X-Frame-Options": "DENY"}}}),
+        );
+        rec.handle(
+            "Network.loadingFailed",
+            &json!({"requestId": "7", "errorText": "net::ERR_ABORTED"}),
+        );
+        rec.handle(
+            "Network.requestWillBeSent",
+            &json!({"requestId": "7", "type": "Document", "request": {"url": "https://a.test/", "method": "GET", "headers": {}}}),
+        );
+        // The same request reported again (a worker's, seen by its page).
+        rec.handle(
+            "Network.requestWillBeSent",
+            &json!({"requestId": "7", "type": "Document", "request": {"url": "https://a.test/", "method": "GET", "headers": {}}}),
+        );
+        assert_eq!(rec.network_state().0, 0, "nothing left in flight");
+        let done = rec.finish();
+        assert_eq!(done.requests.len(), 1);
+        let response = done.requests[0].response.as_ref().unwrap();
+        assert_eq!(response.status, 200);
+        assert_eq!(response.security_headers[0].name, "X-Frame-Options");
+        assert_eq!(
+            done.requests[0].failure.as_deref(),
+            Some("net::ERR_ABORTED")
+        );
+    }
+
+    #[test]
+    fn worker_scripts_and_stacks_are_named_apart() {
+        let mut rec = recorder();
+        let scope = Scope::Worker {
+            prefix: "w1".into(),
+            url: "https://a.test/w.js".into(),
+        };
+        let follow = rec.handle_in(
+            &scope,
+            "Debugger.scriptParsed",
+            &json!({"scriptId": "3", "url": "https://a.test/w.js", "startLine": 0, "startColumn": 0, "length": 10}),
+        );
+        assert_eq!(
+            follow,
+            vec![FollowUp::ScriptSource {
+                script_id: "3".into(),
+                key: "w1:3".into()
+            }]
+        );
+        rec.on_script_source("w1:3", Ok("postMessage(1)".into()));
+        rec.handle_in(
+            &scope,
+            "Network.requestWillBeSent",
+            &json!({"requestId": "9", "type": "Fetch", "request": {"url": "https://t.test/c", "method": "GET", "headers": {}},
+                "initiator": {"type": "script", "stack": {"callFrames": [{"functionName": "", "scriptId": "3", "url": "https://a.test/w.js", "lineNumber": 0, "columnNumber": 0}]}}}),
+        );
+        let done = rec.finish();
+        assert_eq!(
+            done.scripts[0].origin,
+            ScriptOrigin::Worker {
+                url: "https://a.test/w.js".into()
+            }
+        );
+        assert_eq!(done.scripts[0].id, "w1:3");
+        let request = &done.requests[0];
+        assert_eq!(request.worker_url.as_deref(), Some("https://a.test/w.js"));
+        assert_eq!(request.initiator.script_id.as_deref(), Some("w1:3"));
+    }
+
+    #[test]
+    fn event_source_messages_are_kept_in_order() {
+        let mut rec = recorder();
+        rec.handle(
+            "Network.requestWillBeSent",
+            &json!({"requestId": "5", "type": "EventSource", "request": {"url": "https://s.test/e", "method": "GET", "headers": {}}}),
+        );
+        for (name, data) in [
+            ("message", "a"),
+            ("tick", &*"x".repeat(EVENT_DATA_LIMIT + 1)),
+        ] {
+            rec.handle(
+                "Network.eventSourceMessageReceived",
+                &json!({"requestId": "5", "timestamp": 1.0, "eventName": name, "eventId": "", "data": data}),
+            );
+        }
+        let done = rec.finish();
+        let messages = &done.requests[0].event_source_messages;
+        assert_eq!(messages.len(), 2);
+        assert_eq!(
+            (messages[0].event_name.as_str(), messages[0].data.as_str()),
+            ("message", "a")
+        );
+        assert_eq!(messages[0].event_id, None);
+        assert!(messages[1].truncated);
+        assert_eq!(messages[1].data.len(), EVENT_DATA_LIMIT);
     }
 
     #[test]

@@ -184,6 +184,10 @@ async fn watch(
                 } else {
                     None
                 };
+                let recorded = matches!(kind, Kind::Popup | Kind::Worker);
+                if recorded {
+                    lock(&recorder).target_starting();
+                }
                 running.spawn(async move {
                     for (method, params) in steps {
                         if let Err(error) =
@@ -200,6 +204,9 @@ async fn watch(
                                 );
                             }
                         }
+                    }
+                    if recorded {
+                        lock(&recorder).target_started();
                     }
                     if let Some(ready) = ready {
                         let _ = ready.send(());
@@ -232,7 +239,11 @@ async fn watch(
 fn set_up_steps(kind: Kind, settings: &TargetSettings) -> Vec<(&'static str, Value)> {
     let auto_attach = (
         "Target.setAutoAttach",
-        json!({"autoAttach": true, "waitForDebuggerOnStart": true, "flatten": true}),
+        // Service and shared workers are attached once, by the browser's
+        // own auto-attach: a second paused session would hold them.
+        json!({"autoAttach": true, "waitForDebuggerOnStart": true, "flatten": true,
+               "filter": [{"type": "service_worker", "exclude": true},
+                          {"type": "shared_worker", "exclude": true}, {}]}),
     );
     let network = (
         "Network.enable",

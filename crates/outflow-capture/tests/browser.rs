@@ -1091,3 +1091,95 @@ async fn confirm_prompt_and_beforeunload_are_answered() {
     assert_eq!(post.len(), 1);
     assert_eq!(post[0].method, "POST");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_worker_is_recorded() {
+    require_chromium();
+    let _lock = browser_lock();
+    // Service workers need a secure origin: HTTPS, its certificate accepted
+    // with --ignore-https-errors.
+    let server = FixtureServer::start_tls(&["sw.site.test", "collect.tracker.test"]);
+    let mut opts = options(&server, &["sw.site.test", "collect.tracker.test"]);
+    opts.fill_forms = false;
+    opts.ignore_https_errors = true;
+    let out = run("https://sw.site.test/", &opts).await;
+    let capture = &out.capture;
+    let worker = "https://sw.site.test/sw.js";
+    assert_eq!(
+        find(capture, |r| r.url
+            == "https://sw.site.test/pixel?sw=registered")
+        .len(),
+        1,
+        "requests: {:?}",
+        capture.requests.iter().map(|r| &r.url).collect::<Vec<_>>()
+    );
+    let sent = find(capture, |r| {
+        r.url == "https://collect.tracker.test/collect?from=service-worker"
+    });
+    assert_eq!(
+        sent.len(),
+        1,
+        "requests: {:?}",
+        capture
+            .requests
+            .iter()
+            .map(|r| (&r.url, &r.worker_url))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(body(sent[0]), "service-secret");
+    assert_eq!(sent[0].worker_url.as_deref(), Some(worker));
+    let script = capture
+        .scripts
+        .iter()
+        .find(|s| matches!(&s.origin, ScriptOrigin::Worker { url } if url == worker))
+        .unwrap_or_else(|| panic!("no service worker script in {:#?}", capture.scripts));
+    assert_eq!(script.sha256, fixture_sha256("sw.site.test/sw.js"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follows_an_english_sign_in_link_to_a_form_in_an_iframe() {
+    require_chromium();
+    let _lock = browser_lock();
+    let server = FixtureServer::start();
+    let opts = options(&server, &["signin.site.test", "auth.widget.test"]);
+    let out = run("http://signin.site.test/", &opts).await;
+    let capture = &out.capture;
+    assert_eq!(
+        capture.final_url.as_deref(),
+        Some("http://signin.site.test/account/login.html")
+    );
+    let form = "http://auth.widget.test/form.html";
+    let email = capture
+        .canaries
+        .iter()
+        .find(|c| c.kind == CanaryKind::Email)
+        .unwrap_or_else(|| {
+            panic!(
+                "no e-mail canary: {:?} {:?}",
+                capture.canaries, capture.errors
+            )
+        });
+    assert_eq!(email.frame_url, form);
+    assert_eq!(email.field, "input[type=email][name=user]#user");
+    let password = capture
+        .canaries
+        .iter()
+        .find(|c| c.kind == CanaryKind::Password)
+        .expect("a password canary");
+    assert_eq!(password.frame_url, form);
+    // The iframe's own script sent the typed value, from the iframe.
+    let sent = format!(
+        "http://auth.widget.test/pixel?u={}",
+        email.value.replace('@', "%40")
+    );
+    let pixel = find(capture, |r| r.url == sent);
+    assert_eq!(pixel.len(), 1);
+    let frame = capture
+        .frames
+        .iter()
+        .find(|f| f.url == form)
+        .expect("the iframe is a frame");
+    assert!(frame.parent_id.is_some());
+    assert_eq!(pixel[0].frame_id.as_deref(), Some(frame.id.as_str()));
+    assert_eq!(pixel[0].initiator.url.as_deref(), Some(form));
+}
