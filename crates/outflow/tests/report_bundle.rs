@@ -244,3 +244,14 @@ fn an_unreadable_bundle_is_an_error() {
     let output = verify(&work.path().join("missing"));
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
 }
+
+#[test]
+fn hostile_file_names_cannot_drive_the_terminal() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let dir = bundle(work.path(), &["https://shop.example/"]);
+    std::fs::write(dir.join("x\x1b]0;pwned\x07\x1b[2J.js"), "x").expect("hostile file");
+    let output = verify(&dir);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(!output.stdout.contains(&0x1b), "{}", text(&output));
+    assert!(text(&output).contains("not in the manifest"));
+}

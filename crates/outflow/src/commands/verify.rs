@@ -78,7 +78,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if manifest.tool_version != tool {
         println!(
             "note: written by outflow {}, checked with outflow {tool}: rules or data that changed in between can change findings",
-            manifest.tool_version
+            outflow_report::clean(&manifest.tool_version)
         );
     }
     println!(
@@ -87,7 +87,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         file_problems.len()
     );
     for problem in &file_problems {
-        println!("  ✖ {problem}");
+        println!("  ✖ {}", outflow_report::clean(&problem.to_string()));
     }
     let mut stands = file_problems.is_empty() && !manifest.captures.is_empty();
     if manifest.captures.is_empty() {
