@@ -61,7 +61,13 @@ pub fn js_terminal(report: &Report) -> String {
         }
     );
     render_findings(&mut out, report);
-    out
+    // Paths, URLs and strings come from the analysed files: each line is
+    // cleaned of escape sequences and bidi controls before it reaches a
+    // terminal.
+    out.split('\n')
+        .map(crate::style::clean)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The verdict, then one line per finding with its strongest evidence.
