@@ -255,3 +255,18 @@ fn hostile_file_names_cannot_drive_the_terminal() {
     assert!(!output.stdout.contains(&0x1b), "{}", text(&output));
     assert!(text(&output).contains("not in the manifest"));
 }
+
+#[test]
+fn other_intelligence_options_are_named_as_the_likely_cause() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let dir = bundle(work.path(), &["https://shop.example/"]);
+    // cmpassport.com declared first party at verification only.
+    let output = outflow(&[
+        "verify",
+        dir.to_str().expect("utf-8 path"),
+        "--first-party",
+        "cmpassport.com",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(text(&output).contains("--first-party"), "{}", text(&output));
+}

@@ -191,6 +191,34 @@ fn compare(stated: &Report, recomputed: &Report) -> Vec<String> {
             ));
         }
     }
+    // Attributions come from intelligence data, not from the evidence: a
+    // difference here usually means other --intel or --first-party options
+    // (or another outflow version's data) than when the report was made.
+    let differing: Vec<&str> = stated
+        .attributions
+        .iter()
+        .filter(|a| {
+            recomputed
+                .attributions
+                .iter()
+                .find(|r| r.host == a.host)
+                .is_none_or(|r| r != *a)
+        })
+        .map(|a| a.host.as_str())
+        .collect();
+    if !differing.is_empty() {
+        let shown: Vec<String> = differing
+            .iter()
+            .take(5)
+            .map(|h| outflow_report::clean(h))
+            .collect();
+        out.push(format!(
+            "attribution of {} host(s) differs from report.json ({}{}): give verify the --intel and --first-party options the report was made with",
+            differing.len(),
+            shown.join(", "),
+            if differing.len() > 5 { ", …" } else { "" }
+        ));
+    }
     if stated.summary.verdict != recomputed.summary.verdict {
         out.push(format!(
             "verdict {:?}, the evidence gives {:?}",
