@@ -4,7 +4,8 @@
 //! render, and a map of hundreds of hosts stays readable.
 //!
 //! Set `OUTFLOW_UPDATE_SCREENSHOT=1` to also write the screenshot to
-//! docs/report.png (the README's picture).
+//! docs/report.png (the README's picture), of the report.json named by
+//! `OUTFLOW_SCREENSHOT_REPORT` when set.
 
 mod support;
 
@@ -299,6 +300,19 @@ async fn main_sections_render_and_screenshot() {
     let out = std::env::temp_dir().join("outflow-report.png");
     std::fs::write(&out, &png).expect("screenshot saved");
     if std::env::var_os("OUTFLOW_UPDATE_SCREENSHOT").is_some() {
+        // The README's picture: a real report when one is given (e.g.
+        // report.json of `outflow demo --out DIR`), else the sample.
+        let png = match std::env::var_os("OUTFLOW_SCREENSHOT_REPORT") {
+            Some(path) => {
+                let real: Report =
+                    serde_json::from_slice(&std::fs::read(path).expect("report.json read"))
+                        .expect("a report");
+                let shown = load(&headless, &outflow_report::html(&real), dir.path(), true).await;
+                assert_inert(&shown, "the README's report");
+                shown.screenshot.expect("screenshot taken")
+            }
+            None => png,
+        };
         std::fs::write(repo().join("docs/report.png"), &png).expect("docs/report.png written");
     }
     headless.stop().await;
