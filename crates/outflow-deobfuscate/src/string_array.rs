@@ -338,11 +338,12 @@ pub fn resolve<'a>(
         return resolve(bindings, prelude, target, args, depth + 1);
     }
     let wrapper = bindings.wrappers.get(name)?;
+    // The arguments move into the parameters: no copy per chain level.
+    let mut args = args.into_iter();
     let params: Vec<(&'a str, Value)> = wrapper
         .params
         .iter()
-        .enumerate()
-        .map(|(i, p)| (*p, args.get(i).cloned().unwrap_or(Value::Undefined)))
+        .map(|p| (*p, args.next().unwrap_or(Value::Undefined)))
         .collect();
     let scope = ObjectScope::new(bindings, &params);
     let next = wrapper
