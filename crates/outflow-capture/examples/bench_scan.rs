@@ -42,6 +42,29 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
         .and_then(|v| v.parse().ok())
 }
 
+/// The first `*capture.json` file in `dir`, looking `depth` folders down.
+fn find_capture(dir: &std::path::Path, depth: usize) -> Option<std::path::PathBuf> {
+    let mut folders = Vec::new();
+    for entry in std::fs::read_dir(dir).ok()?.filter_map(Result::ok) {
+        let path = entry.path();
+        if path.is_dir() {
+            folders.push(path);
+        } else if entry
+            .file_name()
+            .to_string_lossy()
+            .ends_with("capture.json")
+        {
+            return Some(path);
+        }
+    }
+    if depth == 0 {
+        return None;
+    }
+    folders
+        .iter()
+        .find_map(|folder| find_capture(folder, depth - 1))
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let outflow = std::env::args().nth(1);
@@ -190,12 +213,10 @@ async fn main() {
         }
         std::thread::sleep(Duration::from_millis(5));
     }
-    let capture_path = std::fs::read_dir(out_dir.path())
-        .expect("output directory")
-        .filter_map(Result::ok)
-        .find(|e| e.file_name().to_string_lossy().ends_with(".capture.json"))
-        .expect("a capture was written")
-        .path();
+    // `--out` is an evidence bundle: `DIR/capture.json`, or one folder per
+    // capture (`DIR/<name>/capture.json`); older layouts wrote
+    // `DIR/<name>.capture.json`.
+    let capture_path = find_capture(out_dir.path(), 2).expect("a capture was written");
     let capture: serde_json::Value =
         serde_json::from_slice(&std::fs::read(capture_path).expect("capture")).expect("JSON");
     let requests = capture["requests"].as_array().map_or(0, Vec::len);

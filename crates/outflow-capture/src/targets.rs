@@ -173,7 +173,11 @@ async fn watch(
                     );
                     tx
                 });
-                sessions.insert(session.clone(), Attached { scope, follow_tx });
+                // Only recorded targets are remembered: a page that starts
+                // workers in a loop cannot grow this past the limit.
+                if scope.is_some() {
+                    sessions.insert(session.clone(), Attached { scope, follow_tx });
+                }
                 let steps = set_up_steps(kind, &settings);
                 let connection = connection.clone();
                 let recorder = recorder.clone();
