@@ -15,8 +15,9 @@ use base64::engine::{DecodePaddingMode, GeneralPurposeConfig};
 use super::encode::{BASE58_ALPHABET, CUSTOM_MAP_FROM, CUSTOM_MAP_TO, custom_map};
 use super::lzstring;
 
-/// How many container layers are opened, one inside the other.
-pub(crate) const MAX_DEPTH: usize = 3;
+/// How many container layers are opened, one inside the other: three of
+/// the page's own plus the transport's (a query parameter's URL encoding).
+pub(crate) const MAX_DEPTH: usize = 4;
 /// Runs shorter than this are not decoded as base64/base32/base58/hex: too
 /// short to hold a value worth finding.
 const MIN_RUN: usize = 8;
@@ -24,7 +25,7 @@ const MIN_RUN: usize = 8;
 /// that use it send short tokens.
 const MAX_CUSTOM_MAP: usize = 4096;
 /// Base58 decoding is quadratic in the run's length.
-const MAX_BASE58_RUN: usize = 256;
+const MAX_BASE58_RUN: usize = 512;
 
 /// Bounds on the work done for one haystack.
 #[derive(Debug, Clone, Copy)]
@@ -122,10 +123,24 @@ fn children(parent: &View, is_root: bool, limits: &Limits) -> Vec<View> {
     };
     let whole = (0, bytes.len());
     if !looks_textual(bytes) {
-        if let Some((text, name)) = decompress(bytes, limits) {
+        for (text, name) in decompress_all(bytes, limits) {
             push(text, &[name], whole);
         }
         return out;
+    }
+    // Each parameter value on its own, so that bytes inside one (a
+    // compressed payload) start at its first byte.
+    if bytes.contains(&b'=') {
+        for (start, end) in parameter_values(bytes) {
+            let value = &bytes[start..end];
+            if has_percent_escape(value) || value.contains(&b'+') {
+                let form = value.contains(&b'+');
+                let decoded = percent_decode(value, form);
+                if decoded.len() + 8 < bytes.len() {
+                    push(decoded, &[if form { "form" } else { "url" }], (start, end));
+                }
+            }
+        }
     }
     if has_percent_escape(bytes) {
         push(percent_decode(bytes, false), &["url"], whole);
@@ -138,21 +153,29 @@ fn children(parent: &View, is_root: bool, limits: &Limits) -> Vec<View> {
     if bytes.contains(&b'&') && bytes.contains(&b';') {
         push(html_unescape(bytes), &["html entities"], whole);
     }
+    if bytes.contains(&b'"') {
+        for (start, end) in quoted_strings(bytes) {
+            if end - start >= MIN_RUN && end - start + 8 < bytes.len() {
+                push(json_unescape(&bytes[start..end]), &["json"], (start, end));
+            }
+        }
+    }
     if bytes.contains(&b'\\') {
         push(json_unescape(bytes), &["json"], whole);
     }
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        // LZ-string's UTF-16 and raw forms are runs of non-ASCII
-        // characters.
-        let wide = text.chars().filter(|&c| u32::from(c) > 0x7f).count();
-        if wide >= 4 && wide * 2 >= text.chars().count() {
-            if let Some(t) = lzstring::from_utf16(text, limits.max_output) {
-                push(t.into_bytes(), &["lz-string (utf16)"], whole);
-            }
-            let units: Vec<u16> = text.encode_utf16().collect();
-            if let Some(t) = lzstring::from_units(&units, limits.max_output) {
-                push(t.into_bytes(), &["lz-string"], whole);
-            }
+    if let Ok(text) = std::str::from_utf8(bytes)
+        && let Some((start, end)) = wide_segment(text)
+    {
+        // LZ-string's UTF-16 and raw forms are runs of mostly non-ASCII
+        // characters, perhaps inside a JSON or form wrapper.
+        let segment = &text[start..end];
+        let span = (start, end);
+        if let Some(t) = lzstring::from_utf16(segment, limits.max_output) {
+            push(t.into_bytes(), &["lz-string (utf16)"], span);
+        }
+        let units: Vec<u16> = segment.encode_utf16().collect();
+        if let Some(t) = lzstring::from_units(&units, limits.max_output) {
+            push(t.into_bytes(), &["lz-string"], span);
         }
     }
     for (start, end) in runs(bytes, is_base64_char) {
@@ -165,9 +188,11 @@ fn children(parent: &View, is_root: bool, limits: &Limits) -> Vec<View> {
         if let Some(decoded) = base64_decode(trimmed) {
             if looks_textual(&decoded) {
                 push(decoded, &["base64"], span);
-            } else if let Some((text, name)) = decompress(&decoded, limits) {
+            } else {
                 // Both layers in the chain: base64, then the container.
-                push(text, &["base64", name], span);
+                for (text, name) in decompress_all(&decoded, limits) {
+                    push(text, &["base64", name], span);
+                }
             }
         }
         if let Some(t) = lzstring::from_base64(run, limits.max_output).filter(|t| looks_textual(t.as_bytes())) {
@@ -180,20 +205,38 @@ fn children(parent: &View, is_root: bool, limits: &Limits) -> Vec<View> {
             push(t.into_bytes(), &["lz-string (uri)"], span);
         }
         if trimmed.len() % 2 == 0 && trimmed.iter().all(u8::is_ascii_hexdigit) {
-            if let Some(decoded) = hex_decode(trimmed).filter(|d| looks_textual(d)) {
-                push(decoded, &["hex"], span);
+            if let Some(decoded) = hex_decode(trimmed) {
+                if looks_textual(&decoded) {
+                    push(decoded, &["hex"], span);
+                } else {
+                    for (text, name) in decompress_all(&decoded, limits) {
+                        push(text, &["hex", name], span);
+                    }
+                }
             }
         }
         if trimmed.iter().all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(b))
-            && let Some(decoded) = base32_decode(trimmed).filter(|d| looks_textual(d))
+            && let Some(decoded) = base32_decode(trimmed)
         {
-            push(decoded, &["base32"], span);
+            if looks_textual(&decoded) {
+                push(decoded, &["base32"], span);
+            } else {
+                for (text, name) in decompress_all(&decoded, limits) {
+                    push(text, &["base32", name], span);
+                }
+            }
         }
         if trimmed.len() <= MAX_BASE58_RUN
             && trimmed.iter().all(|b| BASE58_ALPHABET.contains(b))
-            && let Some(decoded) = base58_decode(trimmed).filter(|d| looks_textual(d))
+            && let Some(decoded) = base58_decode(trimmed)
         {
-            push(decoded, &["base58"], span);
+            if looks_textual(&decoded) {
+                push(decoded, &["base58"], span);
+            } else {
+                for (text, name) in decompress_all(&decoded, limits) {
+                    push(text, &["base58", name], span);
+                }
+            }
         }
     }
     // LZ-string's URI form uses `$`, which ends a base64 run.
@@ -208,7 +251,7 @@ fn children(parent: &View, is_root: bool, limits: &Limits) -> Vec<View> {
         }
     }
     if bytes.len() <= MAX_CUSTOM_MAP
-        && !parent.chain.contains(&"custom map")
+        && parent.chain.iter().filter(|&&c| c == "custom map").count() < 3
         && bytes.iter().any(u8::is_ascii_alphanumeric)
     {
         push(
@@ -218,6 +261,61 @@ fn children(parent: &View, is_root: bool, limits: &Limits) -> Vec<View> {
         );
     }
     out
+}
+
+/// The contents of double-quoted strings (JSON string values), escapes
+/// skipped over.
+fn quoted_strings(bytes: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        let start = i + 1;
+        let mut j = start;
+        while j < bytes.len() && bytes[j] != b'"' {
+            j += if bytes[j] == b'\\' { 2 } else { 1 };
+        }
+        let end = j.min(bytes.len());
+        out.push((start, end));
+        i = end + 1;
+    }
+    out
+}
+
+/// Where the values of `name=value` pairs are (separated by `&`, `?`, `;`
+/// or `#`).
+fn parameter_values(bytes: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 0..=bytes.len() {
+        if i == bytes.len() || matches!(bytes[i], b'&' | b'?' | b';' | b'#') {
+            if let Some(eq) = bytes[start..i].iter().position(|&b| b == b'=') {
+                let value = start + eq + 1;
+                if i > value {
+                    out.push((value, i));
+                }
+            }
+            start = i + 1;
+        }
+    }
+    out
+}
+
+/// From the first to the last non-ASCII character, when at least four
+/// are there and they make at least half of that stretch.
+fn wide_segment(text: &str) -> Option<(usize, usize)> {
+    let start = text.char_indices().find(|(_, c)| !c.is_ascii())?.0;
+    let (last, c) = text.char_indices().rev().find(|(_, c)| !c.is_ascii())?;
+    // LZ-string's UTF-16 form may end in spaces (zero symbols and padding).
+    let end = last + c.len_utf8();
+    let end = end + text[end..].bytes().take_while(|&b| b == b' ').count();
+    let segment = &text[start..end];
+    let total = segment.chars().count();
+    let wide = segment.chars().filter(|c| !c.is_ascii()).count();
+    (wide >= 4 && wide * 2 >= total).then_some((start, end))
 }
 
 #[allow(non_snake_case)]
@@ -268,7 +366,9 @@ pub(crate) fn looks_textual(bytes: &[u8]) -> bool {
     let mut control = 0usize;
     for c in text.chars() {
         total += 1;
-        if (c.is_control() && !matches!(c, '\n' | '\r' | '\t')) || c == '\u{fffd}' {
+        // C0 controls only: C1 (U+0080..U+009F) occur in LZ-string's
+        // UTF-16 form, which is text.
+        if (c.is_ascii_control() && !matches!(c, '\n' | '\r' | '\t')) || c == '\u{fffd}' {
             control += 1;
         }
     }
@@ -477,46 +577,53 @@ pub(crate) fn json_unescape(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// Opens a compressed container: gzip, zlib, raw deflate, brotli, or
-/// LZ-string's byte form. The first that yields text wins.
-fn decompress(bytes: &[u8], limits: &Limits) -> Option<(Vec<u8>, &'static str)> {
+/// LZ-string's byte form. Formats without a magic number are all tried:
+/// garbage sometimes inflates to something, so every textual result is
+/// kept.
+fn decompress_all(bytes: &[u8], limits: &Limits) -> Vec<(Vec<u8>, &'static str)> {
+    let mut out = Vec::new();
     if bytes.len() < 2 {
-        return None;
+        return out;
     }
     let cap = limits.max_output as u64;
     let read_capped = |reader: &mut dyn Read| -> Option<Vec<u8>> {
-        let mut out = Vec::new();
+        let mut text = Vec::new();
         // A truncated stream still gives what it has (bodies are cut at a
         // limit by the capture).
-        let _ = reader.take(cap).read_to_end(&mut out);
-        (!out.is_empty()).then_some(out)
+        let _ = reader.take(cap).read_to_end(&mut text);
+        (!text.is_empty() && looks_textual(&text)).then_some(text)
     };
     if bytes.starts_with(&[0x1f, 0x8b]) {
-        let text = read_capped(&mut flate2::read::MultiGzDecoder::new(bytes))?;
-        return looks_textual(&text).then_some((text, "gzip"));
-    }
-    if bytes[0] == 0x78 && (u16::from(bytes[0]) << 8 | u16::from(bytes[1])) % 31 == 0 {
-        if let Some(text) = read_capped(&mut flate2::read::ZlibDecoder::new(bytes))
-            && looks_textual(&text)
-        {
-            return Some((text, "zlib"));
+        if let Some(text) = read_capped(&mut flate2::read::MultiGzDecoder::new(bytes)) {
+            out.push((text, "gzip"));
         }
+        return out;
     }
-    if let Some(text) = read_capped(&mut flate2::read::DeflateDecoder::new(bytes))
-        && looks_textual(&text)
+    if bytes[0] & 0x0f == 8
+        && (u16::from(bytes[0]) << 8 | u16::from(bytes[1])) % 31 == 0
+        && let Some(text) = read_capped(&mut flate2::read::ZlibDecoder::new(bytes))
     {
-        return Some((text, "deflate"));
+        out.push((text, "zlib"));
+        return out;
     }
-    if let Some(text) = read_capped(&mut brotli_decompressor::Decompressor::new(bytes, 4096))
-        && looks_textual(&text)
-    {
-        return Some((text, "brotli"));
+    if let Some(text) = read_capped(&mut flate2::read::DeflateDecoder::new(bytes)) {
+        out.push((text, "deflate"));
+    }
+    if let Some(text) = read_capped(&mut brotli_decompressor::Decompressor::new(bytes, 4096)) {
+        out.push((text, "brotli"));
     }
     if let Some(text) = lzstring::from_uint8_array(bytes, limits.max_output)
         && looks_textual(text.as_bytes())
     {
-        return Some((text.into_bytes(), "lz-string (uint8array)"));
+        out.push((text.into_bytes(), "lz-string (uint8array)"));
     }
-    None
+    out
+}
+
+/// The first container [`decompress_all`] opens.
+#[cfg(test)]
+fn decompress(bytes: &[u8], limits: &Limits) -> Option<(Vec<u8>, &'static str)> {
+    decompress_all(bytes, limits).into_iter().next()
 }
 
 #[cfg(test)]

@@ -28,8 +28,10 @@ pub(crate) enum HashFn {
     Whirlpool,
     /// SHA-256 of the value followed by LeakDetector's salt.
     Sha256Salted,
-    /// MurmurHash3 x86 32-bit, seed 0.
+    /// MurmurHash3 x86 32-bit, seed 0, as hex.
     Murmur3_32,
+    /// The same 32-bit hash as a signed decimal (Python's `mmh3.hash`).
+    Murmur3_32Decimal,
     /// MurmurHash3 x64 128-bit, seed 0, as hex of h1 then h2
     /// (FingerprintJS's `x64hash128`).
     Murmur3_128,
@@ -43,7 +45,7 @@ pub(crate) enum HashFn {
 }
 
 /// Every hash function, in the order chains are built.
-pub(crate) const ALL: [HashFn; 20] = [
+pub(crate) const ALL: [HashFn; 21] = [
     HashFn::Md5,
     HashFn::Sha1,
     HashFn::Sha256,
@@ -60,6 +62,7 @@ pub(crate) const ALL: [HashFn; 20] = [
     HashFn::Md4,
     HashFn::Sha256Salted,
     HashFn::Murmur3_32,
+    HashFn::Murmur3_32Decimal,
     HashFn::Murmur3_128,
     HashFn::Murmur3_128Decimal,
     HashFn::Murmur3_64First,
@@ -97,6 +100,7 @@ impl HashFn {
             HashFn::Whirlpool => "whirlpool",
             HashFn::Sha256Salted => "sha256-salted",
             HashFn::Murmur3_32 => "murmur3-32",
+            HashFn::Murmur3_32Decimal => "murmur3-32-decimal",
             HashFn::Murmur3_128 => "murmur3-128",
             HashFn::Murmur3_128Decimal => "murmur3-128-decimal",
             HashFn::Murmur3_64First => "murmur3-64-first",
@@ -127,11 +131,15 @@ impl HashFn {
                 hasher.update(LEAKY_FORMS_SALT);
                 hasher.finalize().to_vec()
             }
-            HashFn::Murmur3_32 => {
+            HashFn::Murmur3_32 | HashFn::Murmur3_32Decimal => {
                 let h = murmur32(input);
                 return Digest {
                     bytes: h.to_be_bytes().to_vec(),
-                    text: format!("{h:08x}"),
+                    text: if self == HashFn::Murmur3_32 {
+                        format!("{h:08x}")
+                    } else {
+                        (h as i32).to_string()
+                    },
                     decimals: vec![h.to_string(), (h as i32).to_string()],
                 };
             }

@@ -12,6 +12,10 @@ const BASE64_KEYS: &[u8; 65] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu
 /// The alphabet of `compressToEncodedURIComponent`.
 const URI_KEYS: &[u8; 65] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+-$";
 
+/// Symbols read as zero past the end of the input (a trailing padding
+/// character cut off by whoever embedded the text) before giving up.
+const PAST_END_SLACK: usize = 2;
+
 #[derive(Clone, Copy)]
 enum Entry {
     Char(u16),
@@ -91,9 +95,12 @@ impl Bits<'_> {
             self.position >>= 1;
             if self.position == 0 {
                 self.position = self.reset;
-                // Past the end the library reads `undefined` (zero bits);
-                // a stream that needs them is corrupt.
-                self.value = *self.values.get(self.index)?;
+                // Past the end the library reads `undefined` (zero bits); a
+                // stream that needs more than a couple is corrupt.
+                if self.index > self.values.len() + PAST_END_SLACK {
+                    return None;
+                }
+                self.value = self.values.get(self.index).copied().unwrap_or(0);
                 self.index += 1;
             }
             if bit != 0 {
@@ -167,6 +174,49 @@ fn decompress(values: &[u32], reset: u32, max_units: usize) -> Option<Vec<u16>> 
         if out.len() >= max_units {
             out.truncate(max_units);
             return Some(out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "outflow.3fa9c01b2e@example.com {\"a\":\"ü€\"} outflow outflow outflow";
+
+    #[test]
+    fn every_form_round_trips_through_the_reference_compressor() {
+        let limit = 1 << 20;
+        assert_eq!(
+            from_base64(lz_str::compress_to_base64(TEXT).as_bytes(), limit).as_deref(),
+            Some(TEXT)
+        );
+        assert_eq!(
+            from_uri_component(lz_str::compress_to_encoded_uri_component(TEXT).as_bytes(), limit)
+                .as_deref(),
+            Some(TEXT)
+        );
+        assert_eq!(
+            from_utf16(&lz_str::compress_to_utf16(TEXT), limit).as_deref(),
+            Some(TEXT)
+        );
+        assert_eq!(
+            from_uint8_array(&lz_str::compress_to_uint8_array(TEXT), limit).as_deref(),
+            Some(TEXT)
+        );
+        assert_eq!(
+            from_units(&lz_str::compress(TEXT), limit).as_deref(),
+            Some(TEXT)
+        );
+    }
+
+    #[test]
+    fn output_stops_at_the_limit_and_garbage_does_not_panic() {
+        let long = "ab".repeat(10_000);
+        let packed = lz_str::compress_to_base64(long.as_str());
+        assert_eq!(from_base64(packed.as_bytes(), 100).map(|t| t.len()), Some(100));
+        for garbage in [&b"////////"[..], b"AAAA", b"zzzzzzzzzzzzzzzzzzzzzzzz", b"="] {
+            let _ = from_base64(garbage, 1000);
         }
     }
 }

@@ -438,7 +438,9 @@ fn digests_of(term: u32, bytes: &[u8], layers: usize) -> DigestEntries {
             for (i, function) in hashes::ALL.iter().enumerate() {
                 // A 32-bit hash of anything but the value itself would
                 // match random numbers too often.
-                if *function == HashFn::Murmur3_32 && !chain.is_empty() {
+                if matches!(function, HashFn::Murmur3_32 | HashFn::Murmur3_32Decimal)
+                    && !chain.is_empty()
+                {
                     continue;
                 }
                 let digest = function.digest(input);
@@ -477,5 +479,28 @@ fn origin_of(term: u32, chain: &[u8]) -> Origin {
         term,
         layers,
         depth: depth as u8,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index() -> CanaryIndex {
+        CanaryIndex::new(&[Canary {
+            kind: CanaryKind::Email,
+            value: "outflow.3fa9c01b2e@example.com".to_string(),
+            field: String::new(),
+            frame_url: String::new(),
+            typed_at_ms: 0,
+        }])
+    }
+
+    #[test]
+    fn lz_utf16_is_found() {
+        let packed = lz_str::compress_to_utf16("outflow.3fa9c01b2e@example.com");
+        eprintln!("{packed:?}");
+        let hits = index().search(packed.as_bytes());
+        assert_eq!(hits.len(), 1, "{packed:?}");
     }
 }
