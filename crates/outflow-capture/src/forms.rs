@@ -268,6 +268,8 @@ pub(crate) struct FillOutcome {
     pub canaries: Vec<Canary>,
     pub problems: Vec<(CaptureErrorKind, String)>,
     pub submitted: bool,
+    /// When the submitting key was pressed, in ms since the capture began.
+    pub submitted_at_ms: Option<u64>,
     /// Whether a link was followed (a navigation may be under way).
     pub followed: Option<String>,
 }
@@ -384,8 +386,13 @@ pub(crate) async fn fill(
         match focus(page, &frame, &target, limit).await {
             Ok(()) => {
                 before_navigation();
+                let pressed_at_ms =
+                    u64::try_from(settings.started.elapsed().as_millis()).unwrap_or(u64::MAX);
                 match press(page, Key::Enter, settings).await {
-                    Ok(()) => outcome.submitted = true,
+                    Ok(()) => {
+                        outcome.submitted = true;
+                        outcome.submitted_at_ms = Some(pressed_at_ms);
+                    }
                     Err(why) => outcome.problems.push((CaptureErrorKind::Form, why)),
                 }
             }

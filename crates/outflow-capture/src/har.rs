@@ -306,6 +306,7 @@ pub fn import_har(bytes: &[u8], path: &str) -> Result<HarImport, CaptureFailure>
             api_calls: None,
             canaries: Vec::new(),
             submitted: false,
+            submitted_at_ms: None,
             cookies: None,
             storage_writes: None,
             events: Vec::new(),

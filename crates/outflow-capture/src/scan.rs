@@ -190,6 +190,7 @@ pub async fn scan(url: &str, options: &ScanOptions) -> Result<ScanOutput, Captur
 
     let mut canaries = Vec::new();
     let mut submitted = false;
+    let mut submitted_at_ms = None;
     let mut user_agent = None;
     let mut cookies = None;
     let mut load_ms = None;
@@ -274,6 +275,7 @@ pub async fn scan(url: &str, options: &ScanOptions) -> Result<ScanOutput, Captur
                 capture_errors.extend(outcome.problems);
                 canaries = outcome.canaries;
                 submitted = outcome.submitted;
+                submitted_at_ms = outcome.submitted_at_ms;
                 session.settle().await;
                 if submitted {
                     // A form may submit by script without navigating.
@@ -367,6 +369,7 @@ pub async fn scan(url: &str, options: &ScanOptions) -> Result<ScanOutput, Captur
         api_calls: options.instrument.then_some(finished.api_calls),
         canaries,
         submitted,
+        submitted_at_ms,
         cookies,
         storage_writes: options.instrument.then_some(finished.storage_writes),
         events: finished.events,

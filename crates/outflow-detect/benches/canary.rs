@@ -43,7 +43,9 @@ fn traffic() -> Vec<Vec<u8>> {
         );
         out.push(url.into_bytes());
         for h in 0..8 {
-            out.push(format!("header-{h}: value {i} session={:016x}", u64::from(i) << h).into_bytes());
+            out.push(
+                format!("header-{h}: value {i} session={:016x}", u64::from(i) << h).into_bytes(),
+            );
         }
         let body = match i % 5 {
             0 => format!(
@@ -87,7 +89,12 @@ fn bench(c: &mut Criterion) {
         b.iter(|| traffic.iter().filter(|h| finder(h)).count())
     });
     group.bench_function("canary search", |b| {
-        b.iter(|| traffic.iter().map(|h| index.search(black_box(h)).len()).sum::<usize>())
+        b.iter(|| {
+            traffic
+                .iter()
+                .map(|h| index.search(black_box(h)).len())
+                .sum::<usize>()
+        })
     });
     group.finish();
 }

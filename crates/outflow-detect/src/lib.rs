@@ -10,6 +10,7 @@
 //! file and a set of local files (no capture at all) go through the same
 //! code, and a saved capture analysed again gives the same findings.
 
+pub mod canary;
 mod evidence;
 mod facts;
 mod fingerprint;

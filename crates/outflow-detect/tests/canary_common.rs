@@ -130,7 +130,13 @@ pub fn send(transport: &str, host: &str, payload: &[u8], id: &str, time_ms: u64)
                 "xhr" => "XHR",
                 _ => "Ping",
             };
-            let mut r = request(id, &format!("https://{host}/collect"), "POST", kind, time_ms);
+            let mut r = request(
+                id,
+                &format!("https://{host}/collect"),
+                "POST",
+                kind,
+                time_ms,
+            );
             body(&mut r);
             r
         }
@@ -142,7 +148,13 @@ pub fn send(transport: &str, host: &str, payload: &[u8], id: &str, time_ms: u64)
             time_ms,
         ),
         "websocket" => {
-            let mut r = request(id, &format!("wss://{host}/socket"), "GET", "WebSocket", time_ms);
+            let mut r = request(
+                id,
+                &format!("wss://{host}/socket"),
+                "GET",
+                "WebSocket",
+                time_ms,
+            );
             let (opcode, data) = match &text {
                 Some(t) => (1, t.clone()),
                 None => (2, STANDARD.encode(payload)),
@@ -167,7 +179,13 @@ pub fn send(transport: &str, host: &str, payload: &[u8], id: &str, time_ms: u64)
             time_ms,
         ),
         "form POST" => {
-            let mut r = request(id, &format!("https://{host}/submit"), "POST", "Document", time_ms);
+            let mut r = request(
+                id,
+                &format!("https://{host}/submit"),
+                "POST",
+                "Document",
+                time_ms,
+            );
             r.body = Some(
                 serde_json::from_value(json!({
                     "text": format!("q={}&x=1", form_value(payload)),

@@ -23,6 +23,7 @@
 //!   under a text encoding, as Leaky Forms needs too);
 //! - every encoding chain of one or two layers over every single hash, and
 //!   every single encoding over every two-hash chain.
+//!
 //! And it checks that the same forms of another address are not found.
 
 use std::io::Write;
@@ -58,10 +59,14 @@ fn hashes() -> Vec<Hash> {
         ("sha3_384", |b| hex::encode(sha3::Sha3_384::digest(b))),
         ("sha3_512", |b| hex::encode(sha3::Sha3_512::digest(b))),
         ("mmh3_64_1", |b| (murmur128(b) as u64 as i64).to_string()),
-        ("mmh3_64_2", |b| ((murmur128(b) >> 64) as u64 as i64).to_string()),
+        ("mmh3_64_2", |b| {
+            ((murmur128(b) >> 64) as u64 as i64).to_string()
+        }),
         ("mmh3_128", |b| murmur128(b).to_string()),
         ("ripemd160", |b| hex::encode(ripemd::Ripemd160::digest(b))),
-        ("whirlpool", |b| hex::encode(whirlpool::Whirlpool::digest(b))),
+        ("whirlpool", |b| {
+            hex::encode(whirlpool::Whirlpool::digest(b))
+        }),
         ("sha_salted_1", |b| {
             let mut h = sha2::Sha256::new();
             h.update(b);
@@ -108,15 +113,22 @@ fn python_html_escape(b: &[u8]) -> Vec<u8> {
 fn b32(b: &[u8]) -> Vec<u8> {
     // RFC 4648, padded, written bit by bit.
     const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let bits: Vec<u8> = b.iter().flat_map(|&x| (0..8).rev().map(move |i| (x >> i) & 1)).collect();
+    let bits: Vec<u8> = b
+        .iter()
+        .flat_map(|&x| (0..8).rev().map(move |i| (x >> i) & 1))
+        .collect();
     let mut out: Vec<u8> = bits
         .chunks(5)
         .map(|c| {
-            let v = c.iter().chain(std::iter::repeat(&0)).take(5).fold(0usize, |a, &x| a << 1 | x as usize);
+            let v = c
+                .iter()
+                .chain(std::iter::repeat(&0))
+                .take(5)
+                .fold(0usize, |a, &x| a << 1 | x as usize);
             A[v]
         })
         .collect();
-    while out.len() % 8 != 0 {
+    while !out.len().is_multiple_of(8) {
         out.push(b'=');
     }
     out
@@ -192,7 +204,11 @@ fn encodings() -> Vec<Encoding> {
 /// Whether an encoding may be applied to this input (bytes only under
 /// base16/32/58/64 or URL encoding; text encodings need text).
 fn fits(input_is_bytes: bool, name: &str) -> bool {
-    !input_is_bytes || matches!(name, "base16" | "base32" | "base58" | "base64" | "urlencode")
+    !input_is_bytes
+        || matches!(
+            name,
+            "base16" | "base32" | "base58" | "base64" | "urlencode"
+        )
 }
 
 /// Every encoding chain of one to `max` layers over `start`, with names.
@@ -211,7 +227,11 @@ fn encoding_chains(start: Vec<u8>, max: usize, encodings: &[Encoding]) -> Vec<(S
                 next.push((label, encoded, *binary));
             }
         }
-        out.extend(next.iter().filter(|(_, _, b)| !b).map(|(n, v, _)| (n.clone(), v.clone())));
+        out.extend(
+            next.iter()
+                .filter(|(_, _, b)| !b)
+                .map(|(n, v, _)| (n.clone(), v.clone())),
+        );
         frontier = next;
     }
     out
@@ -221,7 +241,11 @@ fn cases(value: &str) -> Vec<(String, Vec<u8>)> {
     let hashes = hashes();
     let encodings = encodings();
     let mut out = Vec::new();
-    for seed in [value.to_string(), value.to_lowercase(), value.to_uppercase()] {
+    for seed in [
+        value.to_string(),
+        value.to_lowercase(),
+        value.to_uppercase(),
+    ] {
         // Hash chains, one to three layers.
         let mut frontier = vec![(seed.clone(), seed.clone(), true)];
         for _ in 0..3 {
@@ -285,7 +309,11 @@ fn everything_leaky_forms_finds_is_found() {
         })
         .map(|(name, _)| name)
         .collect();
-    eprintln!("Leaky Forms forms: {} cases, {} missed", all.len(), missed.len());
+    eprintln!(
+        "Leaky Forms forms: {} cases, {} missed",
+        all.len(),
+        missed.len()
+    );
     assert!(
         missed.is_empty(),
         "{} missed: {:#?}",

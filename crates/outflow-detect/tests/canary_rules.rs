@@ -24,7 +24,13 @@ fn email() -> String {
 fn credential_exfiltration_reports_a_hashed_password_sent_on_submission() {
     let body = format!("{{\"h\":\"{}\"}}", sha256_hex(&password()));
     let capture = capture(
-        vec![send("fetch", "collect.tracker.example", body.as_bytes(), "r1", 1500)],
+        vec![send(
+            "fetch",
+            "collect.tracker.example",
+            body.as_bytes(),
+            "r1",
+            1500,
+        )],
         canaries(),
         Some(1000),
     );
@@ -57,7 +63,13 @@ fn credential_exfiltration_ignores_first_party_submission_and_foreign_hashes() {
     let capture = capture(
         vec![
             send("form POST", SITE, own.as_bytes(), "r1", 1500),
-            send("fetch", "collect.tracker.example", other.as_bytes(), "r2", 1600),
+            send(
+                "fetch",
+                "collect.tracker.example",
+                other.as_bytes(),
+                "r2",
+                1600,
+            ),
         ],
         canaries(),
         Some(1000),
@@ -187,8 +199,18 @@ fn keystroke_capture_reports_a_listener_whose_typed_data_leaves() {
     assert_eq!(findings.len(), 1, "{findings:#?}");
     assert_eq!(findings[0].severity, Severity::High);
     assert_eq!(findings[0].confidence, Confidence::High);
-    assert!(findings[0].evidence.iter().any(|e| matches!(e, Evidence::Api { .. })));
-    assert!(findings[0].evidence.iter().any(|e| matches!(e, Evidence::Request { .. })));
+    assert!(
+        findings[0]
+            .evidence
+            .iter()
+            .any(|e| matches!(e, Evidence::Api { .. }))
+    );
+    assert!(
+        findings[0]
+            .evidence
+            .iter()
+            .any(|e| matches!(e, Evidence::Request { .. }))
+    );
 }
 
 #[test]

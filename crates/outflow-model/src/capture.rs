@@ -54,6 +54,11 @@ pub struct Capture {
     /// Whether the login form (if one was found) was submitted.
     #[serde(default)]
     pub submitted: bool,
+    /// Milliseconds since the capture started when the form was submitted
+    /// (the submitting key press), when it was. Requests before it leaked
+    /// typed data before the user chose to send it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_at_ms: Option<u64>,
     /// Cookies in the browser's jar at the end of the visit. `None` when the
     /// source cannot tell.
     #[serde(default)]

@@ -195,7 +195,9 @@ fn children(parent: &View, is_root: bool, limits: &Limits) -> Vec<View> {
                 }
             }
         }
-        if let Some(t) = lzstring::from_base64(run, limits.max_output).filter(|t| looks_textual(t.as_bytes())) {
+        if let Some(t) =
+            lzstring::from_base64(run, limits.max_output).filter(|t| looks_textual(t.as_bytes()))
+        {
             push(t.into_bytes(), &["lz-string (base64)"], span);
         }
         if run.iter().all(|b| URI_CHARS(*b))
@@ -204,8 +206,11 @@ fn children(parent: &View, is_root: bool, limits: &Limits) -> Vec<View> {
         {
             push(t.into_bytes(), &["lz-string (uri)"], span);
         }
-        if trimmed.len() % 2 == 0 && trimmed.iter().all(u8::is_ascii_hexdigit) {
-            if let Some(decoded) = hex_decode(trimmed) {
+        if trimmed.len().is_multiple_of(2)
+            && trimmed.iter().all(u8::is_ascii_hexdigit)
+            && let Some(decoded) = hex_decode(trimmed)
+        {
+            {
                 if looks_textual(&decoded) {
                     push(decoded, &["hex"], span);
                 } else {
@@ -215,7 +220,9 @@ fn children(parent: &View, is_root: bool, limits: &Limits) -> Vec<View> {
                 }
             }
         }
-        if trimmed.iter().all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(b))
+        if trimmed
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(b))
             && let Some(decoded) = base32_decode(trimmed)
         {
             if looks_textual(&decoded) {
@@ -240,7 +247,7 @@ fn children(parent: &View, is_root: bool, limits: &Limits) -> Vec<View> {
         }
     }
     // LZ-string's URI form uses `$`, which ends a base64 run.
-    for (start, end) in runs(bytes, |b| URI_CHARS(b)) {
+    for (start, end) in runs(bytes, URI_CHARS) {
         let run = &bytes[start..end];
         if run.len() >= MIN_RUN
             && run.contains(&b'$')
@@ -411,7 +418,7 @@ fn hex_value(b: u8) -> Option<u8> {
 }
 
 pub(crate) fn hex_decode(hex: &[u8]) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return None;
     }
     hex.chunks_exact(2)
@@ -537,8 +544,10 @@ pub(crate) fn json_unescape(bytes: &[u8]) -> Vec<u8> {
                     .and_then(|h| u16::from_str_radix(h, 16).ok())
             {
                 i += 6;
-                if let Some(high) = pending_high.take() {
-                    if let Some(Ok(c)) = char::decode_utf16([high, unit]).next() {
+                if let Some(high) = pending_high.take()
+                    && let Some(Ok(c)) = char::decode_utf16([high, unit]).next()
+                {
+                    {
                         let mut buf = [0u8; 4];
                         out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
                         continue;
@@ -644,7 +653,10 @@ mod tests {
     fn decoders_undo_their_encodings() {
         assert_eq!(percent_decode(b"a%40b+c", true), b"a@b c");
         assert_eq!(html_unescape(b"a&#64;b&amp;&#x41;"), b"a@b&A");
-        assert_eq!(json_unescape(br#"a\u0040b\/\ud83d\ude00"#), "a@b/😀".as_bytes());
+        assert_eq!(
+            json_unescape(br#"a\u0040b\/\ud83d\ude00"#),
+            "a@b/😀".as_bytes()
+        );
         assert_eq!(base58_decode(b"StV1DL6CwTryKyV").unwrap(), b"hello world");
         assert_eq!(base32_decode(b"MZXW6YTBOI").unwrap(), b"foobar");
     }

@@ -84,7 +84,10 @@ pub(crate) fn percent_encode(input: &[u8], form: bool) -> Vec<u8> {
             || if form {
                 matches!(b, b'*' | b'-' | b'.' | b'_')
             } else {
-                matches!(b, b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')')
+                matches!(
+                    b,
+                    b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
+                )
             };
         if keep {
             out.push(b);
@@ -139,7 +142,11 @@ pub(crate) fn base64_fragments(term: &[u8], url_safe: bool) -> Vec<Vec<u8>> {
     for offset in 0..3usize {
         let mut padded = vec![0u8; offset];
         padded.extend_from_slice(term);
-        let engine = if url_safe { &URL_SAFE_NO_PAD } else { &STANDARD_NO_PAD };
+        let engine = if url_safe {
+            &URL_SAFE_NO_PAD
+        } else {
+            &STANDARD_NO_PAD
+        };
         let encoded = engine.encode(&padded).into_bytes();
         // Characters fully determined by the term's bytes: skip those that
         // mix in the leading filler, drop the last partial one.
@@ -198,7 +205,12 @@ pub(crate) fn base58(input: &[u8]) -> Vec<u8> {
         }
     }
     let mut out = vec![b'1'; zeros];
-    out.extend(digits.iter().rev().map(|&d| BASE58_ALPHABET[usize::from(d)]));
+    out.extend(
+        digits
+            .iter()
+            .rev()
+            .map(|&d| BASE58_ALPHABET[usize::from(d)]),
+    );
     out
 }
 

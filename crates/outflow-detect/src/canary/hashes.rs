@@ -152,7 +152,11 @@ impl HashFn {
                 let h2 = (both >> 64) as u64;
                 return match self {
                     HashFn::Murmur3_64First | HashFn::Murmur3_64Second => {
-                        let h = if self == HashFn::Murmur3_64First { h1 } else { h2 };
+                        let h = if self == HashFn::Murmur3_64First {
+                            h1
+                        } else {
+                            h2
+                        };
                         Digest {
                             bytes: h.to_be_bytes().to_vec(),
                             text: (h as i64).to_string(),

@@ -331,11 +331,7 @@ pub(crate) fn findings(
             format!("{kind} canary sent to {host}{owner} {when} ({how}, in the {channel})")
         };
         let count = group.len();
-        let what = format!(
-            "{} canary typed into {}",
-            kind.to_lowercase(),
-            canary.field
-        );
+        let what = format!("{} canary typed into {}", kind.to_lowercase(), canary.field);
         let mut evidence: Vec<Evidence> = group
             .iter()
             .take(MAX_EVIDENCE)
@@ -349,7 +345,10 @@ pub(crate) fn findings(
             .collect();
         if count > MAX_EVIDENCE {
             evidence.push(Evidence::Note {
-                text: format!("{} more channels carried it; the first {MAX_EVIDENCE} are listed", count - MAX_EVIDENCE),
+                text: format!(
+                    "{} more channels carried it; the first {MAX_EVIDENCE} are listed",
+                    count - MAX_EVIDENCE
+                ),
             });
         }
         let explanation = if write {

@@ -55,7 +55,7 @@ pub(crate) fn from_units(units: &[u16], max_units: usize) -> Option<String> {
 
 /// `decompressFromUint8Array`: big-endian pairs of bytes.
 pub(crate) fn from_uint8_array(input: &[u8], max_units: usize) -> Option<String> {
-    if input.len() % 2 != 0 {
+    if !input.len().is_multiple_of(2) {
         return None;
     }
     let units: Vec<u16> = input
@@ -192,8 +192,11 @@ mod tests {
             Some(TEXT)
         );
         assert_eq!(
-            from_uri_component(lz_str::compress_to_encoded_uri_component(TEXT).as_bytes(), limit)
-                .as_deref(),
+            from_uri_component(
+                lz_str::compress_to_encoded_uri_component(TEXT).as_bytes(),
+                limit
+            )
+            .as_deref(),
             Some(TEXT)
         );
         assert_eq!(
@@ -214,7 +217,10 @@ mod tests {
     fn output_stops_at_the_limit_and_garbage_does_not_panic() {
         let long = "ab".repeat(10_000);
         let packed = lz_str::compress_to_base64(long.as_str());
-        assert_eq!(from_base64(packed.as_bytes(), 100).map(|t| t.len()), Some(100));
+        assert_eq!(
+            from_base64(packed.as_bytes(), 100).map(|t| t.len()),
+            Some(100)
+        );
         for garbage in [&b"////////"[..], b"AAAA", b"zzzzzzzzzzzzzzzzzzzzzzzz", b"="] {
             let _ = from_base64(garbage, 1000);
         }

@@ -18,9 +18,7 @@ mod lzstring;
 mod search;
 
 pub use decode::Limits;
-pub use search::{
-    CanaryIndex, HASH_LAYERS, Hit, MIN_TERM_CHARS, TRUNCATED_HASH_LAYERS,
-};
+pub use search::{CanaryIndex, HASH_LAYERS, Hit, MIN_TERM_CHARS, TRUNCATED_HASH_LAYERS};
 
 /// The names of the hash functions searched, as they appear in a hit's
 /// encoding chain.

@@ -258,11 +258,13 @@ impl CanaryIndex {
             b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
         }) {
             let run = &bytes[start..end];
-            let Some(size) = DIGEST_SIZES.iter().find(|&&s| (s * 4).div_ceil(3) == run.len())
+            let Some(size) = DIGEST_SIZES
+                .iter()
+                .find(|&&s| (s * 4).div_ceil(3) == run.len())
             else {
                 continue;
             };
-            if run.iter().all(u8::is_ascii_hexdigit) && run.len() % 2 == 0 {
+            if run.iter().all(u8::is_ascii_hexdigit) && run.len().is_multiple_of(2) {
                 continue;
             }
             if let Some(decoded) = base64_decode(run).filter(|d| d.len() == *size)
@@ -346,7 +348,9 @@ fn terms_of(canaries: &[Canary]) -> Vec<Term> {
         let value = canary.value.as_str();
         let mut add = |text: String, notes: Vec<&'static str>, layers: usize| {
             if text.chars().count() < MIN_TERM_CHARS
-                || terms.iter().any(|t| t.canary == i && t.bytes == text.as_bytes())
+                || terms
+                    .iter()
+                    .any(|t| t.canary == i && t.bytes == text.as_bytes())
             {
                 return;
             }
@@ -398,7 +402,10 @@ fn text_needles(terms: &[Term]) -> Vec<Needle> {
             (hashes::to_hex(t).into_bytes(), vec!["hex"]),
             (base32(t), vec!["base32"]),
             (base58(t), vec!["base58"]),
-            (custom_map(t, CUSTOM_MAP_FROM, CUSTOM_MAP_TO), vec!["custom map"]),
+            (
+                custom_map(t, CUSTOM_MAP_FROM, CUSTOM_MAP_TO),
+                vec!["custom map"],
+            ),
         ];
         for fragment in base64_fragments(t, false) {
             candidates.push((fragment, vec!["base64"]));
@@ -494,6 +501,14 @@ mod tests {
             frame_url: String::new(),
             typed_at_ms: 0,
         }])
+    }
+
+    #[test]
+    fn nested_lz_utf16_is_found() {
+        let inner = lz_str::compress_to_utf16("outflow.3fa9c01b2e@example.com");
+        let packed = lz_str::compress_to_utf16(inner.as_str());
+        let hits = index().search(packed.as_bytes());
+        assert_eq!(hits.len(), 1, "{inner:?} {packed:?}");
     }
 
     #[test]

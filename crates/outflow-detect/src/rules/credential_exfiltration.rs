@@ -69,7 +69,7 @@
 
 use outflow_model::Finding;
 
-use crate::canary::leaks::{findings, find_leaks};
+use crate::canary::leaks::{find_leaks, findings};
 use crate::facts::Facts;
 use crate::rule::Rule;
 

@@ -64,7 +64,14 @@ use crate::facts::{Facts, host_of};
 use crate::rule::Rule;
 
 /// Event types that fire on each key press or edit.
-pub const KEY_EVENTS: [&str; 6] = ["keydown", "keyup", "keypress", "input", "beforeinput", "paste"];
+pub const KEY_EVENTS: [&str; 6] = [
+    "keydown",
+    "keyup",
+    "keypress",
+    "input",
+    "beforeinput",
+    "paste",
+];
 /// The shortest prefix of a canary that counts as typed data leaving.
 pub const MIN_PREFIX_CHARS: usize = 8;
 /// Words in a field's description that make it sensitive.
@@ -159,7 +166,12 @@ impl Rule for KeystrokeCapture {
             } else {
                 own.clone()
             };
-            let mut evidence: Vec<Evidence> = listener.dynamic.iter().take(MAX_EVIDENCE).cloned().collect();
+            let mut evidence: Vec<Evidence> = listener
+                .dynamic
+                .iter()
+                .take(MAX_EVIDENCE)
+                .cloned()
+                .collect();
             evidence.extend(listener.static_code.iter().take(MAX_EVIDENCE).cloned());
             evidence.extend(shown.into_iter().take(MAX_EVIDENCE).cloned());
             let mut destinations: Vec<String> = sent.iter().map(|(h, _, _)| h.clone()).collect();
@@ -202,9 +214,7 @@ impl Rule for KeystrokeCapture {
 
 fn is_sensitive_target(description: &str) -> bool {
     let lower = description.to_ascii_lowercase();
-    lower == "document"
-        || lower == "window"
-        || SENSITIVE_WORDS.iter().any(|w| lower.contains(w))
+    lower == "document" || lower == "window" || SENSITIVE_WORDS.iter().any(|w| lower.contains(w))
 }
 
 /// Third-party scripts with key listeners, by host.

@@ -3,11 +3,14 @@
 
 pub mod audio_fingerprinting;
 pub mod canvas_fingerprinting;
+pub mod credential_exfiltration;
 pub mod device_fingerprinting;
 pub mod font_fingerprinting;
 pub mod identity_sdk;
+pub mod keystroke_capture;
 pub mod latent_endpoint;
 pub mod obfuscated_script;
+pub mod pii_before_submit;
 pub mod restricted_destination;
 pub mod session_recording;
 pub mod webgl_fingerprinting;
