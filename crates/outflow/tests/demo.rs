@@ -15,6 +15,7 @@ const EXPECTED: &[(&str, &str, &[&str])] = &[
         &[
             "canvas-fingerprinting",
             "device-fingerprinting",
+            "identity-sdk",
             "latent-endpoint",
             "obfuscated-script",
             "restricted-destination",
@@ -27,6 +28,7 @@ const EXPECTED: &[(&str, &str, &[&str])] = &[
         &[
             "canvas-fingerprinting",
             "device-fingerprinting",
+            "identity-sdk",
             "obfuscated-script",
             "pii-before-submit",
             "restricted-destination",
@@ -109,7 +111,12 @@ fn the_demo_finds_what_each_page_was_written_to_show() {
         .iter()
         .find(|e| e["kind"] == "code")
         .expect("located in the decoded code");
-    assert!(code["script"].as_str().unwrap().ends_with("/static/login.js"));
+    assert!(
+        code["script"]
+            .as_str()
+            .unwrap()
+            .ends_with("/static/login.js")
+    );
     let china_mobile = attribution(login_us, "wap.cmpassport.com");
     assert_eq!(china_mobile["entity"]["name"], "China Mobile");
     assert_eq!(china_mobile["country"], "CN");

@@ -8,7 +8,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use outflow_capture::{CaptureDir, HostMapping, Persona, ScanOptions, capture_failed, capture_name};
+use outflow_capture::{
+    CaptureDir, HostMapping, Persona, ScanOptions, capture_failed, capture_name,
+};
 use outflow_demo::{DemoSite, PAGES};
 
 use super::report_output::ReportArgs;

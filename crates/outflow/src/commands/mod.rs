@@ -5,9 +5,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod crawl;
 mod csp;
-mod deobfuscate;
 mod demo;
+mod deobfuscate;
 mod diff;
 mod eval;
 mod har;
@@ -20,6 +21,7 @@ mod scan;
 mod verify;
 mod watch;
 mod whois;
+mod worker;
 
 /// Shows where a web page sends its visitors' data, and who is behind each
 /// destination.
@@ -75,6 +77,12 @@ enum Command {
     Inventory(inventory::Args),
     /// Propose a Content-Security-Policy from a page's saved scans.
     Csp(csp::Args),
+    /// Scan a list of sites N at a time into a crawl database (resumable);
+    /// `crawl stats` for the aggregate tables, `crawl status` for the jobs.
+    Crawl(crawl::Args),
+    /// Claim and scan jobs of every open crawl in a shared (PostgreSQL)
+    /// crawl database.
+    Worker(worker::Args),
 }
 
 /// Parses the command line, runs the subcommand and turns its outcome into
@@ -98,6 +106,8 @@ pub fn run() -> ExitCode {
         Command::Watch(args) => watch::run(args),
         Command::Inventory(args) => inventory::run(args),
         Command::Csp(args) => csp::run(args),
+        Command::Crawl(args) => crawl::run(args),
+        Command::Worker(args) => worker::run(args),
     };
     match outcome {
         Ok(code) => code,
