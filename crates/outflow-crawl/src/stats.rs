@@ -273,7 +273,10 @@ mod tests {
             columns: vec!["a".to_string(), "b".to_string()],
             rows: vec![vec!["x,y".to_string(), "=HYPERLINK(\"z\")".to_string()]],
         };
-        assert_eq!(table.to_csv(), "a,b\r\n\"x,y\",\"'=HYPERLINK(\"\"z\"\")\"\r\n");
+        assert_eq!(
+            table.to_csv(),
+            "a,b\r\n\"x,y\",\"'=HYPERLINK(\"\"z\"\")\"\r\n"
+        );
     }
 
     #[test]

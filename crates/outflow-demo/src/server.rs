@@ -129,14 +129,14 @@ fn serve(stream: TcpStream) -> std::io::Result<()> {
         .by_ref()
         .take(content_length.min(MAX_BODY_BYTES) as u64)
         .read_to_end(&mut body);
-    let (status, content_type, bytes): (&str, &str, &[u8]) =
-        match crate::site_file(&host, &target) {
-            Some(bytes) if method == "GET" || method == "HEAD" => {
-                ("200 OK", content_type(&target), bytes)
-            }
-            _ if method == "GET" => ("200 OK", "image/gif", PIXEL_GIF),
-            _ => ("204 No Content", "text/plain", b""),
-        };
+    let (status, content_type, bytes): (&str, &str, &[u8]) = match crate::site_file(&host, &target)
+    {
+        Some(bytes) if method == "GET" || method == "HEAD" => {
+            ("200 OK", content_type(&target), bytes)
+        }
+        _ if method == "GET" => ("200 OK", "image/gif", PIXEL_GIF),
+        _ => ("204 No Content", "text/plain", b""),
+    };
     let mut stream = stream;
     write!(
         stream,
