@@ -13,7 +13,7 @@ use outflow_capture::{
 };
 use outflow_demo::{DemoSite, PAGES};
 
-use super::report_output::ReportArgs;
+use super::report_output::{Analyser, ReportArgs};
 use super::scan::{Analysed, finish_run, summarise};
 
 /// Arguments of `outflow demo`.
@@ -47,14 +47,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let intel = args.report.intel()?;
-    let js = outflow_js::Options::default();
-    let pipeline = outflow_pipeline::Pipeline {
-        js: &js,
-        intel: intel.as_ref(),
-        site: None,
-        tool_version: env!("CARGO_PKG_VERSION"),
-    };
+    let analyser = Analyser::load(&args.report, true)?;
+    let pipeline = analyser.pipeline();
     let mut any_failed = false;
     let mut printed = Vec::new();
     let mut reports = Vec::new();

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use outflow_capture::{CaptureDir, capture_name};
 
-use super::report_output::ReportArgs;
+use super::report_output::{Analyser, ReportArgs};
 use super::scan::{Analysed, finish_run, summarise};
 
 /// Arguments of `outflow har`.
@@ -34,18 +34,8 @@ pub struct Args {
 /// converting the others.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let dir = args.out.as_deref().map(CaptureDir::create).transpose()?;
-    let intel = if args.capture_only {
-        None
-    } else {
-        args.report.intel()?
-    };
-    let js = outflow_js::Options::default();
-    let pipeline = outflow_pipeline::Pipeline {
-        js: &js,
-        intel: intel.as_ref(),
-        site: None,
-        tool_version: env!("CARGO_PKG_VERSION"),
-    };
+    let analyser = Analyser::load(&args.report, !args.capture_only)?;
+    let pipeline = analyser.pipeline();
     let mut any_failed = false;
     let mut printed = Vec::new();
     let mut reports = Vec::new();

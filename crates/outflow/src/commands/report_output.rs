@@ -83,6 +83,34 @@ impl ReportArgs {
     }
 }
 
+/// What analysing captures needs for a whole run, loaded once: host
+/// intelligence (unless turned off) and the script-analysis limits.
+pub struct Analyser {
+    intel: Option<outflow_intel::Intel>,
+    js: outflow_js::Options,
+}
+
+impl Analyser {
+    /// Loads intelligence per `args`; `attribute: false` (e.g.
+    /// `--capture-only`) skips loading it.
+    pub fn load(args: &ReportArgs, attribute: bool) -> anyhow::Result<Self> {
+        Ok(Self {
+            intel: if attribute { args.intel()? } else { None },
+            js: outflow_js::Options::default(),
+        })
+    }
+
+    /// The pipeline over what was loaded.
+    pub fn pipeline(&self) -> outflow_pipeline::Pipeline<'_> {
+        outflow_pipeline::Pipeline {
+            js: &self.js,
+            intel: self.intel.as_ref(),
+            site: None,
+            tool_version: env!("CARGO_PKG_VERSION"),
+        }
+    }
+}
+
 /// Renders reports to standard output: terminal reports one after the
 /// other, JSON as one object (one report) or an array, SARIF as one log
 /// with a run per report, HTML as one page (one report only).

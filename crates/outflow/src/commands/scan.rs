@@ -13,7 +13,7 @@ use outflow_capture::{
 };
 use outflow_model::{Capture, Report};
 
-use super::report_output::{ReportArgs, emit_with, exit_code, rule_docs};
+use super::report_output::{Analyser, ReportArgs, emit_with, exit_code, rule_docs};
 
 /// Arguments of `outflow scan`.
 #[derive(Debug, clap::Args)]
@@ -124,18 +124,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let intel = if args.capture_only {
-        None
-    } else {
-        args.report.intel()?
-    };
-    let js = outflow_js::Options::default();
-    let pipeline = outflow_pipeline::Pipeline {
-        js: &js,
-        intel: intel.as_ref(),
-        site: None,
-        tool_version: env!("CARGO_PKG_VERSION"),
-    };
+    let analyser = Analyser::load(&args.report, !args.capture_only)?;
+    let pipeline = analyser.pipeline();
     let mut any_failed = false;
     let mut printed = Vec::new();
     let mut reports = Vec::new();
