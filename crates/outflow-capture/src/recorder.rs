@@ -242,6 +242,13 @@ impl Recorder {
         u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
+    /// The instant every `time_ms` of the capture counts from. Canary and
+    /// submission times must count from it too: the rules compare them
+    /// with request times.
+    pub(crate) fn clock_start(&self) -> Instant {
+        self.start
+    }
+
     /// Whether the main frame's load event fired.
     pub(crate) fn load_fired(&self) -> bool {
         self.load_fired

@@ -254,13 +254,16 @@ pub async fn scan(url: &str, options: &ScanOptions) -> Result<ScanOutput, Captur
         if loaded {
             session.settle().await;
             if options.fill_forms && !session.dead() {
+                // Typing and submission times on the requests' clock (the
+                // recorder's, which starts once the browser is up).
+                let clock = lock(&recorder).clock_start();
                 let outcome = forms::fill(
                     page,
                     &FillSettings {
                         pace: options.pace,
                         submit: options.submit,
                         command_timeout: options.command_timeout,
-                        started,
+                        started: clock,
                     },
                     &CanarySet::new(),
                     || lock(&recorder).expect_load(),

@@ -524,6 +524,20 @@ async fn submit_sends_the_form() {
     assert_eq!(post.len(), 1);
     assert_eq!(post[0].method, "POST");
     assert!(body(post[0]).contains(&format!("password={}", password.value.replace('!', "%21"))));
+    // Typing, submission and request times are on one clock: the POST left
+    // after the key press that submitted the form, the canaries before it.
+    let submitted_at = capture.submitted_at_ms.expect("a submission time");
+    assert!(
+        post[0].time_ms >= submitted_at,
+        "the form's POST at {} ms precedes its submission at {submitted_at} ms",
+        post[0].time_ms
+    );
+    for canary in &capture.canaries {
+        assert!(
+            canary.typed_at_ms < submitted_at,
+            "{canary:?} typed after the submission at {submitted_at} ms"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

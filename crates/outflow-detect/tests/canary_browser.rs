@@ -1,0 +1,699 @@
+//! The canary rules on real Chromium captures: outflow types canaries into a
+//! sign-up form (fixtures/detect/sites/leak.site.test) whose third-party
+//! script (cdn.leak-vendor.test/leak.js) sends every typed value, before
+//! submission, by fetch (body and URL), XMLHttpRequest, sendBeacon, an image
+//! and a WebSocket frame, writes some to cookies and localStorage, and on
+//! submission posts encoded copies of the form (GET and POST) to hidden
+//! frames, each in eleven encodings computed by the page (plain, upper case,
+//! last character missing, double URL encoding, base64, hex, SHA-256, base64
+//! of SHA-1, SHA-256 of base64, base64 of JSON, gzip). Every (transport,
+//! encoding) pair goes to its own host, so a miss is named exactly. The
+//! look-alike page runs the same script with random tokens of the same
+//! shapes: it must yield no canary finding.
+//!
+//! Rules run as the product runs them: every rule over the capture, the
+//! scripts' bodies, and attributions from the built-in intelligence with the
+//! page's final URL as the site. Host names are mapped to the test's own
+//! loopback server. Needs Debian's Chromium and the committed fixtures:
+//! fails, saying to run scripts/setup, when either is missing.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine as _;
+use outflow_capture::{HostMapping, ScanOptions, TypingPace, chromium_path, scan};
+use outflow_detect::{Facts, ScriptFacts, host_of};
+use outflow_intel::{Intel, IntelOptions, IpDataSource};
+use outflow_model::{Attribution, Capture, Channel, Evidence, Finding, ScriptOrigin};
+use sha1::{Digest, Sha1};
+
+const SITE: &str = "leak.site.test";
+const VENDOR: &str = "leak-vendor.test";
+const SCRIPT: &str = "http://cdn.leak-vendor.test/leak.js";
+
+/// The encodings leak.js applies (its `ENCODINGS`), in its order.
+const ENCODINGS: [&str; 11] = [
+    "plain",
+    "upper",
+    "truncated",
+    "uri2",
+    "base64",
+    "hex",
+    "sha256",
+    "sha1-base64",
+    "sha256-of-base64",
+    "json-base64",
+    "gzip",
+];
+/// Transports leak.js uses when a field is left, before submission.
+const BEFORE_SUBMIT: [&str; 6] = [
+    "fetch-body",
+    "fetch-url",
+    "xhr",
+    "beacon",
+    "image",
+    "websocket",
+];
+/// Transports leak.js uses when the form is submitted.
+const ON_SUBMIT: [&str; 2] = ["form-get", "form-post"];
+/// Encodings leak.js writes to cookies and localStorage (its `STORED`).
+const STORED: [&str; 4] = ["plain", "base64", "sha256", "json-base64"];
+/// The form's fields (their `name`), as the persona types them.
+const FIELDS: [&str; 3] = ["email", "phone", "password"];
+const CANARY_RULES: [&str; 3] = [
+    "credential-exfiltration",
+    "pii-before-submit",
+    "keystroke-capture",
+];
+
+fn sites_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/detect/sites")
+}
+
+/// What the server saw: one entry per HTTP request or WebSocket frame.
+#[derive(Debug, Clone)]
+struct Received {
+    host: String,
+    what: String,
+}
+
+/// A loopback server for `fixtures/detect/sites/<host>/<path>` (GET), the
+/// site's own form submission (`POST /login`, answered after a pause so that
+/// the script's copies of the form leave first), WebSockets (frames read and
+/// logged, never answered), and 204 for everything else. Stops when dropped.
+struct Sites {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    received: Arc<Mutex<Vec<Received>>>,
+}
+
+impl Sites {
+    fn start() -> Self {
+        let root = sites_root();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0");
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
+        let addr = listener.local_addr().expect("local address");
+        let stop = Arc::new(AtomicBool::new(false));
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let (stopped, log) = (stop.clone(), received.clone());
+        std::thread::spawn(move || {
+            while !stopped.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let (root, log) = (root.clone(), log.clone());
+                        std::thread::spawn(move || serve(stream, &root, &log));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        Self {
+            addr,
+            stop,
+            received,
+        }
+    }
+
+    fn mapping(&self, pattern: &str) -> HostMapping {
+        HostMapping::parse(&format!("{pattern}={}", self.addr)).expect("a host mapping")
+    }
+
+    /// The requests and frames that reached `host`.
+    fn got(&self, host: &str) -> Vec<String> {
+        self.received
+            .lock()
+            .map(|r| {
+                r.iter()
+                    .filter(|x| x.host == host)
+                    .map(|x| x.what.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Sites {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+fn log(received: &Mutex<Vec<Received>>, host: &str, what: String) {
+    if let Ok(mut r) = received.lock()
+        && r.len() < 100_000
+    {
+        r.push(Received {
+            host: host.to_string(),
+            what,
+        });
+    }
+}
+
+fn serve(stream: TcpStream, root: &Path, received: &Mutex<Vec<Received>>) {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(20)));
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut parts = line.split_whitespace();
+        let method = parts.next().unwrap_or_default().to_string();
+        let target = parts.next().unwrap_or("/").to_string();
+        let mut headers = BTreeMap::new();
+        loop {
+            let mut header = String::new();
+            if reader.read_line(&mut header).unwrap_or(0) == 0 {
+                return;
+            }
+            let header = header.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':') {
+                headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_string());
+            }
+        }
+        let header = |name: &str| headers.get(name).cloned().unwrap_or_default();
+        let host = header("host");
+        let host = host.split(':').next().unwrap_or_default().to_string();
+        let length = header("content-length")
+            .parse::<usize>()
+            .unwrap_or(0)
+            .min(1 << 20);
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        log(received, &host, format!("{method} {target}"));
+        if header("upgrade").eq_ignore_ascii_case("websocket") {
+            websocket(reader, &header("sec-websocket-key"), &host, received);
+            return;
+        }
+        let path = target.split('?').next().unwrap_or("/");
+        let response = if method == "GET" {
+            file_response(root, &host, path)
+        } else if method == "POST" && host == SITE && path == "/login" {
+            // The site's own submission: answered late, as a real login is.
+            std::thread::sleep(Duration::from_millis(400));
+            let page = b"<!doctype html><title>Welcome</title><p>Welcome.";
+            let mut head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\r\n",
+                page.len()
+            )
+            .into_bytes();
+            head.extend_from_slice(page);
+            head
+        } else {
+            b"HTTP/1.1 204 No Content\r\nAccess-Control-Allow-Origin: *\r\nAccess-Control-Allow-Headers: content-type\r\nContent-Length: 0\r\n\r\n".to_vec()
+        };
+        if reader.get_mut().write_all(&response).is_err() {
+            return;
+        }
+    }
+}
+
+fn file_response(root: &Path, host: &str, path: &str) -> Vec<u8> {
+    let path = if path.ends_with('/') {
+        format!("{path}index.html")
+    } else {
+        path.to_string()
+    };
+    let safe = Path::new(&path)
+        .components()
+        .all(|c| !matches!(c, Component::ParentDir));
+    let file = root.join(host).join(path.trim_start_matches('/'));
+    match safe.then(|| std::fs::read(&file)).and_then(Result::ok) {
+        Some(bytes) => {
+            let kind = if path.ends_with(".js") {
+                "text/javascript"
+            } else {
+                "text/html; charset=utf-8"
+            };
+            let mut head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: {kind}\r\nCache-Control: no-store\r\nContent-Length: {}\r\n\r\n",
+                bytes.len()
+            )
+            .into_bytes();
+            head.extend(bytes);
+            head
+        }
+        // Pixels and anything else a collector is asked for.
+        None => b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n".to_vec(),
+    }
+}
+
+/// Accepts the upgrade, then logs each frame the page sends until it closes.
+fn websocket<S: Read + Write>(
+    mut reader: BufReader<S>,
+    key: &str,
+    host: &str,
+    received: &Mutex<Vec<Received>>,
+) {
+    let accept = base64::engine::general_purpose::STANDARD.encode(Sha1::digest(
+        format!("{key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11").as_bytes(),
+    ));
+    let head = format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
+    );
+    if reader.get_mut().write_all(head.as_bytes()).is_err() {
+        return;
+    }
+    loop {
+        let mut first = [0u8; 2];
+        if reader.read_exact(&mut first).is_err() {
+            return;
+        }
+        let opcode = first[0] & 0x0f;
+        let mut length = u64::from(first[1] & 0x7f);
+        if length == 126 {
+            let mut ext = [0u8; 2];
+            if reader.read_exact(&mut ext).is_err() {
+                return;
+            }
+            length = u64::from(u16::from_be_bytes(ext));
+        } else if length == 127 {
+            let mut ext = [0u8; 8];
+            if reader.read_exact(&mut ext).is_err() {
+                return;
+            }
+            length = u64::from_be_bytes(ext);
+        }
+        if length > 1 << 20 {
+            return;
+        }
+        let mut mask = [0u8; 4];
+        if first[1] & 0x80 != 0 && reader.read_exact(&mut mask).is_err() {
+            return;
+        }
+        let mut payload = vec![0u8; length as usize];
+        if reader.read_exact(&mut payload).is_err() {
+            return;
+        }
+        if opcode == 8 {
+            return;
+        }
+        log(received, host, format!("frame opcode {opcode}"));
+    }
+}
+
+/// One Chromium at a time across test processes (the same lock file as the
+/// other browser tests).
+fn browser_lock() -> File {
+    let path = std::env::temp_dir().join("outflow-capture-tests.lock");
+    let file = File::create(&path).expect("creating the test lock file");
+    file.lock().expect("locking the test lock file");
+    file
+}
+
+fn require_inputs() {
+    let chromium = chromium_path();
+    assert!(
+        chromium.is_file(),
+        "Chromium is missing at {}: run scripts/setup (it installs Debian's chromium package)",
+        chromium.display()
+    );
+    for file in [
+        "leak.site.test/index.html",
+        "leak.site.test/lookalike.html",
+        "cdn.leak-vendor.test/leak.js",
+    ] {
+        let path = sites_root().join(file);
+        assert!(
+            path.is_file(),
+            "fixture {} is missing: restore fixtures/detect/sites from git and run scripts/setup",
+            path.display()
+        );
+    }
+}
+
+/// Scans `page` of the site, typing canaries and submitting the form.
+async fn capture_of(page: &str, sites: &Sites) -> (Capture, BTreeMap<String, String>) {
+    require_inputs();
+    let options = ScanOptions {
+        mappings: vec![sites.mapping(SITE), sites.mapping(&format!("*.{VENDOR}"))],
+        quiet: Duration::from_millis(800),
+        timeout: Duration::from_secs(30),
+        fill_forms: true,
+        submit: true,
+        pace: TypingPace {
+            max_hold: Duration::from_millis(30),
+            max_gap: Duration::from_millis(60),
+        },
+        ..ScanOptions::default()
+    };
+    let url = format!("http://{SITE}/{page}");
+    let out = tokio::time::timeout(Duration::from_secs(180), scan(&url, &options))
+        .await
+        .expect("the scan finished within three minutes")
+        .expect("the scan started");
+    let capture = out.capture;
+    let typed: BTreeSet<&str> = capture.canaries.iter().map(|c| c.field.as_str()).collect();
+    assert_eq!(
+        capture.canaries.len(),
+        FIELDS.len(),
+        "the persona typed into {typed:?}; errors: {:#?}",
+        capture.errors
+    );
+    assert!(capture.submitted, "not submitted: {:#?}", capture.errors);
+    (capture, out.sources)
+}
+
+/// Every rule over the capture, as the product's pipeline runs them: script
+/// bodies, and hosts attributed by the built-in intelligence with the
+/// page's final URL as the site.
+fn findings(capture: &Capture, sources: &BTreeMap<String, String>) -> Vec<Finding> {
+    let scripts: Vec<ScriptFacts> = capture
+        .scripts
+        .iter()
+        .map(|s| {
+            let url = match &s.origin {
+                ScriptOrigin::External { url } | ScriptOrigin::Worker { url } => Some(url.clone()),
+                _ => None,
+            };
+            ScriptFacts {
+                id: s.id.clone(),
+                name: url.clone().unwrap_or_else(|| format!("script {}", s.id)),
+                url,
+                sha256: s.sha256.clone(),
+                source: sources.get(&s.sha256).map(|b| Arc::from(b.as_str())),
+                analysis: None,
+            }
+        })
+        .collect();
+    let intel = Intel::load(&IntelOptions {
+        ip_data: IpDataSource::Disabled,
+        ..IntelOptions::default()
+    })
+    .expect("built-in intelligence");
+    let site_url = capture.final_url.clone().unwrap_or(capture.target.clone());
+    let site = intel.site(&site_url);
+    let attributions: BTreeMap<String, Attribution> = capture
+        .requests
+        .iter()
+        .filter_map(|r| host_of(&r.url))
+        .collect::<BTreeSet<String>>()
+        .into_iter()
+        .map(|host| {
+            let attribution = intel.lookup_for_site(&host, Some(&site));
+            (host, attribution)
+        })
+        .collect();
+    outflow_detect::detect(&Facts {
+        capture: Some(capture),
+        scripts: &scripts,
+        attributions: &attributions,
+    })
+}
+
+/// The field a canary finding's evidence names (`... typed into
+/// input[type=email][name=email]`).
+fn field_of(what: &str) -> Option<&'static str> {
+    FIELDS
+        .into_iter()
+        .find(|f| what.contains(&format!("[name={f}]")))
+}
+
+/// (rule, destination host, field) of every request leak, and (rule, key,
+/// field) of every cookie or storage write, in the findings.
+#[derive(Default)]
+struct Found {
+    sent: BTreeSet<(String, String, &'static str)>,
+    stored: BTreeSet<(String, String, &'static str)>,
+}
+
+fn found(findings: &[Finding]) -> Found {
+    let mut out = Found::default();
+    for finding in findings {
+        if !["credential-exfiltration", "pii-before-submit"].contains(&finding.rule.as_str()) {
+            continue;
+        }
+        for evidence in &finding.evidence {
+            let Evidence::Request { channel, what, .. } = evidence else {
+                continue;
+            };
+            let Some(field) = field_of(what) else {
+                continue;
+            };
+            match channel {
+                Channel::CookieWrite { name } => {
+                    out.stored
+                        .insert((finding.rule.clone(), format!("cookie {name}"), field));
+                }
+                Channel::StorageWrite { area, key } => {
+                    out.stored
+                        .insert((finding.rule.clone(), format!("{area} {key}"), field));
+                }
+                _ => {
+                    for host in &finding.destinations {
+                        out.sent.insert((finding.rule.clone(), host.clone(), field));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn host(transport: &str, encoding: &str) -> String {
+    format!("{encoding}.{transport}.{VENDOR}")
+}
+
+fn stored_key(area: &str, field: &str, encoding: &str) -> String {
+    format!("{area} lv_{field}_{}", encoding.replace('-', "_"))
+}
+
+/// What the capture holds for `host`: requests, bodies, frames sent.
+fn captured(capture: &Capture, host: &str) -> String {
+    let requests: Vec<_> = capture
+        .requests
+        .iter()
+        .filter(|r| host_of(&r.url).as_deref() == Some(host))
+        .collect();
+    let bodies = requests.iter().filter(|r| r.body.is_some()).count();
+    let frames: usize = requests
+        .iter()
+        .map(|r| r.websocket_frames.iter().filter(|f| f.sent).count())
+        .sum();
+    format!(
+        "{} request(s) captured, {bodies} with a body, {frames} frame(s) sent",
+        requests.len()
+    )
+}
+
+/// The confusion matrix: one row per transport, one column per encoding,
+/// each cell the number of fields found out of those sent.
+fn matrix(rows: &[(String, Vec<usize>)]) -> String {
+    let mut out = format!("{:<16}", "transport");
+    for encoding in ENCODINGS {
+        out.push_str(&format!(" {encoding:>16}"));
+    }
+    out.push('\n');
+    for (transport, cells) in rows {
+        out.push_str(&format!("{transport:<16}"));
+        for (i, _) in ENCODINGS.iter().enumerate() {
+            let cell = cells
+                .get(i)
+                .filter(|&&n| n != usize::MAX)
+                .map_or("-".to_string(), |n| format!("{n}/{}", FIELDS.len()));
+            out.push_str(&format!(" {cell:>16}"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_transport_and_encoding_of_a_typed_canary_is_found_and_classified() {
+    let _lock = browser_lock();
+    let sites = Sites::start();
+    let (capture, sources) = capture_of("", &sites).await;
+    let findings = findings(&capture, &sources);
+    let found = found(&findings);
+    let mut misses = Vec::new();
+    let mut rows = Vec::new();
+
+    for (transports, rule, wrong) in [
+        (
+            &BEFORE_SUBMIT[..],
+            "pii-before-submit",
+            "credential-exfiltration",
+        ),
+        (
+            &ON_SUBMIT[..],
+            "credential-exfiltration",
+            "pii-before-submit",
+        ),
+    ] {
+        for transport in transports {
+            let mut cells = Vec::new();
+            for encoding in ENCODINGS {
+                let host = host(transport, encoding);
+                let mut hits = 0;
+                for field in FIELDS {
+                    let right = found
+                        .sent
+                        .contains(&(rule.to_string(), host.clone(), field));
+                    let misfiled = found
+                        .sent
+                        .contains(&(wrong.to_string(), host.clone(), field));
+                    if right {
+                        hits += 1;
+                    } else {
+                        misses.push(format!(
+                            "{transport} x {encoding} x {field}: no {rule} finding for {host}{} \
+                             (server got {:?}; {})",
+                            if misfiled {
+                                format!(" (reported as {wrong} instead)")
+                            } else {
+                                String::new()
+                            },
+                            sites.got(&host),
+                            captured(&capture, &host)
+                        ));
+                    }
+                    if right && misfiled {
+                        misses.push(format!(
+                            "{transport} x {encoding} x {field}: also reported as {wrong}"
+                        ));
+                    }
+                }
+                cells.push(hits);
+            }
+            rows.push((transport.to_string(), cells));
+        }
+    }
+
+    // Writes carry no time: once the form is submitted they are reported
+    // with the leaks on submission (see the rules' documentation).
+    for area in ["cookie", "local"] {
+        let mut cells = Vec::new();
+        for encoding in ENCODINGS {
+            if !STORED.contains(&encoding) {
+                cells.push(usize::MAX);
+                continue;
+            }
+            let mut hits = 0;
+            for field in FIELDS {
+                let key = stored_key(area, field, encoding);
+                if found.stored.contains(&(
+                    "credential-exfiltration".to_string(),
+                    key.clone(),
+                    field,
+                )) {
+                    hits += 1;
+                } else {
+                    let writes: Vec<String> = capture
+                        .storage_writes
+                        .iter()
+                        .flatten()
+                        .map(|w| format!("{:?} {} by {}", w.area, w.key, w.script_url))
+                        .collect();
+                    misses.push(format!(
+                        "{area} write x {encoding} x {field}: {key} not reported; writes recorded: {writes:?}"
+                    ));
+                }
+            }
+            cells.push(hits);
+        }
+        rows.push((format!("{area} write"), cells));
+    }
+    let table = matrix(&rows);
+    eprintln!("canaries found (fields found / typed), per transport and encoding:\n{table}");
+
+    // The site's own submission is no leak.
+    let own: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.destinations.iter().any(|d| d == SITE))
+        .collect();
+    assert!(
+        own.is_empty(),
+        "the site's own form submission is reported: {own:#?}"
+    );
+    assert!(
+        misses.is_empty(),
+        "{} of {} cases missed:\n{}\n\n{table}",
+        misses.len(),
+        (BEFORE_SUBMIT.len() + ON_SUBMIT.len()) * ENCODINGS.len() * FIELDS.len()
+            + 2 * STORED.len() * FIELDS.len(),
+        misses.join("\n")
+    );
+
+    let keystrokes = findings
+        .iter()
+        .find(|f| f.rule == "keystroke-capture")
+        .unwrap_or_else(|| {
+            panic!(
+                "keystroke-capture not reported; rules: {:?}",
+                findings.iter().map(|f| &f.rule).collect::<Vec<_>>()
+            )
+        });
+    assert_eq!(
+        keystrokes.script.as_deref(),
+        Some(SCRIPT),
+        "{keystrokes:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lookalike_sending_random_tokens_the_same_ways_yields_no_canary_finding() {
+    let _lock = browser_lock();
+    let sites = Sites::start();
+    let (capture, sources) = capture_of("lookalike.html", &sites).await;
+
+    // The look-alike did use every transport: otherwise no finding would
+    // prove nothing.
+    let mut silent = Vec::new();
+    for transport in BEFORE_SUBMIT.iter().chain(&ON_SUBMIT) {
+        for encoding in ENCODINGS {
+            let host = host(transport, encoding);
+            let requests: Vec<_> = capture
+                .requests
+                .iter()
+                .filter(|r| host_of(&r.url).as_deref() == Some(host.as_str()))
+                .collect();
+            let carried = match *transport {
+                "websocket" => requests
+                    .iter()
+                    .any(|r| r.websocket_frames.iter().any(|f| f.sent)),
+                _ => !requests.is_empty(),
+            };
+            if !carried {
+                silent.push(format!("{host}: {}", captured(&capture, &host)));
+            }
+        }
+    }
+    let writes = capture.storage_writes.iter().flatten().count();
+    assert!(
+        silent.is_empty() && writes >= 2 * STORED.len() * FIELDS.len(),
+        "the look-alike did not send everything: {silent:#?}; {writes} writes"
+    );
+
+    let flagged: Vec<Finding> = findings(&capture, &sources)
+        .into_iter()
+        .filter(|f| CANARY_RULES.contains(&f.rule.as_str()))
+        .collect();
+    let by_host: BTreeMap<String, usize> = flagged.iter().fold(BTreeMap::new(), |mut m, f| {
+        *m.entry(f.destinations.join(",")).or_default() += 1;
+        m
+    });
+    eprintln!(
+        "look-alike: {} canary finding(s) over {} hosts",
+        flagged.len(),
+        by_host.len()
+    );
+    assert!(
+        flagged.is_empty(),
+        "{} false positive(s) on the look-alike (by host: {by_host:?}): {flagged:#?}",
+        flagged.len()
+    );
+}
