@@ -46,6 +46,8 @@
   const addListenerOrig = g.EventTarget && EventTarget.prototype.addEventListener;
   const getAttributeOrig = g.Element && Element.prototype.getAttribute;
   const tagNameGetter = g.Element && getOwnPropertyDescriptor(Element.prototype, 'tagName').get;
+  const getComputedStyleOrig = g.getComputedStyle;
+  const getPropertyValueOrig = g.CSSStyleDeclaration && CSSStyleDeclaration.prototype.getPropertyValue;
   const locationObject = g.location;
   // href is unforgeable: an own accessor of each Location object, which the
   // page cannot redefine.
@@ -251,6 +253,21 @@
     return out;
   }
 
+  function isCanvas(target) {
+    try { return apply(strToLower, apply(tagNameGetter, target, []), []) === 'canvas'; } catch (e) { return false; }
+  }
+
+  // The font family an element is rendered in: measuring one element in
+  // font after font is how CSS font probes enumerate installed fonts.
+  // Chromium keeps `style.fontFamily` as a named property of each style
+  // object, which no prototype wrapper sees; the measurement is where the
+  // family shows, however it was set (style property, cssText, a class).
+  function renderedFontFamily(element) {
+    if (!getComputedStyleOrig || !getPropertyValueOrig) return '';
+    const style = apply(getComputedStyleOrig, g, [element]);
+    return apply(getPropertyValueOrig, style, ['font-family']);
+  }
+
   function describeTarget(target) {
     if (target === g) return 'window';
     if (g.Document && target instanceof g.Document) return 'document';
@@ -298,6 +315,10 @@
     wrapMethod(p, 'strokeText', 'CanvasRenderingContext2D.strokeText', first);
     wrapMethod(p, 'measureText', 'CanvasRenderingContext2D.measureText', first);
     wrapMethod(p, 'isPointInPath', 'CanvasRenderingContext2D.isPointInPath', null);
+    // Drawing applications save and restore the context; the canvas
+    // fingerprinting heuristic excludes scripts that do.
+    wrapMethod(p, 'save', 'CanvasRenderingContext2D.save', null);
+    wrapMethod(p, 'restore', 'CanvasRenderingContext2D.restore', null);
     wrapSetter(p, 'font', 'CanvasRenderingContext2D.font', first);
     wrapSetter(p, 'fillStyle', 'CanvasRenderingContext2D.fillStyle', first);
     wrapSetter(p, 'globalCompositeOperation', 'CanvasRenderingContext2D.globalCompositeOperation', first);
@@ -352,8 +373,8 @@
   // Fonts.
   if (g.FontFaceSet) wrapMethod(FontFaceSet.prototype, 'check', 'FontFaceSet.check', first);
   if (g.HTMLElement) {
-    wrapGetter(HTMLElement.prototype, 'offsetWidth', 'HTMLElement.offsetWidth', null);
-    wrapGetter(HTMLElement.prototype, 'offsetHeight', 'HTMLElement.offsetHeight', null);
+    wrapGetter(HTMLElement.prototype, 'offsetWidth', 'HTMLElement.offsetWidth', renderedFontFamily);
+    wrapGetter(HTMLElement.prototype, 'offsetHeight', 'HTMLElement.offsetHeight', renderedFontFamily);
   }
 
   // WebRTC.
@@ -364,6 +385,8 @@
     wrapMethod(p, 'createDataChannel', 'RTCPeerConnection.createDataChannel', first);
     wrapMethod(p, 'createOffer', 'RTCPeerConnection.createOffer', null);
     wrapMethod(p, 'setLocalDescription', 'RTCPeerConnection.setLocalDescription', null);
+    // A connection given a remote description talks to a real peer.
+    wrapMethod(p, 'setRemoteDescription', 'RTCPeerConnection.setRemoteDescription', null);
     wrapGetter(p, 'localDescription', 'RTCPeerConnection.localDescription', null);
     wrapSetter(p, 'onicecandidate', 'RTCPeerConnection.onicecandidate', () => '');
   }
@@ -433,15 +456,21 @@
   if (g.EventTarget) {
     wrapMethod(EventTarget.prototype, 'addEventListener', 'EventTarget.addEventListener', (self, args) => {
       const type = StringCtor(args[0]);
-      if (!WATCHED_EVENTS[type]) return null;
+      // Any listener on a canvas: drawing applications listen to their
+      // canvas, fingerprinting scripts need not (the canvas heuristic).
+      if (!WATCHED_EVENTS[type] && !isCanvas(self)) return null;
       return type + ' on ' + describeTarget(self);
     });
   }
-  for (const name of ['onkeydown', 'onkeyup', 'onkeypress', 'oninput', 'onchange', 'onblur', 'onpaste',
-    'onsubmit']) {
-    const label = (self) => describeTarget(self);
+  const label = (self) => describeTarget(self);
+  for (const name of ['onkeydown', 'onkeyup', 'onkeypress', 'oninput', 'onbeforeinput', 'onchange', 'onblur',
+    'onpaste', 'onsubmit']) {
     if (g.HTMLElement) wrapSetter(HTMLElement.prototype, name, 'HTMLElement.' + name, label);
     if (g.Document) wrapSetter(Document.prototype, name, 'Document.' + name, label);
+  }
+  // Window's handlers are own accessors of the global object.
+  for (const name of ['onkeydown', 'onkeyup', 'onkeypress', 'oninput', 'onbeforeinput', 'onpaste']) {
+    wrapSetter(g, name, 'Window.' + name, label);
   }
   wrapConstructor(g, 'MutationObserver', 'MutationObserver', null);
   if (g.MutationObserver) {

@@ -295,3 +295,83 @@ async fn an_unknown_session_recorder_is_recognised_by_its_behaviour() {
     assert_eq!(finding.destinations, ["rec.replay-vendor.test"]);
     assert!(finding.title.contains("seen running"), "{}", finding.title);
 }
+
+/// The argument summaries recorded for `api` by the script at `url`.
+fn recorded<'c>(capture: &'c Capture, url: &str, api: &str) -> Vec<&'c str> {
+    capture
+        .api_calls
+        .iter()
+        .flatten()
+        .filter(|c| c.script_url == url && c.api == api)
+        .flat_map(|c| c.arguments.iter().map(String::as_str))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sketch_pad_that_saves_and_listens_to_its_canvas_is_not_a_canvas_fingerprinter() {
+    let _lock = browser_lock();
+    let sites = Sites::start();
+    let (capture, sources) = capture_of("http://fp.site.test/draw.html", &sites).await;
+    let script = "http://fp.site.test/draw.js";
+    // Everything but condition 3 holds, and condition 3 was recorded.
+    assert!(
+        recorded(&capture, script, "HTMLCanvasElement.toDataURL").contains(&"320x160 image/png"),
+        "{:#?}",
+        capture.api_calls
+    );
+    assert!(!recorded(&capture, script, "CanvasRenderingContext2D.save").is_empty());
+    assert!(!recorded(&capture, script, "CanvasRenderingContext2D.restore").is_empty());
+    let listeners = recorded(&capture, script, "EventTarget.addEventListener");
+    assert!(
+        listeners.contains(&"mousedown on canvas#pad"),
+        "{listeners:?}"
+    );
+    let found = findings(&capture, &sources);
+    let flagged: Vec<&Finding> = found
+        .iter()
+        .filter(|f| f.rule == "canvas-fingerprinting")
+        .collect();
+    assert!(
+        flagged.is_empty(),
+        "the sketch pad is flagged: {flagged:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_css_font_probe_is_seen_running_and_a_masonry_layout_is_not() {
+    let _lock = browser_lock();
+    let sites = Sites::start();
+    let (capture, sources) = capture_of("http://fp.site.test/fonts.html", &sites).await;
+    let script = "http://cdn.fp-vendor.test/css-fonts.js";
+    let widths = recorded(&capture, script, "HTMLElement.offsetWidth");
+    assert!(
+        widths.iter().any(|f| f.contains("Comic Sans MS")),
+        "the measured element's font family is recorded: {widths:?}"
+    );
+    let found = findings(&capture, &sources);
+    let finding = found
+        .iter()
+        .find(|f| f.rule == "font-fingerprinting")
+        .unwrap_or_else(|| panic!("font-fingerprinting not reported: {found:#?}"));
+    assert_eq!(finding.severity, Severity::Medium);
+    assert_eq!(finding.script.as_deref(), Some(script));
+    assert!(finding.title.contains("seen running"), "{}", finding.title);
+    assert!(
+        finding.explanation.contains("distinct font families"),
+        "{}",
+        finding.explanation
+    );
+
+    let (capture, sources) = capture_of("http://fp.site.test/layout.html", &sites).await;
+    let layout = "http://fp.site.test/layout.js";
+    assert!(
+        recorded(&capture, layout, "HTMLElement.offsetHeight").len() >= 2,
+        "the layout ran: {:#?}",
+        capture.api_calls
+    );
+    let flagged: Vec<Finding> = findings(&capture, &sources)
+        .into_iter()
+        .filter(|f| f.rule == "font-fingerprinting")
+        .collect();
+    assert!(flagged.is_empty(), "the layout is flagged: {flagged:#?}");
+}

@@ -158,6 +158,90 @@ fn canvas() {
 }
 
 #[test]
+fn canvas_saves_and_restores_recorded_exclude_a_drawing_application() {
+    let fingerprint = vec![
+        call(
+            SCRIPT,
+            "CanvasRenderingContext2D.fillStyle",
+            Set,
+            2,
+            &["#2b6cb0", "#9b2c2c"],
+        ),
+        call(
+            SCRIPT,
+            "CanvasRenderingContext2D.fillText",
+            Call,
+            2,
+            &["Sketch pad: draw with your mouse"],
+        ),
+        call(
+            SCRIPT,
+            "HTMLCanvasElement.toDataURL",
+            Call,
+            1,
+            &["320x160 image/png"],
+        ),
+    ];
+    assert_seen_running("canvas-fingerprinting", &capture(fingerprint.clone()));
+    for api in [
+        "CanvasRenderingContext2D.save",
+        "CanvasRenderingContext2D.restore",
+    ] {
+        let mut app = fingerprint.clone();
+        app.push(call(SCRIPT, api, Call, 4, &[]));
+        assert!(
+            check_capture("canvas-fingerprinting", &capture(app)).is_empty(),
+            "{api}"
+        );
+    }
+    // Any event counts on a canvas, not only the watched form events.
+    let mut app = fingerprint.clone();
+    app.push(call(
+        SCRIPT,
+        "EventTarget.addEventListener",
+        Call,
+        1,
+        &["mousedown on canvas"],
+    ));
+    assert!(check_capture("canvas-fingerprinting", &capture(app)).is_empty());
+    // A listener elsewhere does not.
+    let mut other = fingerprint;
+    other.push(call(
+        SCRIPT,
+        "EventTarget.addEventListener",
+        Call,
+        1,
+        &["mousedown on document", "click on div#canvas-wrapper"],
+    ));
+    assert_seen_running("canvas-fingerprinting", &capture(other));
+}
+
+#[test]
+fn canvas_code_verdict_is_capped_when_the_visit_saw_a_drawing_application() {
+    // The static fixture fingerprints by its code (medium); while running,
+    // the same script was seen saving the context: low, with that evidence.
+    let scripts = fingerprint_common::static_scripts("canvas-trigger.js");
+    let mut saved = call(SCRIPT, "CanvasRenderingContext2D.save", Call, 3, &[]);
+    saved.script_id = Some(scripts[0].id.clone());
+    let mut capture = capture_with_script(SCRIPT);
+    capture.api_calls = Some(vec![saved]);
+    let medium = fingerprint_common::check_scripts("canvas-fingerprinting", None, &scripts);
+    assert_eq!(worst(&medium), Some(Severity::Medium), "{medium:#?}");
+    let findings =
+        fingerprint_common::check_scripts("canvas-fingerprinting", Some(&capture), &scripts);
+    assert_eq!(worst(&findings), Some(Severity::Low), "{findings:#?}");
+    assert!(
+        findings[0].explanation.contains("saved or restored"),
+        "{}",
+        findings[0].explanation
+    );
+    assert!(findings[0].evidence.iter().any(|e| matches!(
+        e,
+        Evidence::Api { api, observed: Observation::Dynamic, .. } if api == "CanvasRenderingContext2D.save"
+    )));
+}
+
+#[test]
 fn webgl() {
     assert_seen_running(
         "webgl-fingerprinting",
@@ -272,6 +356,40 @@ fn fonts() {
             ),
         ]),
     );
+    // The CSS probe: one span measured in font after font.
+    let families: Vec<String> = (0..60)
+        .map(|i| format!("\"Font {i}\", monospace"))
+        .collect();
+    let families: Vec<&str> = families.iter().map(String::as_str).collect();
+    let css = capture(vec![
+        call(SCRIPT, "HTMLElement.offsetWidth", Get, 61, &families),
+        call(SCRIPT, "HTMLElement.offsetHeight", Get, 61, &families),
+    ]);
+    assert_seen_running("font-fingerprinting", &css);
+    let finding = &check_capture("font-fingerprinting", &css)[0];
+    assert!(
+        finding.explanation.contains("60 distinct font families"),
+        "{}",
+        finding.explanation
+    );
+    // A layout measured 2,000 times in the page's three families.
+    let layout = capture(vec![
+        call(
+            SCRIPT,
+            "HTMLElement.offsetWidth",
+            Get,
+            1000,
+            &["Georgia, serif", "monospace", "\"Times New Roman\""],
+        ),
+        call(
+            SCRIPT,
+            "HTMLElement.offsetHeight",
+            Get,
+            1000,
+            &["", "Georgia, serif"],
+        ),
+    ]);
+    assert!(check_capture("font-fingerprinting", &layout).is_empty());
     let checked: Vec<String> = (0..55).map(|i| format!("12px \"Font {i}\"")).collect();
     let checked: Vec<&str> = checked.iter().map(String::as_str).collect();
     assert_seen_running(
@@ -339,6 +457,35 @@ fn webrtc() {
             ])
         )
         .is_empty()
+    );
+    // A real peer: the remote description set while the page ran.
+    let findings = check_capture(
+        "webrtc-ip-discovery",
+        &capture(vec![
+            call(SCRIPT, "RTCPeerConnection", Construct, 1, &["iceServers=1"]),
+            call(
+                SCRIPT,
+                "RTCPeerConnection.createDataChannel",
+                Call,
+                1,
+                &["chat"],
+            ),
+            call(SCRIPT, "RTCPeerConnection.onicecandidate", Set, 1, &[]),
+            call(SCRIPT, "RTCPeerConnection.createOffer", Call, 1, &[]),
+            call(
+                SCRIPT,
+                "RTCPeerConnection.setRemoteDescription",
+                Call,
+                1,
+                &[],
+            ),
+        ]),
+    );
+    assert_eq!(worst(&findings), Some(Severity::Low), "{findings:#?}");
+    assert!(
+        findings[0].explanation.contains("remote description"),
+        "{}",
+        findings[0].explanation
     );
 }
 

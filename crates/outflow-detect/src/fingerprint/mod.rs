@@ -12,4 +12,4 @@ pub mod verdict;
 pub mod weights;
 
 pub use script_apis::{ScriptApis, script_apis};
-pub use verdict::Verdict;
+pub use verdict::{Verdict, technique_findings};

@@ -150,6 +150,13 @@ impl<'a> ScriptApis<'a> {
         out
     }
 
+    /// [`ScriptApis::evidence`] of each API in turn.
+    pub fn evidence_of(&self, apis: &[&str], observed: &[Observation]) -> Vec<Evidence> {
+        apis.iter()
+            .flat_map(|api| self.evidence(api, observed))
+            .collect()
+    }
+
     fn add_code(&mut self, api_use: &'a ApiUse) {
         self.apis
             .entry(normalise(&api_use.api))

@@ -3,6 +3,7 @@
 //! data. The signatures are data (`data/detect/*.toml`) with their sources.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
 use outflow_model::{Channel, Endpoint, Evidence, Request};
@@ -54,6 +55,25 @@ impl Signature {
                     .strip_suffix(h.as_str())
                     .is_some_and(|rest| rest.ends_with('.'))
         })
+    }
+
+    /// Where the product's signature comes from, as a note for a
+    /// finding's evidence: its kind, maker or operator, source and date.
+    pub fn citation(&self) -> Evidence {
+        let mut about: Vec<String> = Vec::new();
+        if let Some(kind) = &self.kind {
+            about.push(kind.clone());
+        }
+        if let Some(vendor) = &self.vendor {
+            about.push(format!("by {vendor}"));
+        }
+        if let Some(operator) = &self.operator {
+            about.push(format!("run by {operator}"));
+        }
+        about.push(format!("source: {}, {}", self.source, self.date));
+        Evidence::Note {
+            text: format!("signature: {} ({})", self.name, about.join("; ")),
+        }
     }
 
     /// What in `url` identifies the product, if anything.
@@ -121,6 +141,40 @@ pub struct ProductMatch<'a> {
 }
 
 impl ProductMatch<'_> {
+    /// Whether the visit sent requests to the product.
+    pub fn contacted(&self) -> bool {
+        self.hits.iter().any(Hit::is_dynamic)
+    }
+
+    /// Whether the match is more than the code naming the product's
+    /// hosts: traffic, a signature string in the code, or the script
+    /// served from the product's host.
+    pub fn strong(&self) -> bool {
+        self.contacted()
+            || self
+                .hits
+                .iter()
+                .any(|h| matches!(h, Hit::Code { .. } | Hit::ScriptUrl { .. }))
+    }
+
+    /// The product's hosts the script was loaded from, names or contacted,
+    /// sorted and without repeats.
+    pub fn destinations(&self) -> Vec<String> {
+        let mut hosts: Vec<String> = self
+            .hits
+            .iter()
+            .filter_map(|h| match h {
+                Hit::Request { request, .. } => host_of(&request.url),
+                Hit::NamedHost(endpoint) => endpoint.host.clone(),
+                Hit::ScriptUrl { url, .. } => host_of(url),
+                Hit::Code { .. } => None,
+            })
+            .collect();
+        hosts.sort();
+        hosts.dedup();
+        hosts
+    }
+
     /// The hits as evidence, requests first (they are observed), then code.
     pub fn evidence(&self, what: &str) -> Vec<Evidence> {
         let mut out = Vec::new();
@@ -182,6 +236,23 @@ pub struct SignatureSet {
 }
 
 impl SignatureSet {
+    /// The set compiled into the binary (`text`, entries under `key`),
+    /// parsed once into `cell`. A file that does not parse gives an empty
+    /// set, which the unit tests of each rule rule out.
+    pub fn compiled(
+        cell: &'static OnceLock<SignatureSet>,
+        text: &str,
+        key: &str,
+    ) -> &'static SignatureSet {
+        cell.get_or_init(|| {
+            Self::parse(text, key).unwrap_or_else(|_| Self {
+                signatures: Vec::new(),
+                code: None,
+                code_owner: Vec::new(),
+            })
+        })
+    }
+
     /// Reads a signature file whose entries are the array `key`
     /// (`[[recorder]]`, `[[sdk]]`).
     pub fn parse(text: &str, key: &str) -> Result<Self, String> {
@@ -320,6 +391,29 @@ fn push_bounded<'a>(hits: &mut Vec<Hit<'a>>, hit: Hit<'a>) {
     {
         hits.push(hit);
     }
+}
+
+/// Parses a signature file and checks that it holds at least `min`
+/// entries, each with an `https://` source, a `YYYY-MM-DD` date and
+/// something to match on.
+#[cfg(test)]
+pub(crate) fn assert_sourced(text: &str, key: &str, min: usize) -> SignatureSet {
+    let set = SignatureSet::parse(text, key).expect("the signature file parses");
+    assert!(
+        set.signatures.len() >= min,
+        "{} entries",
+        set.signatures.len()
+    );
+    for s in &set.signatures {
+        assert!(s.source.starts_with("https://"), "{}", s.name);
+        assert_eq!(s.date.len(), 10, "{}", s.name);
+        assert!(
+            !(s.hosts.is_empty() && s.code.is_empty() && s.url_contains.is_empty()),
+            "{}",
+            s.name
+        );
+    }
+    set
 }
 
 #[cfg(test)]

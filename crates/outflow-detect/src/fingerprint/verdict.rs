@@ -4,6 +4,25 @@
 
 use outflow_model::{Confidence, Evidence, Finding, Severity};
 
+use super::{ScriptApis, script_apis};
+use crate::facts::Facts;
+
+/// The findings of a technique rule: `assess` judges each script's API
+/// use (from its code and from the visit) and each verdict becomes a
+/// finding titled after `what`, explained with `why`.
+pub fn technique_findings(
+    facts: &Facts<'_>,
+    rule: &str,
+    what: &str,
+    why: &str,
+    assess: fn(&ScriptApis<'_>) -> Option<Verdict>,
+) -> Vec<Finding> {
+    script_apis(facts)
+        .iter()
+        .filter_map(|apis| assess(apis).map(|v| v.into_finding(rule, what, &apis.name, why)))
+        .collect()
+}
+
 /// One rule's conclusion about one script.
 #[derive(Debug, Clone)]
 pub struct Verdict {

@@ -52,7 +52,7 @@ use outflow_model::{Confidence, Finding, Observation, Severity};
 
 use crate::facts::Facts;
 use crate::fingerprint::source_text::co_located;
-use crate::fingerprint::{ScriptApis, Verdict, script_apis};
+use crate::fingerprint::{ScriptApis, Verdict, technique_findings};
 use crate::rule::Rule;
 
 /// Largest stretch of code holding all four APIs for the static heuristic.
@@ -87,13 +87,7 @@ impl Rule for AudioFingerprinting {
     }
 
     fn check(&self, facts: &Facts<'_>) -> Vec<Finding> {
-        script_apis(facts)
-            .iter()
-            .filter_map(|apis| {
-                assess(apis)
-                    .map(|v| v.into_finding(self.slug(), "Audio fingerprinting", &apis.name, WHY))
-            })
-            .collect()
+        technique_findings(facts, self.slug(), "Audio fingerprinting", WHY, assess)
     }
 }
 
@@ -143,11 +137,8 @@ pub(crate) fn assess(apis: &ScriptApis<'_>) -> Option<Verdict> {
         (Severity::Low, Confidence::Low)
     };
     let observed = [Observation::Dynamic, Observation::Static];
-    let evidence = REQUIRED
-        .iter()
-        .chain(READS.iter())
-        .flat_map(|a| apis.evidence(a, &observed))
-        .collect();
+    let mut evidence = apis.evidence_of(&REQUIRED, &observed);
+    evidence.extend(apis.evidence_of(&READS, &observed));
     Some(Verdict {
         severity,
         confidence,
@@ -164,10 +155,6 @@ mod documentation_tests {
 
     #[test]
     fn the_documentation_states_every_threshold_with_its_value() {
-        let doc = crate::rule::Rule::documentation(&AudioFingerprinting);
-        assert!(
-            doc.contains(&format!("[`CO_LOCATED_BYTES`] ({})", CO_LOCATED_BYTES)),
-            "CO_LOCATED_BYTES"
-        );
+        crate::rules::assert_thresholds_documented!(AudioFingerprinting, CO_LOCATED_BYTES);
     }
 }

@@ -29,10 +29,16 @@
 //!
 //! - **Seen running** (a capture's API calls): all four conditions on the
 //!   recorded arguments (canvas size at readback, drawn text, fill
-//!   colours, `getImageData` size). Severity **medium**, confidence
-//!   **high**. The capture does not record `save`/`restore` calls yet, so
-//!   condition 3 only excludes a script when they were recorded, or when
-//!   the script listens for events on a canvas.
+//!   colours, `getImageData` size, and for condition 3 the recorded
+//!   `CanvasRenderingContext2D.save`/`restore` calls and listeners added
+//!   to a `canvas` element, whatever the event). Severity **medium**,
+//!   confidence **high**.
+//! - A script that drew and read back enough but was seen saving or
+//!   restoring a context, or listening to a canvas, is a drawing
+//!   application by condition 3: it gets no finding from the visit, and
+//!   what its code shows is capped at **low**, low confidence, with the
+//!   recorded calls as evidence (an obfuscated script can hide `.save(`
+//!   from the code reading below, not from the visit).
 //! - **In the code** (static analysis; no argument values): a 2-D
 //!   context, text drawing and a readback in one script, the drawing and
 //!   the readback within [`CO_LOCATED_BYTES`] (4096) bytes of each other (one
@@ -69,7 +75,7 @@ use crate::facts::Facts;
 use crate::fingerprint::source_text::{
     co_located, distinct_chars, literal_assignments, literal_first_arguments, method_calls, span_at,
 };
-use crate::fingerprint::{ScriptApis, Verdict, script_apis};
+use crate::fingerprint::{ScriptApis, Verdict, technique_findings};
 use crate::rule::Rule;
 
 /// Smallest canvas width and height read back (E&N condition 1).
@@ -95,6 +101,12 @@ const READBACK_APIS: [&str; 4] = [
     "CanvasRenderingContext2D.getImageData",
     "OffscreenCanvas.convertToBlob",
 ];
+const SAVE: &str = "CanvasRenderingContext2D.save";
+const RESTORE: &str = "CanvasRenderingContext2D.restore";
+/// How listeners appear among the normalised API names.
+const LISTENER_PREFIX: &str = "EventTarget.addEventListener(";
+/// The recorded calls that show a drawing application.
+const DRAWING_APIS: [&str; 2] = [SAVE, RESTORE];
 const WHY: &str = "Text drawn on a canvas and read back renders differently on each \
                    GPU, driver and font set: the pixels identify the device without a cookie \
                    (Englehardt & Narayanan, CCS 2016).";
@@ -112,20 +124,35 @@ impl Rule for CanvasFingerprinting {
     }
 
     fn check(&self, facts: &Facts<'_>) -> Vec<Finding> {
-        script_apis(facts)
-            .iter()
-            .filter_map(|apis| {
-                assess(apis)
-                    .map(|v| v.into_finding(self.slug(), "Canvas fingerprinting", &apis.name, WHY))
-            })
-            .collect()
+        technique_findings(facts, self.slug(), "Canvas fingerprinting", WHY, assess)
     }
 }
 
 /// The canvas verdict on one script, if there is one.
 pub(crate) fn assess(apis: &ScriptApis<'_>) -> Option<Verdict> {
-    let dynamic = assess_dynamic(apis);
-    let code = assess_code(apis);
+    let drawing_app = drawing_application(apis);
+    let dynamic = if drawing_app.is_empty() {
+        assess_dynamic(apis)
+    } else {
+        None
+    };
+    let mut code = assess_code(apis);
+    if let Some(c) = code.as_mut()
+        && !drawing_app.is_empty()
+    {
+        c.severity = c.severity.min(Severity::Low);
+        c.confidence = Confidence::Low;
+        c.reasons.push(format!(
+            "but while the page ran it {}, as drawing applications do",
+            drawing_app.join(" and ")
+        ));
+        let listeners = canvas_listener_apis(apis);
+        let listeners: Vec<&str> = listeners.iter().map(String::as_str).collect();
+        c.evidence
+            .extend(apis.evidence_of(&DRAWING_APIS, &[Observation::Dynamic]));
+        c.evidence
+            .extend(apis.evidence_of(&listeners, &[Observation::Dynamic]));
+    }
     match (dynamic, code) {
         (Some(mut d), Some(c)) => {
             d.in_code = c.severity >= Severity::Medium;
@@ -138,6 +165,44 @@ pub(crate) fn assess(apis: &ScriptApis<'_>) -> Option<Verdict> {
         (Some(d), None) => Some(d),
         (None, code) => code,
     }
+}
+
+/// What the script was seen doing that drawing applications do and
+/// fingerprinting scripts need not (E&N condition 3), in words; empty when
+/// nothing was recorded.
+fn drawing_application(apis: &ScriptApis<'_>) -> Vec<String> {
+    let mut done = Vec::new();
+    let saves = apis.run_count(SAVE) + apis.run_count(RESTORE);
+    if saves > 0 {
+        done.push(format!("saved or restored a 2-D context {saves} times"));
+    }
+    let listeners: Vec<&str> = canvas_listener_apis(apis)
+        .iter()
+        .flat_map(|api| apis.run_arguments(api))
+        .filter(|a| on_canvas(a))
+        .collect();
+    if !listeners.is_empty() {
+        done.push(format!("listened to a canvas ({})", listeners.join(", ")));
+    }
+    done
+}
+
+/// The listener APIs (`EventTarget.addEventListener(mousedown)`) recorded
+/// with a canvas element as target.
+fn canvas_listener_apis(apis: &ScriptApis<'_>) -> Vec<String> {
+    apis.names()
+        .filter(|n| n.starts_with(LISTENER_PREFIX))
+        .filter(|n| apis.run_arguments(n).iter().any(|a| on_canvas(a)))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Whether a recorded listener (`"mousedown on canvas#board"`) is on a
+/// canvas element.
+fn on_canvas(listener: &str) -> bool {
+    listener.split_once(" on ").is_some_and(|(_, target)| {
+        target == "canvas" || target.starts_with("canvas[") || target.starts_with("canvas#")
+    })
 }
 
 /// `WxH` at the start of an argument summary, or after a space.
@@ -179,16 +244,6 @@ fn assess_dynamic(apis: &ScriptApis<'_>) -> Option<Verdict> {
     if richest < MIN_DISTINCT_CHARS && colours < MIN_COLOURS {
         return None;
     }
-    let saves =
-        apis.ran("CanvasRenderingContext2D.save") || apis.ran("CanvasRenderingContext2D.restore");
-    let canvas_listener = apis
-        .names()
-        .filter(|n| n.starts_with("EventTarget.addEventListener("))
-        .flat_map(|n| apis.run_arguments(n))
-        .any(|a| a.contains(" on canvas"));
-    if saves || canvas_listener {
-        return None;
-    }
     let mut reasons = vec![format!(
         "read back a {}x{} canvas with {}",
         readback.1.0,
@@ -202,16 +257,15 @@ fn assess_dynamic(apis: &ScriptApis<'_>) -> Option<Verdict> {
         reasons.push(format!("used {colours} fill colours"));
     }
     reasons.push("never saved or restored the context nor listened to the canvas".to_string());
-    let mut evidence = Vec::new();
-    for api in READBACK_APIS.iter().chain(TEXT_APIS.iter()).chain(
-        [
+    let mut evidence = apis.evidence_of(&READBACK_APIS, &[Observation::Dynamic]);
+    evidence.extend(apis.evidence_of(&TEXT_APIS, &[Observation::Dynamic]));
+    evidence.extend(apis.evidence_of(
+        &[
             "CanvasRenderingContext2D.fillStyle",
             "HTMLCanvasElement.getContext(2d)",
-        ]
-        .iter(),
-    ) {
-        evidence.extend(apis.evidence(api, &[Observation::Dynamic]));
-    }
+        ],
+        &[Observation::Dynamic],
+    ));
     Some(Verdict {
         severity: Severity::Medium,
         confidence: Confidence::High,
@@ -293,9 +347,8 @@ fn assess_code(apis: &ScriptApis<'_>) -> Option<Verdict> {
             "and the drawing and readback are more than {CO_LOCATED_BYTES} bytes apart"
         ));
     }
-    for api in READBACK_APIS.iter().chain(TEXT_APIS.iter()) {
-        evidence.extend(apis.evidence(api, &[Observation::Static]));
-    }
+    evidence.extend(apis.evidence_of(&READBACK_APIS, &[Observation::Static]));
+    evidence.extend(apis.evidence_of(&TEXT_APIS, &[Observation::Static]));
     Some(Verdict {
         severity: if strong {
             Severity::Medium
@@ -333,26 +386,13 @@ mod documentation_tests {
 
     #[test]
     fn the_documentation_states_every_threshold_with_its_value() {
-        let doc = crate::rule::Rule::documentation(&CanvasFingerprinting);
-        assert!(
-            doc.contains(&format!("[`MIN_CANVAS_SIDE`] ({})", MIN_CANVAS_SIDE)),
-            "MIN_CANVAS_SIDE"
-        );
-        assert!(
-            doc.contains(&format!("[`MIN_DISTINCT_CHARS`] ({})", MIN_DISTINCT_CHARS)),
-            "MIN_DISTINCT_CHARS"
-        );
-        assert!(
-            doc.contains(&format!("[`MIN_COLOURS`] ({})", MIN_COLOURS)),
-            "MIN_COLOURS"
-        );
-        assert!(
-            doc.contains(&format!("[`MIN_READBACK_SIDE`] ({})", MIN_READBACK_SIDE)),
-            "MIN_READBACK_SIDE"
-        );
-        assert!(
-            doc.contains(&format!("[`CO_LOCATED_BYTES`] ({})", CO_LOCATED_BYTES)),
-            "CO_LOCATED_BYTES"
+        crate::rules::assert_thresholds_documented!(
+            CanvasFingerprinting,
+            MIN_CANVAS_SIDE,
+            MIN_DISTINCT_CHARS,
+            MIN_COLOURS,
+            MIN_READBACK_SIDE,
+            CO_LOCATED_BYTES
         );
     }
 }

@@ -252,18 +252,11 @@ mod documentation_tests {
 
     #[test]
     fn the_documentation_states_every_threshold_with_its_value() {
-        let doc = crate::rule::Rule::documentation(&DeviceFingerprinting);
-        assert!(
-            doc.contains(&format!("[`RANK_3_BITS`] ({})", RANK_3_BITS)),
-            "RANK_3_BITS"
-        );
-        assert!(
-            doc.contains(&format!("[`RANK_2_BITS`] ({})", RANK_2_BITS)),
-            "RANK_2_BITS"
-        );
-        assert!(
-            doc.contains(&format!("[`RANK_1_BITS`] ({})", RANK_1_BITS)),
-            "RANK_1_BITS"
+        crate::rules::assert_thresholds_documented!(
+            DeviceFingerprinting,
+            RANK_3_BITS,
+            RANK_2_BITS,
+            RANK_1_BITS
         );
     }
 }

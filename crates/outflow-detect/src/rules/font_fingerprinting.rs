@@ -9,7 +9,14 @@
 //!   2016, section 6.2): a canvas context's `font` set to at least
 //!   [`MIN_FONTS`] (50) distinct values and `measureText` called at least
 //!   [`MIN_MEASURE_CALLS`] (50) times on the same text; or `document.fonts.check`
-//!   asked about at least [`MIN_FONTS`] (50) distinct fonts.
+//!   asked about at least [`MIN_FONTS`] (50) distinct fonts; or, the same
+//!   probe done with CSS (a `span` whose `style.fontFamily` is set to one
+//!   font after another and measured each time), elements' `offsetWidth`
+//!   or `offsetHeight` read while they were rendered in at least
+//!   [`MIN_FONTS`] (50) distinct font families. The capture records, with
+//!   each measurement, the element's computed `font-family`: however the
+//!   font was set (the `fontFamily` or `font` style property, `cssText`, a
+//!   class), the measurement is where it shows.
 //! - **In the code**: the script names at least [`MIN_NAMED_FONTS`] (30)
 //!   distinct installed-font families (from outflow's list of the fonts
 //!   that ship with Windows, macOS, Linux and office suites,
@@ -50,7 +57,7 @@ use crate::evidence::code_evidence;
 use crate::facts::Facts;
 use crate::fingerprint::fonts::named_fonts;
 use crate::fingerprint::source_text::span_at;
-use crate::fingerprint::{ScriptApis, Verdict, script_apis};
+use crate::fingerprint::{ScriptApis, Verdict, technique_findings};
 use crate::rule::Rule;
 
 /// Distinct fonts set or checked (E&N).
@@ -64,6 +71,8 @@ pub const MIN_NAMED_FONTS: usize = 30;
 const FONT: &str = "CanvasRenderingContext2D.font";
 const MEASURE: &str = "CanvasRenderingContext2D.measureText";
 const CHECK: &str = "FontFaceSet.check";
+/// Element measurements, recorded with the element's font family.
+const ELEMENT_SIZES: [&str; 2] = ["HTMLElement.offsetWidth", "HTMLElement.offsetHeight"];
 /// Lexical signs of measuring an element's rendered text.
 const ELEMENT_MEASURES: [&str; 3] = ["offsetWidth", "offsetHeight", "getBoundingClientRect"];
 const WHY: &str = "The fonts installed on a computer reflect its operating system, language \
@@ -82,13 +91,7 @@ impl Rule for FontFingerprinting {
     }
 
     fn check(&self, facts: &Facts<'_>) -> Vec<Finding> {
-        script_apis(facts)
-            .iter()
-            .filter_map(|apis| {
-                assess(apis)
-                    .map(|v| v.into_finding(self.slug(), "Font fingerprinting", &apis.name, WHY))
-            })
-            .collect()
+        technique_findings(facts, self.slug(), "Font fingerprinting", WHY, assess)
     }
 }
 
@@ -103,7 +106,15 @@ pub(crate) fn assess(apis: &ScriptApis<'_>) -> Option<Verdict> {
     let canvas_probe = fonts_set >= MIN_FONTS && same_text_calls >= MIN_MEASURE_CALLS;
     let fonts_checked = apis.run_arguments(CHECK).len();
     let check_probe = fonts_checked >= MIN_FONTS;
-    let dynamic = canvas_probe || check_probe;
+    let mut measured_families: Vec<&str> = ELEMENT_SIZES
+        .iter()
+        .flat_map(|api| apis.run_arguments(api))
+        .filter(|family| !family.trim().is_empty())
+        .collect();
+    measured_families.sort_unstable();
+    measured_families.dedup();
+    let css_probe = measured_families.len() >= MIN_FONTS;
+    let dynamic = canvas_probe || check_probe || css_probe;
     if canvas_probe {
         reasons.push(format!(
             "set the canvas font to {fonts_set} distinct values and measured the same text at least {same_text_calls} times"
@@ -114,10 +125,16 @@ pub(crate) fn assess(apis: &ScriptApis<'_>) -> Option<Verdict> {
             "asked document.fonts.check about {fonts_checked} fonts"
         ));
     }
+    if css_probe {
+        let measurements: u64 = ELEMENT_SIZES.iter().map(|a| apis.run_count(a)).sum();
+        reasons.push(format!(
+            "measured elements {measurements} times while they were rendered in {} distinct font families",
+            measured_families.len()
+        ));
+    }
     if dynamic {
-        for api in [FONT, MEASURE, CHECK] {
-            evidence.extend(apis.evidence(api, &[Observation::Dynamic]));
-        }
+        evidence.extend(apis.evidence_of(&[FONT, MEASURE, CHECK], &[Observation::Dynamic]));
+        evidence.extend(apis.evidence_of(&ELEMENT_SIZES, &[Observation::Dynamic]));
     }
     // In the code.
     let mut in_code = false;
@@ -150,9 +167,7 @@ pub(crate) fn assess(apis: &ScriptApis<'_>) -> Option<Verdict> {
                     format!("start of a list of {} font families", named.len()),
                 ));
             }
-            for api in [MEASURE, CHECK] {
-                evidence.extend(apis.evidence(api, &[Observation::Static]));
-            }
+            evidence.extend(apis.evidence_of(&[MEASURE, CHECK], &[Observation::Static]));
         }
     }
     if !dynamic && !in_code {
@@ -178,18 +193,11 @@ mod documentation_tests {
 
     #[test]
     fn the_documentation_states_every_threshold_with_its_value() {
-        let doc = crate::rule::Rule::documentation(&FontFingerprinting);
-        assert!(
-            doc.contains(&format!("[`MIN_FONTS`] ({})", MIN_FONTS)),
-            "MIN_FONTS"
-        );
-        assert!(
-            doc.contains(&format!("[`MIN_MEASURE_CALLS`] ({})", MIN_MEASURE_CALLS)),
-            "MIN_MEASURE_CALLS"
-        );
-        assert!(
-            doc.contains(&format!("[`MIN_NAMED_FONTS`] ({})", MIN_NAMED_FONTS)),
-            "MIN_NAMED_FONTS"
+        crate::rules::assert_thresholds_documented!(
+            FontFingerprinting,
+            MIN_FONTS,
+            MIN_MEASURE_CALLS,
+            MIN_NAMED_FONTS
         );
     }
 }

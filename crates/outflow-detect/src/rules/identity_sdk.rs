@@ -46,10 +46,10 @@
 
 use std::sync::OnceLock;
 
-use outflow_model::{Confidence, Evidence, Finding, Severity};
+use outflow_model::{Confidence, Finding, Severity};
 
-use crate::facts::{Facts, host_of};
-use crate::fingerprint::signatures::{Hit, SignatureSet};
+use crate::facts::Facts;
+use crate::fingerprint::signatures::SignatureSet;
 use crate::rule::Rule;
 
 /// The kind of SDK that gets the phone number from the operator.
@@ -59,10 +59,7 @@ const SIGNATURES: &str = include_str!("../../../../data/detect/identity-sdks.tom
 
 fn signatures() -> &'static SignatureSet {
     static SET: OnceLock<SignatureSet> = OnceLock::new();
-    SET.get_or_init(|| {
-        SignatureSet::parse(SIGNATURES, "sdk")
-            .unwrap_or_else(|_| SignatureSet::parse("", "sdk").expect("an empty signature set"))
-    })
+    SignatureSet::compiled(&SET, SIGNATURES, "sdk")
 }
 
 /// The rule; see the module documentation.
@@ -84,35 +81,10 @@ impl Rule for IdentitySdk {
             .map(|product| {
                 let sdk = &set.signatures[product.signature];
                 let carrier = sdk.kind.as_deref() == Some(CARRIER_ONE_TAP);
-                let contacted = product.hits.iter().any(Hit::is_dynamic);
-                let strong = contacted
-                    || product
-                        .hits
-                        .iter()
-                        .any(|h| matches!(h, Hit::Code { .. } | Hit::ScriptUrl { .. }));
-                let mut destinations: Vec<String> = product
-                    .hits
-                    .iter()
-                    .filter_map(|h| match h {
-                        Hit::Request { request, .. } => host_of(&request.url),
-                        Hit::NamedHost(endpoint) => endpoint.host.clone(),
-                        Hit::ScriptUrl { url, .. } => host_of(url),
-                        Hit::Code { .. } => None,
-                    })
-                    .collect();
-                destinations.sort();
-                destinations.dedup();
+                let contacted = product.contacted();
                 let operator = sdk.operator.as_deref().unwrap_or("an unknown operator");
                 let mut evidence = product.evidence(&sdk.name);
-                evidence.push(Evidence::Note {
-                    text: format!(
-                        "signature: {} ({}, run by {operator}; source: {}, {})",
-                        sdk.name,
-                        sdk.kind.as_deref().unwrap_or("identity SDK"),
-                        sdk.source,
-                        sdk.date
-                    ),
-                });
+                evidence.push(sdk.citation());
                 let what = if carrier {
                     format!(
                         "a carrier one-tap login SDK: {operator} is asked for the visitor's \
@@ -129,7 +101,7 @@ impl Rule for IdentitySdk {
                     } else {
                         Severity::Low
                     },
-                    confidence: if strong {
+                    confidence: if product.strong() {
                         Confidence::High
                     } else {
                         Confidence::Medium
@@ -155,7 +127,7 @@ impl Rule for IdentitySdk {
                         }
                     ),
                     script: Some(product.script_name.clone()),
-                    destinations,
+                    destinations: product.destinations(),
                     evidence,
                 }
             })
@@ -167,11 +139,8 @@ impl Rule for IdentitySdk {
 mod tests {
     #[test]
     fn the_signature_file_parses_and_every_entry_has_a_source() {
-        let set = super::SignatureSet::parse(super::SIGNATURES, "sdk")
-            .expect("data/detect/identity-sdks.toml");
-        assert!(set.signatures.len() >= 8);
+        let set = crate::fingerprint::signatures::assert_sourced(super::SIGNATURES, "sdk", 8);
         for s in &set.signatures {
-            assert!(s.source.starts_with("https://"), "{}", s.name);
             assert!(s.kind.is_some() && s.operator.is_some(), "{}", s.name);
         }
     }

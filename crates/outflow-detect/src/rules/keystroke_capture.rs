@@ -12,13 +12,20 @@
 //!   password, e-mail or phone input, or a field whose name, id or
 //!   autocomplete names a credential or contact) or on the whole
 //!   `document`/`window`, as the capture's instrumentation recorded
-//!   (`EventTarget.addEventListener` and `on…` handler properties), or,
-//!   weaker, whose code both registers key listeners and reads field values
-//!   (static analysis, `KeyListener` and `InputValue`), and
+//!   (`EventTarget.addEventListener` and the `onkeydown`, `onkeyup`,
+//!   `onkeypress`, `oninput` and `onpaste` handler properties), or,
+//!   weaker, whose code both registers a listener for one of these events
+//!   and reads field values (static analysis, `KeyListener` uses of those
+//!   events and `InputValue`), and
 //! - while the typed data leaves the page: a canary (any encoding, see
 //!   `credential-exfiltration`) or a prefix of one at least
 //!   `MIN_PREFIX_CHARS` = 8 characters and half the value long (a value
 //!   sent key by key) found in a request to a third party.
+//!
+//! Only these events count. A script that reads a field when it loses
+//! focus or changes (`blur`, `focusout`, `change`) and sends the value sees
+//! it once, after typing: that leak is reported by `pii-before-submit`
+//! (or `credential-exfiltration`), not here.
 //!
 //! ## Why it matters
 //!
@@ -90,19 +97,6 @@ const SENSITIVE_WORDS: [&str; 14] = [
     "cvv",
     "cvc",
     "otp",
-];
-/// Handler properties the instrumentation records.
-const HANDLER_APIS: [&str; 10] = [
-    "HTMLElement.onkeydown",
-    "HTMLElement.onkeyup",
-    "HTMLElement.onkeypress",
-    "HTMLElement.oninput",
-    "HTMLElement.onpaste",
-    "Document.onkeydown",
-    "Document.onkeyup",
-    "Document.onkeypress",
-    "Document.oninput",
-    "Document.onpaste",
 ];
 /// How many pieces of evidence of each sort a finding lists.
 const MAX_EVIDENCE: usize = 5;
@@ -217,6 +211,29 @@ fn is_sensitive_target(description: &str) -> bool {
     lower == "document" || lower == "window" || SENSITIVE_WORDS.iter().any(|w| lower.contains(w))
 }
 
+/// Whether an `on…` handler property (`HTMLElement.onkeyup`,
+/// `Document.oninput`) is one for a key event.
+fn is_key_handler(api: &str) -> bool {
+    api.rsplit_once('.')
+        .and_then(|(owner, member)| {
+            matches!(owner, "HTMLElement" | "Document" | "Window").then_some(member)
+        })
+        .and_then(|member| member.strip_prefix("on"))
+        .is_some_and(|event| KEY_EVENTS.contains(&event))
+}
+
+/// Whether an API name from the code analysis registers a key listener:
+/// `EventTarget.addEventListener(keyup)` or a key handler property.
+fn is_key_api(api: &str) -> bool {
+    match api
+        .strip_prefix("EventTarget.addEventListener(")
+        .and_then(|rest| rest.strip_suffix(')'))
+    {
+        Some(event) => KEY_EVENTS.contains(&event),
+        None => is_key_handler(api),
+    }
+}
+
 /// Third-party scripts with key listeners, by host.
 fn listeners(facts: &Facts<'_>) -> BTreeMap<String, Listener> {
     let mut by_host: BTreeMap<String, Listener> = BTreeMap::new();
@@ -238,7 +255,7 @@ fn listeners(facts: &Facts<'_>) -> BTreeMap<String, Listener> {
                 })
                 .cloned()
                 .collect()
-        } else if HANDLER_APIS.contains(&call.api.as_str()) {
+        } else if is_key_handler(&call.api) {
             call.arguments
                 .iter()
                 .filter(|a| is_sensitive_target(a))
@@ -269,10 +286,12 @@ fn listeners(facts: &Facts<'_>) -> BTreeMap<String, Listener> {
         let Some(analysis) = &script.analysis else {
             continue;
         };
+        // The code analysis files blur, change and focusout listeners under
+        // the same technique: only key and input events count here.
         let listener = analysis
             .api_uses
             .iter()
-            .find(|u| u.technique == Technique::KeyListener);
+            .find(|u| u.technique == Technique::KeyListener && is_key_api(&u.api));
         let reads = analysis
             .api_uses
             .iter()

@@ -1,6 +1,25 @@
 //! The rules, one per file. Each file's module documentation is the rule's
 //! documentation page.
 
+/// Asserts that a rule's documentation states each named threshold as
+/// ``[`NAME`] (value)``, so that the page a user reads keeps the values
+/// the code uses.
+#[cfg(test)]
+macro_rules! assert_thresholds_documented {
+    ($rule:expr, $($name:ident),+ $(,)?) => {{
+        let doc = $crate::rule::Rule::documentation(&$rule);
+        $(
+            assert!(
+                doc.contains(&format!("[`{}`] ({})", stringify!($name), $name)),
+                "{} is not documented with its value",
+                stringify!($name)
+            );
+        )+
+    }};
+}
+#[cfg(test)]
+pub(crate) use assert_thresholds_documented;
+
 pub mod audio_fingerprinting;
 pub mod canvas_fingerprinting;
 pub mod credential_exfiltration;

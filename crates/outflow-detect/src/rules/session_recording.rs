@@ -56,7 +56,7 @@ use std::sync::OnceLock;
 use outflow_model::{Confidence, Evidence, Finding, Observation, Severity};
 
 use crate::facts::{Facts, host_of};
-use crate::fingerprint::signatures::{Hit, SignatureSet};
+use crate::fingerprint::signatures::SignatureSet;
 use crate::fingerprint::{ScriptApis, script_apis};
 use crate::rule::Rule;
 
@@ -79,11 +79,7 @@ const WHY: &str = "Session replay records what the visitor sees and types and se
 
 fn signatures() -> &'static SignatureSet {
     static SET: OnceLock<SignatureSet> = OnceLock::new();
-    SET.get_or_init(|| {
-        SignatureSet::parse(SIGNATURES, "recorder").unwrap_or_else(|_| {
-            SignatureSet::parse("", "recorder").expect("an empty signature set")
-        })
-    })
+    SignatureSet::compiled(&SET, SIGNATURES, "recorder")
 }
 
 /// The rule; see the module documentation.
@@ -104,39 +100,15 @@ impl Rule for SessionRecording {
         let mut known_scripts: Vec<String> = Vec::new();
         for product in set.find(facts) {
             let signature = &set.signatures[product.signature];
-            let observed_traffic = product.hits.iter().any(Hit::is_dynamic);
-            let strong = observed_traffic
-                || product
-                    .hits
-                    .iter()
-                    .any(|h| matches!(h, Hit::Code { .. } | Hit::ScriptUrl { .. }));
-            let mut destinations: Vec<String> = product
-                .hits
-                .iter()
-                .filter_map(|h| match h {
-                    Hit::Request { request, .. } => host_of(&request.url),
-                    Hit::NamedHost(endpoint) => endpoint.host.clone(),
-                    _ => None,
-                })
-                .collect();
-            destinations.sort();
-            destinations.dedup();
+            let observed_traffic = product.contacted();
             let what = format!("{} (session replay)", signature.name);
             let mut evidence = product.evidence(&what);
-            evidence.push(Evidence::Note {
-                text: format!(
-                    "signature: {}, by {} (source: {}, {})",
-                    signature.name,
-                    signature.vendor.as_deref().unwrap_or("unknown vendor"),
-                    signature.source,
-                    signature.date
-                ),
-            });
+            evidence.push(signature.citation());
             known_scripts.push(product.script_name.clone());
             findings.push(Finding {
                 rule: self.slug().to_string(),
                 severity: Severity::Medium,
-                confidence: if strong {
+                confidence: if product.strong() {
                     Confidence::High
                 } else {
                     Confidence::Medium
@@ -158,7 +130,7 @@ impl Rule for SessionRecording {
                     signature.vendor.as_deref().unwrap_or("an unknown vendor")
                 ),
                 script: Some(product.script_name.clone()),
-                destinations,
+                destinations: product.destinations(),
                 evidence,
             });
         }
@@ -290,18 +262,7 @@ impl SessionRecording {
 mod tests {
     #[test]
     fn the_signature_file_parses_and_every_entry_has_a_source() {
-        let set = super::SignatureSet::parse(super::SIGNATURES, "recorder")
-            .expect("data/detect/session-recorders.toml");
-        assert!(set.signatures.len() >= 10);
-        for s in &set.signatures {
-            assert!(s.source.starts_with("https://"), "{}", s.name);
-            assert_eq!(s.date.len(), 10, "{}", s.name);
-            assert!(
-                !(s.hosts.is_empty() && s.code.is_empty() && s.url_contains.is_empty()),
-                "{}",
-                s.name
-            );
-        }
+        crate::fingerprint::signatures::assert_sourced(super::SIGNATURES, "recorder", 10);
     }
 }
 
@@ -311,17 +272,10 @@ mod documentation_tests {
 
     #[test]
     fn the_documentation_states_every_threshold_with_its_value() {
-        let doc = crate::rule::Rule::documentation(&SessionRecording);
-        assert!(
-            doc.contains(&format!("[`MIN_PAYLOADS`] ({})", MIN_PAYLOADS)),
-            "MIN_PAYLOADS"
-        );
-        assert!(
-            doc.contains(&format!(
-                "[`MIN_PAYLOAD_SPAN_MS`] ({})",
-                MIN_PAYLOAD_SPAN_MS
-            )),
-            "MIN_PAYLOAD_SPAN_MS"
+        crate::rules::assert_thresholds_documented!(
+            SessionRecording,
+            MIN_PAYLOADS,
+            MIN_PAYLOAD_SPAN_MS
         );
     }
 }

@@ -52,7 +52,7 @@
 use outflow_model::{Confidence, Finding, Observation, Severity};
 
 use crate::facts::Facts;
-use crate::fingerprint::{ScriptApis, Verdict, script_apis};
+use crate::fingerprint::{ScriptApis, Verdict, technique_findings};
 use crate::rule::Rule;
 
 /// Distinct parameters read that count as a parameter sweep.
@@ -84,13 +84,7 @@ impl Rule for WebglFingerprinting {
     }
 
     fn check(&self, facts: &Facts<'_>) -> Vec<Finding> {
-        script_apis(facts)
-            .iter()
-            .filter_map(|apis| {
-                assess(apis)
-                    .map(|v| v.into_finding(self.slug(), "WebGL fingerprinting", &apis.name, WHY))
-            })
-            .collect()
+        technique_findings(facts, self.slug(), "WebGL fingerprinting", WHY, assess)
     }
 }
 
@@ -161,20 +155,18 @@ pub(crate) fn assess(apis: &ScriptApis<'_>) -> Option<Verdict> {
     }
     reasons.extend(others);
     let observed = [Observation::Dynamic, Observation::Static];
-    let mut evidence = Vec::new();
-    for api in UNMASKED.iter().chain(
-        [
+    let mut evidence = apis.evidence_of(&UNMASKED, &observed);
+    evidence.extend(apis.evidence_of(
+        &[
             GET_EXTENSION,
             GET_PARAMETER,
             "WebGLRenderingContext.getSupportedExtensions",
             "WebGLRenderingContext.getShaderPrecisionFormat",
             "WebGLRenderingContext.getContextAttributes",
             "WebGLRenderingContext.readPixels",
-        ]
-        .iter(),
-    ) {
-        evidence.extend(apis.evidence(api, &observed));
-    }
+        ],
+        &observed,
+    ));
     Some(Verdict {
         severity,
         confidence: match (dynamic, severity) {
@@ -195,18 +187,11 @@ mod documentation_tests {
 
     #[test]
     fn the_documentation_states_every_threshold_with_its_value() {
-        let doc = crate::rule::Rule::documentation(&WebglFingerprinting);
-        assert!(
-            doc.contains(&format!("[`MIN_PARAMETERS`] ({})", MIN_PARAMETERS)),
-            "MIN_PARAMETERS"
-        );
-        assert!(
-            doc.contains(&format!("[`MIN_OTHER_SIGNALS`] ({})", MIN_OTHER_SIGNALS)),
-            "MIN_OTHER_SIGNALS"
-        );
-        assert!(
-            doc.contains(&format!("[`ENGINE_SIGNALS`] ({})", ENGINE_SIGNALS)),
-            "ENGINE_SIGNALS"
+        crate::rules::assert_thresholds_documented!(
+            WebglFingerprinting,
+            MIN_PARAMETERS,
+            MIN_OTHER_SIGNALS,
+            ENGINE_SIGNALS
         );
     }
 }

@@ -22,13 +22,13 @@
 //!
 //! - The three calls seen running, or named in the code.
 //! - A peer connection that is never given a remote description
-//!   (`setRemoteDescription` absent from the script's code) talks to no
-//!   peer: severity **medium**; confidence **high** when seen running,
-//!   **medium** from the code.
+//!   (`setRemoteDescription` neither recorded during the visit nor called
+//!   in the script's code) talks to no peer: severity **medium**;
+//!   confidence **high** when seen running, **medium** from the code.
 //! - When the script does call `setRemoteDescription` (a real WebRTC
-//!   application: calls, file transfer, games), severity **low** and
-//!   confidence **low**: it gathers the same candidates for an honest
-//!   reason.
+//!   application: calls, file transfer, games), seen running or in its
+//!   code, severity **low** and confidence **low**: it gathers the same
+//!   candidates for an honest reason.
 //!
 //! ## Known false positives
 //!
@@ -48,11 +48,12 @@ use outflow_model::{Confidence, Finding, Observation, Severity};
 
 use crate::facts::Facts;
 use crate::fingerprint::source_text::method_calls;
-use crate::fingerprint::{ScriptApis, Verdict, script_apis};
+use crate::fingerprint::{ScriptApis, Verdict, technique_findings};
 use crate::rule::Rule;
 
 const DATA_CHANNEL: &str = "RTCPeerConnection.createDataChannel";
 const OFFER: &str = "RTCPeerConnection.createOffer";
+const SET_REMOTE: &str = "RTCPeerConnection.setRemoteDescription";
 const CANDIDATE_READS: [&str; 3] = [
     "RTCPeerConnection.onicecandidate",
     "EventTarget.addEventListener(icecandidate)",
@@ -74,14 +75,7 @@ impl Rule for WebrtcIpDiscovery {
     }
 
     fn check(&self, facts: &Facts<'_>) -> Vec<Finding> {
-        script_apis(facts)
-            .iter()
-            .filter_map(|apis| {
-                assess(apis).map(|v| {
-                    v.into_finding(self.slug(), "WebRTC local IP discovery", &apis.name, WHY)
-                })
-            })
-            .collect()
+        technique_findings(facts, self.slug(), "WebRTC local IP discovery", WHY, assess)
     }
 }
 
@@ -95,13 +89,21 @@ pub(crate) fn assess(apis: &ScriptApis<'_>) -> Option<Verdict> {
     if !ran && !in_code {
         return None;
     }
+    let remote_run = apis.run_count(SET_REMOTE);
     let remote = apis
         .source()
         .map(|s| method_calls(s, "setRemoteDescription"));
-    let peer = remote.is_some_and(|n| n > 0);
+    let peer = remote_run > 0 || remote.is_some_and(|n| n > 0);
     let mut reasons =
         vec!["creates a data channel and an offer, and reads the ICE candidates".to_string()];
     match remote {
+        _ if remote_run > 0 => reasons.push(format!(
+            "set a remote description {remote_run} time(s) while the page ran, as a real WebRTC application does"
+        )),
+        None if ran => reasons.push(
+            "never set a remote description while the page ran: no peer was connected"
+                .to_string(),
+        ),
         Some(0) => {
             reasons.push("never sets a remote description: no peer is ever connected".to_string())
         }
@@ -117,12 +119,12 @@ pub(crate) fn assess(apis: &ScriptApis<'_>) -> Option<Verdict> {
         (false, false) => (Severity::Medium, Confidence::Medium),
     };
     let observed = [Observation::Dynamic, Observation::Static];
-    let evidence = ["RTCPeerConnection", DATA_CHANNEL, OFFER]
-        .iter()
-        .chain(CANDIDATE_READS.iter())
-        .chain(["RTCPeerConnection.setLocalDescription"].iter())
-        .flat_map(|a| apis.evidence(a, &observed))
-        .collect();
+    let mut evidence = apis.evidence_of(&["RTCPeerConnection", DATA_CHANNEL, OFFER], &observed);
+    evidence.extend(apis.evidence_of(&CANDIDATE_READS, &observed));
+    evidence.extend(apis.evidence_of(
+        &["RTCPeerConnection.setLocalDescription", SET_REMOTE],
+        &observed,
+    ));
     Some(Verdict {
         severity,
         confidence,

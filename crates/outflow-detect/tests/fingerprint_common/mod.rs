@@ -47,11 +47,19 @@ pub fn static_scripts(name: &str) -> Vec<ScriptFacts> {
 
 /// Runs one rule over static facts.
 pub fn check_static(slug: &str, fixture_name: &str) -> Vec<Finding> {
-    let scripts = static_scripts(fixture_name);
+    check_scripts(slug, None, &static_scripts(fixture_name))
+}
+
+/// Runs one rule over these scripts and, when given, a capture.
+pub fn check_scripts(
+    slug: &str,
+    capture: Option<&Capture>,
+    scripts: &[ScriptFacts],
+) -> Vec<Finding> {
     let attributions = BTreeMap::new();
     let facts = Facts {
-        capture: None,
-        scripts: &scripts,
+        capture,
+        scripts,
         attributions: &attributions,
     };
     outflow_detect::rule(slug)
@@ -80,15 +88,7 @@ pub fn check_capture(slug: &str, capture: &Capture) -> Vec<Finding> {
             }
         })
         .collect();
-    let attributions = BTreeMap::new();
-    let facts = Facts {
-        capture: Some(capture),
-        scripts: &scripts,
-        attributions: &attributions,
-    };
-    outflow_detect::rule(slug)
-        .unwrap_or_else(|| panic!("no rule {slug}"))
-        .check(&facts)
+    check_scripts(slug, Some(capture), &scripts)
 }
 
 /// The most severe finding's severity, if any.
