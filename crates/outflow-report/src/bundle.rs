@@ -8,7 +8,13 @@
 //!   capture.json           the capture (requests, scripts, API calls, canaries…)
 //!   bodies/<sha256>.bin    each request body, raw bytes
 //!   report.json · report.html · report.sarif
+//!   intel/<hash>/          the entity files given with --intel, when some were
 //! ```
+//!
+//! The manifest records, per capture, how its report was made (whether
+//! hosts were attributed, the `--first-party` domains, and which `intel/`
+//! folders hold the `--intel` files), so that `outflow verify DIR` needs no
+//! option to analyse the evidence exactly as the report was made.
 //!
 //! A run with several captures (URLs × personas, several HAR files) puts
 //! each capture's files in its own sub-folder (`DIR/<name>/capture.json`,
@@ -53,6 +59,11 @@ pub const REPORT_SARIF: &str = "report.sarif";
 pub const BODIES_DIR: &str = "bodies";
 /// The folder of script bodies at the bundle's top.
 pub const SCRIPTS_DIR: &str = "scripts";
+/// The folder of copied `--intel` entity files at the bundle's top.
+pub const INTEL_DIR: &str = "intel";
+/// The extensions of the entity files outflow's intelligence loads from an
+/// `--intel` folder.
+const INTEL_EXTENSIONS: [&str; 2] = ["toml", "json"];
 
 /// What went wrong writing or reading a bundle.
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +95,13 @@ pub struct AnalysisSettings {
     /// The site given for first or third party, when one was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub site: Option<String>,
+    /// The domains given with `--first-party`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub first_party: Vec<String>,
+    /// The bundle's copies of the `--intel` folders (`intel/<hash>`), in
+    /// the order they were given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub intel_dirs: Vec<String>,
 }
 
 /// One capture of a bundle.
@@ -167,6 +185,17 @@ impl Bundle {
             });
         }
         for capture in &manifest.captures {
+            if let Some(bad) = capture
+                .analysis
+                .intel_dirs
+                .iter()
+                .find(|d| !is_intel_folder(d))
+            {
+                return Err(BundleError::Invalid {
+                    path: path.display().to_string(),
+                    message: format!("intelligence folder {bad:?} is not intel/<name>"),
+                });
+            }
             if !is_plain_folder(&capture.path) {
                 return Err(BundleError::Invalid {
                     path: path.display().to_string(),
@@ -193,6 +222,60 @@ impl Bundle {
             }
         }
         Ok(())
+    }
+
+    /// Copies the entity files of an `--intel` folder (its `.toml` and
+    /// `.json` files, as intelligence loads them) into `intel/<hash>`, named
+    /// by the hash of their names and contents so that captures made with
+    /// the same folder share one copy. Returns the copy's path relative to
+    /// the top.
+    pub fn add_intel_dir(&self, dir: &Path) -> Result<String, BundleError> {
+        let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+        let entries = std::fs::read_dir(dir).map_err(io(format!("reading {}", dir.display())))?;
+        for entry in entries {
+            let path = entry
+                .map_err(io(format!("reading {}", dir.display())))?
+                .path();
+            let wanted = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| INTEL_EXTENSIONS.contains(&e));
+            if !wanted || !path.is_file() {
+                continue;
+            }
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let meta =
+                std::fs::metadata(&path).map_err(io(format!("reading {}", path.display())))?;
+            if meta.len() > MAX_DOCUMENT_BYTES {
+                return Err(BundleError::Invalid {
+                    path: path.display().to_string(),
+                    message: format!("larger than {MAX_DOCUMENT_BYTES} bytes"),
+                });
+            }
+            let bytes = std::fs::read(&path).map_err(io(format!("reading {}", path.display())))?;
+            files.push((name, bytes));
+        }
+        files.sort();
+        let mut hasher = Sha256::new();
+        for (name, bytes) in &files {
+            hasher.update((name.len() as u64).to_le_bytes());
+            hasher.update(name.as_bytes());
+            hasher.update((bytes.len() as u64).to_le_bytes());
+            hasher.update(bytes);
+        }
+        let relative = format!("{INTEL_DIR}/{}", &hex::encode(hasher.finalize())[..16]);
+        let target = self.root.join(&relative);
+        if !target.is_dir() {
+            std::fs::create_dir_all(&target)
+                .map_err(io(format!("creating {}", target.display())))?;
+            for (name, bytes) in &files {
+                write(&target.join(name), bytes)?;
+            }
+        }
+        Ok(relative)
     }
 
     /// Adds one capture with its reports, then rewrites the manifest with the
@@ -557,6 +640,7 @@ fn folder_name(name: &str) -> String {
     if safe.is_empty()
         || safe == SCRIPTS_DIR
         || safe == BODIES_DIR
+        || safe == INTEL_DIR
         || safe.contains('.') && safe.ends_with(".json")
     {
         format!("capture-{safe}")
@@ -577,9 +661,27 @@ fn is_plain_folder(path: &str) -> bool {
         && !path.contains(['/', '\\'])
 }
 
+/// Whether a manifest's intelligence folder is `intel/` and one plain name.
+fn is_intel_folder(path: &str) -> bool {
+    path.strip_prefix(INTEL_DIR)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .is_some_and(|name| !name.is_empty() && is_plain_folder(name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn intelligence_folders_stay_under_intel() {
+        assert!(is_intel_folder("intel/0123abcd"));
+        assert!(!is_intel_folder("intel/"));
+        assert!(!is_intel_folder("intel/.."));
+        assert!(!is_intel_folder("intel/a/b"));
+        assert!(!is_intel_folder("/etc"));
+        assert!(!is_intel_folder("scripts"));
+        assert_eq!(folder_name("intel"), "capture-intel");
+    }
 
     #[test]
     fn capture_folders_are_plain_names() {

@@ -17,7 +17,7 @@ mod sarif;
 mod style;
 mod terminal;
 
-pub use html::html;
+pub use html::{html, html_many};
 pub use js_terminal::js_terminal;
 pub use sarif::{RuleDoc, SARIF_SCHEMA_URI, sarif, uri_of};
 pub use style::{ColorMode, MIN_WIDTH, TerminalOptions, clean};

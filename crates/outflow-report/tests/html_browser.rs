@@ -134,6 +134,12 @@ const PROBE: &str = r#"(() => {
     marks: document.querySelectorAll('#findings mark').length,
     codeLines: document.querySelectorAll('#findings pre.code .ln').length,
     inventoryRows: document.querySelectorAll('#scripts tbody tr').length,
+    reports: document.querySelectorAll('article.report').length,
+    maps: document.querySelectorAll('.flowmap').length,
+    mapsWithEdges: Array.from(document.querySelectorAll('.flowmap svg.edges')).filter(s => s.childNodes.length > 0).length,
+    indexLinks: Array.from(document.querySelectorAll('table.index a')).map(a => a.getAttribute('href')),
+    brokenAnchors: Array.from(document.querySelectorAll("a[href^='#']")).filter(a => !document.getElementById(a.getAttribute('href').slice(1))).length,
+    duplicateIds: (() => { const seen = new Set(); let d = 0; for (const el of document.querySelectorAll('[id]')) { if (seen.has(el.id)) d++; seen.add(el.id); } return d; })(),
     countryRows: document.querySelectorAll('#countries tbody tr').length,
     title: document.title,
     bodyText: document.body ? document.body.innerText.length : 0,
@@ -315,6 +321,45 @@ async fn main_sections_render_and_screenshot() {
         };
         std::fs::write(repo().join("docs/report.png"), &png).expect("docs/report.png written");
     }
+    headless.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_reports_share_one_page() {
+    let headless = Headless::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let reports = vec![
+        sample_report(),
+        hostile_report(PAYLOADS[0]),
+        hostile_report(PAYLOADS[PAYLOADS.len() - 1]),
+    ];
+    let html = outflow_report::html_many(&reports);
+    for (html, what) in [
+        (html.clone(), "with CSP"),
+        (without_csp(&html), "without CSP"),
+    ] {
+        let loaded = load(&headless, &html, dir.path(), false).await;
+        assert_inert(&loaded, &format!("three reports on one page, {what}"));
+        let f = &loaded.facts;
+        assert_eq!(f["reports"], 3, "{f}");
+        assert_eq!(f["maps"], 3, "{f}");
+        assert_eq!(f["mapsWithEdges"], 3, "every map wired: {f}");
+        assert_eq!(
+            f["indexLinks"],
+            serde_json::json!(["#r0-summary", "#r1-summary", "#r2-summary"]),
+            "{f}"
+        );
+        assert_eq!(
+            f["brokenAnchors"], 0,
+            "every in-page link has its target: {f}"
+        );
+        assert_eq!(f["duplicateIds"], 0, "ids are unique across reports: {f}");
+    }
+    // One report is the single-report page itself.
+    assert_eq!(
+        outflow_report::html_many(&reports[..1]),
+        outflow_report::html(&reports[0])
+    );
     headless.stop().await;
 }
 

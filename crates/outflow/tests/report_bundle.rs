@@ -77,6 +77,11 @@ fn text(output: &Output) -> String {
 
 /// Writes HAR files and a bundle of them; returns the bundle folder.
 fn bundle(work: &Path, pages: &[&str]) -> PathBuf {
+    bundle_with(work, pages, &[])
+}
+
+/// [`bundle`] with more options for `outflow har`.
+fn bundle_with(work: &Path, pages: &[&str], options: &[&str]) -> PathBuf {
     let mut files = Vec::new();
     for (i, page) in pages.iter().enumerate() {
         let path = work.join(format!("visit{i}.har"));
@@ -85,6 +90,7 @@ fn bundle(work: &Path, pages: &[&str]) -> PathBuf {
     }
     let out = work.join("bundle");
     let mut args = vec!["har", "--out", out.to_str().expect("utf-8 path")];
+    args.extend(options);
     args.extend(files.iter().map(String::as_str));
     let output = outflow(&args);
     assert!(output.status.success(), "outflow har: {}", text(&output));
@@ -256,17 +262,79 @@ fn hostile_file_names_cannot_drive_the_terminal() {
     assert!(text(&output).contains("not in the manifest"));
 }
 
+/// An entity file of the user's own: the shop belongs to a named owner.
+const SHOP_OWNER: &str = r#"
+[[entity]]
+id = "test-shop-owner"
+name = "Test Shop Owner"
+country = "GB"
+ownership = "private"
+domains = ["shop.example"]
+sources = [{ url = "https://registry.test/shop", date = "2026-11-29" }]
+"#;
+
 #[test]
-fn other_intelligence_options_are_named_as_the_likely_cause() {
+fn a_bundle_carries_the_options_its_reports_were_made_with() {
     let work = tempfile::tempdir().expect("temp dir");
-    let dir = bundle(work.path(), &["https://shop.example/"]);
-    // cmpassport.com declared first party at verification only.
-    let output = outflow(&[
-        "verify",
-        dir.to_str().expect("utf-8 path"),
-        "--first-party",
-        "cmpassport.com",
-    ]);
+    let intel = work.path().join("my-intel");
+    std::fs::create_dir(&intel).expect("intel folder");
+    std::fs::write(intel.join("shop.toml"), SHOP_OWNER).expect("entity file");
+    let plain = bundle_with(work.path(), &["https://shop.example/"], &[]);
+    std::fs::rename(&plain, work.path().join("plain")).expect("kept aside");
+    let plain = work.path().join("plain");
+    let dir = bundle_with(
+        work.path(),
+        &["https://shop.example/"],
+        &[
+            "--first-party",
+            "cmpassport.com",
+            "--intel",
+            intel.to_str().expect("utf-8 path"),
+        ],
+    );
+    let report = |dir: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(dir.join("report.json")).expect("report"))
+            .expect("report is JSON")
+    };
+    // The options changed the report: otherwise this test proves nothing.
+    assert_ne!(report(&plain)["findings"], report(&dir)["findings"]);
+    assert_ne!(report(&plain)["attributions"], report(&dir)["attributions"]);
+
+    let manifest = manifest(&dir);
+    let analysis = &manifest["captures"][0]["analysis"];
+    assert_eq!(
+        analysis["first_party"],
+        serde_json::json!(["cmpassport.com"])
+    );
+    let copy = analysis["intel_dirs"][0].as_str().expect("an intel copy");
+    assert!(copy.starts_with("intel/"), "{copy}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join(copy).join("shop.toml")).expect("copied"),
+        SHOP_OWNER
+    );
+    assert!(
+        manifest["files"][format!("{copy}/shop.toml")].is_string(),
+        "the copy is hashed in the manifest"
+    );
+
+    // No option needed, and none from outside the bundle: the original
+    // folder is gone.
+    std::fs::remove_dir_all(&intel).expect("original removed");
+    let output = verify(&dir);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        text(&output).contains("the report stands"),
+        "{}",
+        text(&output)
+    );
+
+    // Another owner in the copy: the files no longer match the manifest.
+    std::fs::write(
+        dir.join(copy).join("shop.toml"),
+        SHOP_OWNER.replace("Test Shop Owner", "Someone Else"),
+    )
+    .expect("tampered");
+    let output = verify(&dir);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
-    assert!(text(&output).contains("--first-party"), "{}", text(&output));
+    assert!(text(&output).contains("shop.toml"), "{}", text(&output));
 }

@@ -202,13 +202,14 @@ fn risk_class(node: &Node) -> &'static str {
     }
 }
 
-/// The map section's markup.
-pub(crate) fn render(report: &Report) -> String {
+/// The map section's markup. `prefix` starts every id, so that several
+/// reports' maps can share one page.
+pub(crate) fn render(report: &Report, prefix: &str) -> String {
     let g = build(report);
     let mut out = String::new();
     let _ = write!(
         out,
-        "<div class=\"flowmap\" id=\"flowmap\"><svg class=\"edges\" id=\"edges\" aria-hidden=\"true\"></svg>"
+        "<div class=\"flowmap\" id=\"{prefix}flowmap\"><svg class=\"edges\" id=\"{prefix}edges\" aria-hidden=\"true\"></svg>"
     );
     for layer in Layer::ALL {
         let mut members: Vec<usize> = g
@@ -240,7 +241,7 @@ pub(crate) fn render(report: &Report) -> String {
                     members.len() - SHOWN_PER_COLUMN
                 );
             }
-            render_node(&mut out, i, &g.nodes[i].1);
+            render_node(&mut out, prefix, i, &g.nodes[i].1);
         }
         if members.len() > SHOWN_PER_COLUMN {
             out.push_str("</details>");
@@ -251,16 +252,16 @@ pub(crate) fn render(report: &Report) -> String {
     out
 }
 
-fn render_node(out: &mut String, i: usize, node: &Node) {
+fn render_node(out: &mut String, prefix: &str, i: usize, node: &Node) {
     let ids = |set: &BTreeSet<usize>| {
         set.iter()
-            .map(|t| format!("n{t}"))
+            .map(|t| format!("{prefix}n{t}"))
             .collect::<Vec<_>>()
             .join(" ")
     };
     let _ = write!(
         out,
-        "<div class=\"node {}{}\" id=\"n{i}\" tabindex=\"0\" data-to=\"{}\" data-latent=\"{}\" title=\"{}\"><span class=\"label\">{}</span>",
+        "<div class=\"node {}{}\" id=\"{prefix}n{i}\" tabindex=\"0\" data-to=\"{}\" data-latent=\"{}\" title=\"{}\"><span class=\"label\">{}</span>",
         risk_class(node),
         if node.flagged { " flagged" } else { "" },
         ids(&node.to),

@@ -45,10 +45,64 @@ fn csp_hash(text: &str) -> String {
 /// destinations per country and the problems met.
 pub fn html(report: &Report) -> String {
     let mut out = String::with_capacity(64 * 1024);
-    let target = match &report.target.persona {
+    page_start(&mut out, &target_of(report));
+    render_report(&mut out, report, "");
+    page_end(&mut out, &report.tool_version);
+    out
+}
+
+/// Several reports (the URLs and personas of one run) as one
+/// self-contained HTML page: an index of the captures with their verdicts,
+/// then each report as [`html`] shows it, its ids prefixed `r<k>-`.
+pub fn html_many(reports: &[Report]) -> String {
+    if let [one] = reports {
+        return html(one);
+    }
+    let mut out = String::with_capacity(64 * 1024 * reports.len().max(1));
+    page_start(&mut out, &format!("{} captures", reports.len()));
+    let _ = write!(
+        out,
+        "<header id=\"index\"><h1>outflow reports</h1><div class=\"target\">{} captures</div><table class=\"index\"><thead><tr><th>capture</th><th>verdict</th><th>findings</th><th>hosts contacted</th></tr></thead><tbody>",
+        reports.len()
+    );
+    for (k, report) in reports.iter().enumerate() {
+        let verdict_class = report
+            .summary
+            .highest
+            .map(Severity::as_str)
+            .unwrap_or("none");
+        let _ = write!(
+            out,
+            "<tr><td><a href=\"#r{k}-summary\">{}</a></td><td class=\"s-{verdict_class}\">{}</td><td>{}</td><td>{}</td></tr>",
+            text(&target_of(report)),
+            text(&report.summary.verdict),
+            report.findings.len(),
+            report.summary.hosts_contacted
+        );
+    }
+    out.push_str("</tbody></table></header>");
+    for (k, report) in reports.iter().enumerate() {
+        let _ = write!(out, "<article class=\"report\" id=\"r{k}\">");
+        render_report(&mut out, report, &format!("r{k}-"));
+        out.push_str("</article>");
+    }
+    let version = reports
+        .first()
+        .map(|r| r.tool_version.as_str())
+        .unwrap_or(env!("CARGO_PKG_VERSION"));
+    page_end(&mut out, version);
+    out
+}
+
+/// What a report is about: its target, with the persona when there was one.
+fn target_of(report: &Report) -> String {
+    match &report.target.persona {
         Some(persona) => format!("{} (as {persona})", report.target.value),
         None => report.target.value.clone(),
-    };
+    }
+}
+
+fn page_start(out: &mut String, title: &str) {
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -57,8 +111,22 @@ pub fn html(report: &Report) -> String {
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
 <title>outflow report: {}</title><style>{STYLE}</style></head><body><main>",
         content_security_policy(),
-        text(&target)
+        text(title)
     );
+}
+
+fn page_end(out: &mut String, tool_version: &str) {
+    let _ = write!(
+        out,
+        "<footer>Written by outflow {}. Every finding above can be re-checked offline from the evidence bundle with <code>outflow verify DIR</code>.</footer></main><script>{SCRIPT}</script></body></html>",
+        text(tool_version)
+    );
+    out.push('\n');
+}
+
+/// One report's sections; `prefix` starts every id.
+fn render_report(out: &mut String, report: &Report, prefix: &str) {
+    let target = target_of(report);
     let verdict_class = report
         .summary
         .highest
@@ -66,8 +134,8 @@ pub fn html(report: &Report) -> String {
         .unwrap_or("none");
     let _ = write!(
         out,
-        "<header id=\"summary\"><h1>outflow report</h1><div class=\"target\">{} <span class=\"dim\">· {} · outflow {} · schema {}</span></div>\
-<div class=\"verdict s-{verdict_class}\" id=\"verdict\">{}</div><div class=\"counts\">",
+        "<header id=\"{prefix}summary\"><h1>outflow report</h1><div class=\"target\">{} <span class=\"dim\">· {} · outflow {} · schema {}</span></div>\
+<div class=\"verdict s-{verdict_class}\" id=\"{prefix}verdict\">{}</div><div class=\"counts\">",
         text(&target),
         target_kind(report),
         text(&report.tool_version),
@@ -91,48 +159,47 @@ pub fn html(report: &Report) -> String {
         "<span>{} script(s)</span><span>{} host(s) contacted</span><span>{} named in code only</span></div>",
         report.summary.scripts, report.summary.hosts_contacted, report.summary.hosts_latent
     );
-    out.push_str("<nav><a href=\"#map\">data flow</a><a href=\"#findings\">findings</a><a href=\"#scripts\">scripts</a><a href=\"#countries\">countries</a>");
+    let _ = write!(
+        out,
+        "<nav><a href=\"#{prefix}map\">data flow</a><a href=\"#{prefix}findings\">findings</a><a href=\"#{prefix}scripts\">scripts</a><a href=\"#{prefix}countries\">countries</a>"
+    );
     if !report.errors.is_empty() {
-        out.push_str("<a href=\"#problems\">problems</a>");
+        let _ = write!(out, "<a href=\"#{prefix}problems\">problems</a>");
     }
     out.push_str("</nav></header>");
 
-    out.push_str("<section id=\"map\"><h2>Data flow</h2><div class=\"legend\"><span>page → scripts → hosts → owners → countries</span><span>colour: worst finding touching the node</span><span>dashed: named in code, not contacted</span><span>⚑ government-list flag</span><span>click a node to follow its paths</span></div>");
-    out.push_str(&flow_map::render(report));
+    let _ = write!(
+        out,
+        "<section id=\"{prefix}map\"><h2>Data flow</h2><div class=\"legend\"><span>page → scripts → hosts → owners → countries</span><span>colour: worst finding touching the node</span><span>dashed: named in code, not contacted</span><span>⚑ government-list flag</span><span>click a node to follow its paths</span></div>"
+    );
+    out.push_str(&flow_map::render(report, prefix));
     out.push_str("</section>");
 
     let _ = write!(
         out,
-        "<section id=\"findings\"><h2>Findings ({})</h2>{}</section>",
+        "<section id=\"{prefix}findings\"><h2>Findings ({})</h2>{}</section>",
         report.findings.len(),
         findings::render(&report.findings)
     );
     let _ = write!(
         out,
-        "<section id=\"scripts\"><h2>Scripts ({})</h2>{}</section>",
+        "<section id=\"{prefix}scripts\"><h2>Scripts ({})</h2>{}</section>",
         report.inventory.len(),
         tables::inventory(report)
     );
     let _ = write!(
         out,
-        "<section id=\"countries\"><h2>Destinations by country</h2>{}</section>",
+        "<section id=\"{prefix}countries\"><h2>Destinations by country</h2>{}</section>",
         tables::countries(report)
     );
     if !report.errors.is_empty() {
         let _ = write!(
             out,
-            "<section id=\"problems\"><h2>Problems ({})</h2>{}</section>",
+            "<section id=\"{prefix}problems\"><h2>Problems ({})</h2>{}</section>",
             report.errors.len(),
             tables::problems(&report.errors)
         );
     }
-    let _ = write!(
-        out,
-        "<footer>Written by outflow {}. Every finding above can be re-checked offline from the evidence bundle with <code>outflow verify DIR</code>.</footer></main><script>{SCRIPT}</script></body></html>",
-        text(&report.tool_version)
-    );
-    out.push('\n');
-    out
 }
 
 fn target_kind(report: &Report) -> &'static str {

@@ -1,8 +1,17 @@
 "use strict";
+// One page may hold several reports, each with its own map.
 (function () {
-  var map = document.getElementById("flowmap");
-  var svg = document.getElementById("edges");
-  if (!map || !svg) return;
+  var total = 0;
+  Array.prototype.forEach.call(document.querySelectorAll(".flowmap"), function (map) {
+    total += wire(map);
+  });
+  document.documentElement.setAttribute("data-map-edges", String(total));
+})();
+
+// Draws a map's edges and wires its nodes; returns how many edges it drew.
+function wire(map) {
+  var svg = map.querySelector("svg.edges");
+  if (!svg) return 0;
   var NS = "http://www.w3.org/2000/svg";
   var nodes = Array.prototype.slice.call(map.querySelectorAll(".node"));
   var byId = {};
@@ -78,5 +87,5 @@
   });
   window.addEventListener("resize", draw);
   draw();
-  document.documentElement.setAttribute("data-map-edges", String(svg.childNodes.length));
-})();
+  return svg.childNodes.length;
+}

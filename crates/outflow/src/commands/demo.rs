@@ -48,7 +48,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .build()
         .context("starting the async runtime")?;
     let analyser = Analyser::load(&args.report, true)?;
-    let pipeline = analyser.pipeline();
     let mut any_failed = false;
     let mut printed = Vec::new();
     let mut reports = Vec::new();
@@ -75,7 +74,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                         dir: Some(&dir),
                         name: &name,
                         capture_only: false,
-                        pipeline: &pipeline,
+                        analyser: &analyser,
                     };
                     analysed.finish(output.capture, &output.sources, &mut printed, &mut reports)?;
                 }

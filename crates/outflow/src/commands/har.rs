@@ -35,7 +35,6 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let dir = args.out.as_deref().map(CaptureDir::create).transpose()?;
     let analyser = Analyser::load(&args.report, !args.capture_only)?;
-    let pipeline = analyser.pipeline();
     let mut any_failed = false;
     let mut printed = Vec::new();
     let mut reports = Vec::new();
@@ -52,7 +51,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     dir: dir.as_ref(),
                     name: &name,
                     capture_only: args.capture_only,
-                    pipeline: &pipeline,
+                    analyser: &analyser,
                 };
                 analysed.finish(import.capture, &import.sources, &mut printed, &mut reports)?;
             }

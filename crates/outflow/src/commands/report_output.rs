@@ -17,8 +17,8 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0, for code-scanning tools.
     Sarif,
-    /// One self-contained HTML page (one report only; with several
-    /// captures, use --out: each capture gets its report.html).
+    /// One self-contained HTML page (with several captures: an index,
+    /// then each report).
     Html,
 }
 
@@ -84,10 +84,13 @@ impl ReportArgs {
 }
 
 /// What analysing captures needs for a whole run, loaded once: host
-/// intelligence (unless turned off) and the script-analysis limits.
+/// intelligence (unless turned off) and the script-analysis limits, and the
+/// options it was loaded with, for the evidence bundle.
 pub struct Analyser {
     intel: Option<outflow_intel::Intel>,
     js: outflow_js::Options,
+    intel_dirs: Vec<PathBuf>,
+    first_party: Vec<String>,
 }
 
 impl Analyser {
@@ -97,7 +100,35 @@ impl Analyser {
         Ok(Self {
             intel: if attribute { args.intel()? } else { None },
             js: outflow_js::Options::default(),
+            intel_dirs: args.intel.clone(),
+            first_party: args.first_party.clone(),
         })
+    }
+
+    /// Records in `bundle` how reports are made: whether hosts are
+    /// attributed, the `--first-party` domains, and a copy of each
+    /// `--intel` folder, so that `outflow verify` needs no option.
+    pub fn bundle_settings(
+        &self,
+        bundle: &outflow_report::bundle::Bundle,
+    ) -> anyhow::Result<outflow_report::bundle::AnalysisSettings> {
+        let pipeline = self.pipeline();
+        let mut settings = outflow_report::bundle::AnalysisSettings {
+            intel: pipeline.intel.is_some(),
+            site: pipeline.site.map(str::to_string),
+            ..Default::default()
+        };
+        if settings.intel {
+            settings.first_party = self.first_party.clone();
+            for dir in &self.intel_dirs {
+                settings.intel_dirs.push(
+                    bundle
+                        .add_intel_dir(dir)
+                        .with_context(|| format!("copying {} into the bundle", dir.display()))?,
+                );
+            }
+        }
+        Ok(settings)
     }
 
     /// The pipeline over what was loaded.
@@ -113,7 +144,8 @@ impl Analyser {
 
 /// Renders reports to standard output: terminal reports one after the
 /// other, JSON as one object (one report) or an array, SARIF as one log
-/// with a run per report, HTML as one page (one report only).
+/// with a run per report, HTML as one page (an index first when there are
+/// several).
 pub fn emit_with(reports: &[Report], format: Format, color: ColorChoice) -> anyhow::Result<()> {
     let text = render(reports, format, color)?;
     let mut stdout = std::io::stdout().lock();
@@ -142,13 +174,7 @@ pub fn render(reports: &[Report], format: Format, color: ColorChoice) -> anyhow:
             many => serde_json::to_string_pretty(many).context("serialising reports")?,
         },
         Format::Sarif => outflow_report::sarif(reports, &rule_docs()),
-        Format::Html => match reports {
-            [one] => outflow_report::html(one),
-            many => anyhow::bail!(
-                "--format html writes one report and this run made {}: use --out DIR, which writes report.html for each capture",
-                many.len()
-            ),
-        },
+        Format::Html => outflow_report::html_many(reports),
     })
 }
 

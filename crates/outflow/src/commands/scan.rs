@@ -125,7 +125,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .build()
         .context("starting the async runtime")?;
     let analyser = Analyser::load(&args.report, !args.capture_only)?;
-    let pipeline = analyser.pipeline();
     let mut any_failed = false;
     let mut printed = Vec::new();
     let mut reports = Vec::new();
@@ -158,7 +157,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                         dir: dir.as_ref(),
                         name: &name,
                         capture_only: args.capture_only,
-                        pipeline: &pipeline,
+                        analyser: &analyser,
                     };
                     analysed.finish(output.capture, &output.sources, &mut printed, &mut reports)?;
                 }
@@ -194,7 +193,7 @@ pub struct Analysed<'a> {
     /// `--capture-only`: keep the capture, skip analysis.
     pub capture_only: bool,
     /// How to analyse it.
-    pub pipeline: &'a outflow_pipeline::Pipeline<'a>,
+    pub analyser: &'a Analyser,
 }
 
 impl Analysed<'_> {
@@ -215,7 +214,7 @@ impl Analysed<'_> {
             None => outflow_pipeline::report_capture(
                 capture,
                 outflow_pipeline::Sources::Map(sources),
-                self.pipeline,
+                &self.analyser.pipeline(),
             ),
         };
         reports.push(report);
@@ -238,10 +237,11 @@ impl Analysed<'_> {
         // HAR imports bring theirs here.
         bundle.add_scripts(sources)?;
         let kept = capture.clone();
+        let pipeline = self.analyser.pipeline();
         let report = outflow_pipeline::report_capture(
             capture,
             outflow_pipeline::Sources::Dir(&bundle.scripts_dir()),
-            self.pipeline,
+            &pipeline,
         );
         let html = outflow_report::html(&report);
         let sarif = outflow_report::sarif(std::slice::from_ref(&report), &rule_docs());
@@ -253,11 +253,8 @@ impl Analysed<'_> {
                 html: &html,
                 sarif: &sarif,
             },
-            outflow_report::bundle::AnalysisSettings {
-                intel: self.pipeline.intel.is_some(),
-                site: self.pipeline.site.map(str::to_string),
-            },
-            self.pipeline.tool_version,
+            self.analyser.bundle_settings(&bundle)?,
+            pipeline.tool_version,
         )?;
         eprintln!("  written: {}", folder.display());
         Ok(report)

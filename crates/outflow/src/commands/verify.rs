@@ -1,13 +1,17 @@
 //! `outflow verify DIR`: re-checks an evidence bundle offline. Every file
 //! must match the manifest's SHA-256, and every capture, analysed again from
 //! the bundle's own scripts, must give the findings its report.json states.
+//! The manifest says how each report was made (attribution on or off, the
+//! `--first-party` domains, the bundle's copies of the `--intel` files):
+//! verification needs no option and no file from outside the bundle.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use outflow_model::{Finding, Report};
-use outflow_report::bundle::{Bundle, BundleCapture};
+use outflow_report::bundle::{AnalysisSettings, Bundle, BundleCapture};
 
 /// Arguments of `outflow verify`.
 #[derive(Debug, clap::Args)]
@@ -16,16 +20,6 @@ pub struct Args {
     /// `outflow har --out DIR`).
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
-
-    /// Folders of entity files the bundle's reports were made with (as
-    /// given to --intel then).
-    #[arg(long, value_name = "DIR")]
-    pub intel: Vec<PathBuf>,
-
-    /// Domains declared first party when the reports were made (as given
-    /// to --first-party then).
-    #[arg(long, value_name = "DOMAIN")]
-    pub first_party: Vec<String>,
 }
 
 /// The outcome for one capture.
@@ -48,21 +42,31 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .check_files(&manifest)
         .context("hashing the bundle's files")?;
 
-    let mut intel_cache: Option<outflow_intel::Intel> = None;
+    // Captures made in one run share their settings: load each set once.
+    let mut loaded: BTreeMap<(Vec<String>, Vec<String>), outflow_intel::Intel> = BTreeMap::new();
     let mut outcomes = Vec::new();
     for entry in &manifest.captures {
-        let intel = if entry.analysis.intel {
-            if intel_cache.is_none() {
-                let options = outflow_intel::IntelOptions {
-                    intel_dirs: args.intel.clone(),
-                    first_party: args.first_party.clone(),
-                    ..Default::default()
-                };
-                intel_cache = Some(
-                    outflow_intel::Intel::load(&options).context("loading intelligence data")?,
-                );
+        let settings = &entry.analysis;
+        let key = (settings.intel_dirs.clone(), settings.first_party.clone());
+        if settings.intel && !loaded.contains_key(&key) {
+            match load_intel(&bundle, settings) {
+                Ok(intel) => {
+                    loaded.insert(key.clone(), intel);
+                }
+                Err(error) => {
+                    outcomes.push(Outcome {
+                        name: outflow_report::clean(&entry.name),
+                        findings: 0,
+                        differences: vec![outflow_report::clean(&format!(
+                            "the intelligence data it was made with cannot be loaded: {error:#}"
+                        ))],
+                    });
+                    continue;
+                }
             }
-            intel_cache.as_ref()
+        }
+        let intel = if settings.intel {
+            loaded.get(&key)
         } else {
             None
         };
@@ -114,6 +118,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("the report does NOT stand");
         Ok(ExitCode::from(1))
     }
+}
+
+/// Intelligence as the capture's report was made with it: the built-in data,
+/// the bundle's copies of the `--intel` folders, the `--first-party` domains.
+fn load_intel(
+    bundle: &Bundle,
+    settings: &AnalysisSettings,
+) -> anyhow::Result<outflow_intel::Intel> {
+    let options = outflow_intel::IntelOptions {
+        intel_dirs: settings
+            .intel_dirs
+            .iter()
+            .map(|dir| bundle.root().join(dir))
+            .collect(),
+        first_party: settings.first_party.clone(),
+        ..Default::default()
+    };
+    Ok(outflow_intel::Intel::load(&options)?)
 }
 
 /// Analyses one capture again, from the bundle alone, and compares.
@@ -191,9 +213,10 @@ fn compare(stated: &Report, recomputed: &Report) -> Vec<String> {
             ));
         }
     }
-    // Attributions come from intelligence data, not from the evidence: a
-    // difference here usually means other --intel or --first-party options
-    // (or another outflow version's data) than when the report was made.
+    // Attributions come from intelligence data, not from the evidence: the
+    // bundle carries the --intel files and --first-party domains, so a
+    // difference here means another outflow version's built-in data or
+    // other IP datasets (scripts/setup) than when the report was made.
     let differing: Vec<&str> = stated
         .attributions
         .iter()
@@ -213,7 +236,7 @@ fn compare(stated: &Report, recomputed: &Report) -> Vec<String> {
             .map(|h| outflow_report::clean(h))
             .collect();
         out.push(format!(
-            "attribution of {} host(s) differs from report.json ({}{}): give verify the --intel and --first-party options the report was made with",
+            "attribution of {} host(s) differs from report.json ({}{}): this outflow's built-in data or IP datasets differ from those the report was made with",
             differing.len(),
             shown.join(", "),
             if differing.len() > 5 { ", …" } else { "" }
