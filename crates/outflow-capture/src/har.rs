@@ -310,6 +310,7 @@ pub fn import_har(bytes: &[u8], path: &str) -> Result<HarImport, CaptureFailure>
             cookies: None,
             storage_writes: None,
             events: Vec::new(),
+            script_elements: None,
             errors,
         },
         sources,

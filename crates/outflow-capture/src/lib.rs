@@ -29,6 +29,7 @@ mod output;
 mod persona;
 mod recorder;
 mod scan;
+mod script_elements;
 mod stack;
 mod targets;
 

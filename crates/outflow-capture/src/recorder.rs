@@ -19,6 +19,7 @@ use outflow_model::{
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::script_elements::{self, ElementLog};
 use crate::stack;
 
 /// Request bodies are kept up to this many bytes.
@@ -190,6 +191,8 @@ pub(crate) struct Recorder {
     errors: Vec<CaptureError>,
     drift: BTreeMap<String, u64>,
     unreadable_messages: u64,
+    /// `<script src>` elements reported by their observer.
+    pub(crate) script_elements: ElementLog,
     load_fired: bool,
     crashed: bool,
     pub(crate) outstanding: usize,
@@ -231,6 +234,7 @@ impl Recorder {
             errors: Vec::new(),
             drift: BTreeMap::new(),
             unreadable_messages: 0,
+            script_elements: ElementLog::default(),
             load_fired: false,
             crashed: false,
             outstanding: 0,
@@ -283,6 +287,11 @@ impl Recorder {
     pub(crate) fn target_started(&mut self) {
         self.targets_starting = self.targets_starting.saturating_sub(1);
         self.last_activity_ms = self.now_ms();
+    }
+
+    /// The requests recorded so far.
+    pub(crate) fn requests(&self) -> &[Request] {
+        &self.requests
     }
 
     /// The URL of the main frame, when known.
@@ -430,6 +439,9 @@ impl Recorder {
             "Debugger.paused" => return vec![FollowUp::Resume],
             "Runtime.bindingCalled" if str_of(params, "name") == self.binding => {
                 self.on_batch(str_of(params, "payload"));
+            }
+            "Runtime.bindingCalled" if str_of(params, "name") == script_elements::BINDING => {
+                self.script_elements.on_batch(str_of(params, "payload"));
             }
             _ => {}
         }
@@ -1211,7 +1223,13 @@ impl Recorder {
                     .map(|s| s.id.clone());
             }
         }
+        let (script_elements, problems) =
+            std::mem::take(&mut self.script_elements).finish(&self.frames);
+        for problem in problems {
+            self.error(CaptureErrorKind::Limit, problem);
+        }
         Finished {
+            script_elements,
             frames: self.frames,
             scripts: self.scripts,
             requests: self.requests,
@@ -1228,6 +1246,7 @@ impl Recorder {
 #[derive(Debug)]
 pub(crate) struct Finished {
     pub frames: Vec<Frame>,
+    pub script_elements: Vec<outflow_model::ScriptElement>,
     pub scripts: Vec<Script>,
     pub requests: Vec<Request>,
     pub api_calls: Vec<ApiCall>,

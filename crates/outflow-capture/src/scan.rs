@@ -23,6 +23,7 @@ use crate::instrumentation::Instrumentation;
 use crate::launch::{LaunchSettings, chromium_path, launch};
 use crate::persona::Persona;
 use crate::recorder::{BODY_LIMIT, FollowUp, Recorder, ScriptStore};
+use crate::script_elements;
 use crate::targets::{self, TargetSettings};
 
 /// How to scan.
@@ -290,6 +291,10 @@ pub async fn scan(url: &str, options: &ScanOptions) -> Result<ScanOutput, Captur
         // The instrumentation hands over its records every 50 ms.
         tokio::time::sleep(Duration::from_millis(150)).await;
         session.wait_for_follow_ups().await;
+        if options.instrument && !session.dead() {
+            capture_errors
+                .extend(script_elements::collect(page, &recorder, options.command_timeout).await);
+        }
         if !session.dead() {
             cookies = match call_browser(
                 &browser,
@@ -376,6 +381,7 @@ pub async fn scan(url: &str, options: &ScanOptions) -> Result<ScanOutput, Captur
         cookies,
         storage_writes: options.instrument.then_some(finished.storage_writes),
         events: finished.events,
+        script_elements: options.instrument.then_some(finished.script_elements),
         errors: finished.errors,
     };
     drop(profile);
@@ -524,6 +530,7 @@ async fn prepare(
                 json!({"source": instrumentation.source}),
             ),
         ]);
+        steps.extend(script_elements::setup_steps());
     }
     if options.ignore_https_errors {
         steps.push((

@@ -70,6 +70,12 @@ pub struct Capture {
     /// Dialogs, downloads and pop-ups the page opened.
     #[serde(default)]
     pub events: Vec<PageEvent>,
+    /// The `<script src>` elements of every frame's document, with the
+    /// attributes that decide how the browser checks what they load
+    /// (Subresource Integrity). `None` when the source cannot see the DOM
+    /// (a HAR file, captures made before elements were recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub script_elements: Option<Vec<ScriptElement>>,
     /// Problems met. Whatever was recorded before them is kept.
     pub errors: Vec<CaptureError>,
 }
@@ -135,6 +141,57 @@ pub struct Script {
     /// Why the body is missing, when it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_error: Option<String>,
+}
+
+/// A `<script src>` element of a document: where the page asked for a
+/// script and how it told the browser to check it. Kept apart from
+/// [`Script`] because a script whose integrity check fails is blocked and
+/// never compiled: it has an element and a request, but no script record.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScriptElement {
+    /// The URL of the document holding the element.
+    pub document: String,
+    /// The frame showing that document, when it could be told.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frame_id: Option<String>,
+    /// The `src`, resolved against the document.
+    pub src: String,
+    /// The `integrity` attribute as written (cut at a limit), when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<String>,
+    /// The `crossorigin` attribute, when present (empty for a bare
+    /// attribute).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crossorigin: Option<String>,
+    /// The `type` attribute, when present (`module`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub script_type: Option<String>,
+    /// Digests of the response body as the server sent it, for elements
+    /// with an `integrity` attribute whose body could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub served: Option<ServedBody>,
+    /// Why the served body is missing, for elements with an `integrity`
+    /// attribute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub served_error: Option<String>,
+}
+
+/// Digests of a response body exactly as served, to check an `integrity`
+/// attribute against.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServedBody {
+    /// The request that fetched it.
+    pub request_id: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Lower-case hex SHA-256.
+    pub sha256: String,
+    /// Lower-case hex SHA-384.
+    pub sha384: String,
+    /// Lower-case hex SHA-512.
+    pub sha512: String,
 }
 
 /// Where a script's code came from.

@@ -27,7 +27,8 @@ pub use attribution::{
 pub use capture::{
     ApiAccess, ApiCall, Body, Canary, CanaryKind, Capture, CaptureError, CaptureErrorKind,
     CaptureSource, Cookie, CookieSetter, EventSourceMessage, Frame, Header, Initiator, PageEvent,
-    Request, Response, Script, ScriptOrigin, StackFrame, StorageArea, StorageWrite, WebSocketFrame,
+    Request, Response, Script, ScriptElement, ScriptOrigin, ServedBody, StackFrame, StorageArea,
+    StorageWrite, WebSocketFrame,
 };
 pub use document::{DocumentAnalysis, DocumentFormat};
 pub use finding::{Channel, Confidence, Evidence, Finding, Observation, Severity};

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use outflow_model::{Attribution, Party, Report};
 
+use crate::sri::{IntegrityStatus, ScriptIntegrity};
 use crate::{Lists, Policy, matches};
 
 /// What rule of the policy a violation breaks.
@@ -34,8 +35,18 @@ pub enum ViolationKind {
     UnauthorisedScript,
     /// A script matches entries by URL, but each pins another hash.
     ScriptHashMismatch,
-    /// `require_sri`: a third-party script is not pinned by hash.
+    /// `require_sri`, on a report whose capture did not record script
+    /// elements (a HAR file, an older capture): a third-party script is
+    /// not pinned by hash in the policy.
     IntegrityNotPinned,
+    /// `require_sri`: a third-party script was loaded without an
+    /// `integrity` attribute the browser could check, or its body could
+    /// not be checked against it.
+    IntegrityNotVerified,
+    /// `require_sri`: the body served does not match the `integrity`
+    /// attribute (or cannot be checked cross-origin): the browser blocked
+    /// the script.
+    IntegrityMismatch,
     /// A finding at or above `fail_on`.
     Finding,
 }
@@ -68,6 +79,19 @@ impl Policy {
     /// requests); a host whose entity or country is unknown breaks no
     /// entity or country allow list, since nothing says it is outside it.
     pub fn evaluate(&self, report: &Report) -> Vec<Violation> {
+        self.evaluate_with(report, None)
+    }
+
+    /// [`Policy::evaluate`] with the integrity of the page's scripts (see
+    /// [`crate::integrity_of`]): `require_sri` then asks every third-party
+    /// script for a verified `integrity` attribute. Without it (`None`: the
+    /// capture did not record script elements), `require_sri` falls back
+    /// to asking for a hash pinned in the policy.
+    pub fn evaluate_with(
+        &self,
+        report: &Report,
+        integrity: Option<&[ScriptIntegrity]>,
+    ) -> Vec<Violation> {
         let mut violations = BTreeSet::new();
         let attributions: BTreeMap<&str, &Attribution> = report
             .attributions
@@ -83,7 +107,12 @@ impl Policy {
         for host in &contacted {
             self.check_host(host, attributions.get(host).copied(), &mut violations);
         }
-        self.check_scripts(report, &mut violations);
+        self.check_scripts(report, integrity.is_none(), &mut violations);
+        if self.require_sri
+            && let Some(integrity) = integrity
+        {
+            check_integrity(report, integrity, &mut violations);
+        }
         if let Some(gate) = self.fail_on {
             for finding in report.findings.iter().filter(|f| f.severity >= gate) {
                 violations.insert(Violation {
@@ -204,7 +233,7 @@ impl Policy {
         }
     }
 
-    fn check_scripts(&self, report: &Report, out: &mut BTreeSet<Violation>) {
+    fn check_scripts(&self, report: &Report, pin_for_sri: bool, out: &mut BTreeSet<Violation>) {
         for script in report
             .inventory
             .iter()
@@ -241,11 +270,15 @@ impl Policy {
             }
             let third_party_file =
                 script.origin == "external" && script.party == Some(Party::Third);
-            if self.require_sri && third_party_file && authorisation.integrity != "pinned-match" {
+            if self.require_sri
+                && pin_for_sri
+                && third_party_file
+                && authorisation.integrity != "pinned-match"
+            {
                 add(
                     ViolationKind::IntegrityNotPinned,
                     format!(
-                        "third-party script {} is not pinned by hash: pin sha256 = \"{}\" in the policy and serve it with integrity=\"{}\"",
+                        "third-party script {} is not pinned by hash (the capture did not record integrity attributes): pin sha256 = \"{}\" in the policy and serve it with integrity=\"{}\"",
                         script.name,
                         script.sha256,
                         sri_value(&script.sha256).unwrap_or_else(|| "(body not read)".to_string())
@@ -253,6 +286,81 @@ impl Policy {
                 );
             }
         }
+    }
+}
+
+/// `require_sri` with recorded integrity: every third-party external script
+/// that ran must be verified, and every script the browser blocked for its
+/// integrity is reported.
+fn check_integrity(report: &Report, integrity: &[ScriptIntegrity], out: &mut BTreeSet<Violation>) {
+    let by_name: BTreeMap<&str, &ScriptIntegrity> =
+        integrity.iter().map(|i| (i.name.as_str(), i)).collect();
+    let parties: BTreeMap<&str, Option<Party>> = report
+        .attributions
+        .iter()
+        .map(|a| (a.host.as_str(), Some(a.party)))
+        .collect();
+    // Scripts that ran are judged from the inventory; the others were
+    // blocked.
+    let ran: BTreeSet<&str> = report.inventory.iter().map(|s| s.name.as_str()).collect();
+    for script in report
+        .inventory
+        .iter()
+        .filter(|s| s.origin == "external" && s.party == Some(Party::Third))
+    {
+        let sri = script
+            .sha256
+            .is_empty()
+            .then(|| "(body not read)".to_string())
+            .or_else(|| sri_value(&script.sha256))
+            .unwrap_or_default();
+        let (kind, why) = match by_name.get(script.name.as_str()) {
+            Some(i) if i.status == IntegrityStatus::Verified => continue,
+            Some(i) if i.status == IntegrityStatus::Mismatch => {
+                (ViolationKind::IntegrityMismatch, i.detail.clone())
+            }
+            Some(i) => (ViolationKind::IntegrityNotVerified, i.detail.clone()),
+            None => (
+                ViolationKind::IntegrityNotVerified,
+                "no <script src> element loaded it (imported, or added and removed before the end of the visit)".to_string(),
+            ),
+        };
+        out.insert(Violation {
+            kind,
+            subject: script.name.clone(),
+            message: format!(
+                "third-party script {} has no verified integrity: {why}; serve it with integrity=\"{sri}\" crossorigin=\"anonymous\"",
+                script.name
+            ),
+        });
+    }
+    // Blocked scripts never ran, so they are not in the inventory: a
+    // vendor's file that no longer matches is the change 11.6.1 asks to
+    // catch.
+    for blocked in integrity
+        .iter()
+        .filter(|i| i.status == IntegrityStatus::Mismatch && !ran.contains(i.name.as_str()))
+    {
+        let host = url::Url::parse(&blocked.name)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+        let first_party = host
+            .as_deref()
+            .and_then(|h| parties.get(h).copied().flatten())
+            == Some(Party::First);
+        let whose = if first_party {
+            "first-party"
+        } else {
+            "third-party"
+        };
+        out.insert(Violation {
+            kind: ViolationKind::IntegrityMismatch,
+            subject: blocked.name.clone(),
+            message: format!(
+                "{whose} script {} failed its integrity check: {}",
+                blocked.name, blocked.detail
+            ),
+        });
     }
 }
 

@@ -35,6 +35,7 @@
 
 mod evaluate;
 mod pattern;
+pub mod sri;
 
 use std::path::Path;
 
@@ -44,6 +45,7 @@ use outflow_model::Severity;
 
 pub use evaluate::{Violation, ViolationKind, sri_value};
 pub use pattern::matches;
+pub use sri::{IntegrityStatus, ScriptIntegrity, integrity_of};
 
 /// Errors of reading a policy.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,404 @@
+//! The `<script src>` elements of every frame, with their `integrity` and
+//! `crossorigin` attributes, and digests of the bodies their servers sent:
+//! what Subresource Integrity checks (PCI DSS 6.4.3 asks that each script's
+//! integrity be assured).
+//!
+//! A mutation observer runs in an isolated world of every document from
+//! its first byte, so that scripts inserted and removed again by a loader
+//! are seen too; it reports through a binding that exists only in that
+//! world (the page can neither call it nor see the observer). At the end of
+//! the visit every frame's document is swept once more, and for each
+//! element with an `integrity` attribute the response body is read back
+//! (`Network.getResponseBody`) and hashed. A script whose check fails is
+//! blocked by the browser and never compiled, so it has no
+//! [`outflow_model::Script`]: its element and digests are the only record.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use base64::Engine as _;
+use chromiumoxide::Page;
+use outflow_model::{CaptureErrorKind, Frame, Request, ScriptElement, ServedBody};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256, Sha384, Sha512};
+
+use crate::cdp::call;
+use crate::follow_up::{Shared, lock};
+use crate::recorder::{URL_LIMIT, truncate};
+
+/// The isolated world the observer runs in.
+const WORLD: &str = "outflow-script-elements";
+/// The binding the observer reports through (only in [`WORLD`]).
+pub(crate) const BINDING: &str = "__outflowScriptElements";
+/// Most elements recorded per capture.
+const MAX_ELEMENTS: usize = 5_000;
+/// Most frames swept at the end of the visit.
+const MAX_FRAMES: usize = 200;
+/// Attribute values are kept up to this many bytes.
+const ATTRIBUTE_LIMIT: usize = 4096;
+/// Largest observer batch read.
+const BATCH_LIMIT: usize = 8 * 1024 * 1024;
+/// Largest response body hashed.
+const BODY_LIMIT: usize = 32 * 1024 * 1024;
+
+/// The observer. Idempotent: evaluated again in a world where it runs, it
+/// only sweeps. Returns the records not yet reported.
+const OBSERVER: &str = r#"(() => {
+  const KEY = Symbol.for('outflow.scriptElements');
+  let state = globalThis[KEY];
+  if (!state) {
+    const send = globalThis.__outflowScriptElements;
+    const LIMIT = 5000, CUT = 16384, CHUNK = 100;
+    const seen = new WeakSet();
+    let pending = [], count = 0, observer = null;
+    const cut = (v) => (v === null || v === undefined) ? null : String(v).slice(0, CUT);
+    const note = (el) => {
+      if (count >= LIMIT || seen.has(el)) return;
+      seen.add(el);
+      if (el.namespaceURI !== 'http://www.w3.org/1999/xhtml' || !el.hasAttribute('src')) return;
+      count++;
+      pending.push({
+        document: cut(document.URL),
+        src: cut(el.src),
+        integrity: cut(el.getAttribute('integrity')),
+        crossorigin: cut(el.getAttribute('crossorigin')),
+        type: cut(el.getAttribute('type')),
+      });
+      if (count >= LIMIT && observer) observer.disconnect();
+    };
+    const visit = (node) => {
+      if (node.nodeType !== 1) return;
+      if (node.localName === 'script') { note(node); return; }
+      if (!node.firstElementChild) return;
+      for (const el of node.getElementsByTagName('script')) {
+        if (count >= LIMIT) break;
+        note(el);
+      }
+    };
+    const flush = () => {
+      while (pending.length && typeof send === 'function') {
+        const chunk = pending.splice(0, CHUNK);
+        try { send(JSON.stringify(chunk)); } catch (e) { break; }
+      }
+    };
+    observer = new MutationObserver((records) => {
+      for (const record of records) for (const node of record.addedNodes) visit(node);
+      flush();
+    });
+    observer.observe(document, { childList: true, subtree: true });
+    state = {
+      sweep() {
+        for (const el of document.getElementsByTagName('script')) {
+          if (count >= LIMIT) break;
+          note(el);
+        }
+        const out = pending;
+        pending = [];
+        return out;
+      },
+    };
+    Object.defineProperty(globalThis, KEY, { value: state });
+  }
+  return state.sweep();
+})()
+//# sourceURL=outflow:script-elements"#;
+
+/// The DevTools commands that install the observer before the page loads.
+pub(crate) fn setup_steps() -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "Runtime.addBinding",
+            json!({"name": BINDING, "executionContextName": WORLD}),
+        ),
+        (
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({"source": OBSERVER, "worldName": WORLD}),
+        ),
+    ]
+}
+
+/// The elements recorded so far, one per document, URL and attributes.
+#[derive(Debug, Default)]
+pub(crate) struct ElementLog {
+    elements: Vec<ScriptElement>,
+    keys: HashSet<(String, String, Option<String>, Option<String>)>,
+    dropped: u64,
+    unreadable: u64,
+}
+
+impl ElementLog {
+    /// A batch the observer sent through [`BINDING`].
+    pub(crate) fn on_batch(&mut self, payload: &str) {
+        if payload.len() > BATCH_LIMIT {
+            self.unreadable += 1;
+            return;
+        }
+        match serde_json::from_str::<Value>(payload) {
+            Ok(records) => self.add_all(&records),
+            Err(_) => self.unreadable += 1,
+        }
+    }
+
+    /// Records an array of observer records; anything else is ignored.
+    fn add_all(&mut self, records: &Value) {
+        for record in records.as_array().into_iter().flatten() {
+            self.add(record);
+        }
+    }
+
+    fn add(&mut self, record: &Value) {
+        let text = |key: &str, limit: usize| {
+            record
+                .get(key)
+                .and_then(Value::as_str)
+                .map(|v| truncate(v, limit))
+        };
+        let (Some(document), Some(src)) = (text("document", URL_LIMIT), text("src", URL_LIMIT))
+        else {
+            return;
+        };
+        if src.is_empty() {
+            return;
+        }
+        let integrity = text("integrity", ATTRIBUTE_LIMIT);
+        let crossorigin = text("crossorigin", ATTRIBUTE_LIMIT);
+        let key = (
+            document.clone(),
+            src.clone(),
+            integrity.clone(),
+            crossorigin.clone(),
+        );
+        if self.keys.contains(&key) {
+            return;
+        }
+        if self.elements.len() >= MAX_ELEMENTS {
+            self.dropped += 1;
+            return;
+        }
+        self.keys.insert(key);
+        self.elements.push(ScriptElement {
+            document,
+            frame_id: None,
+            src,
+            integrity,
+            crossorigin,
+            script_type: text("type", ATTRIBUTE_LIMIT),
+            served: None,
+            served_error: None,
+        });
+    }
+
+    /// The URLs of elements with an `integrity` attribute and no served
+    /// body yet.
+    fn needing_bodies(&self) -> Vec<String> {
+        let mut urls: Vec<String> = self
+            .elements
+            .iter()
+            .filter(|e| e.integrity.as_deref().is_some_and(|i| !i.trim().is_empty()))
+            .filter(|e| e.served.is_none() && e.served_error.is_none())
+            .map(|e| e.src.clone())
+            .collect();
+        urls.sort();
+        urls.dedup();
+        urls
+    }
+
+    fn set_served(&mut self, src: &str, served: Result<ServedBody, String>) {
+        for element in self
+            .elements
+            .iter_mut()
+            .filter(|e| e.src == src && e.integrity.is_some())
+        {
+            match &served {
+                Ok(body) => element.served = Some(body.clone()),
+                Err(why) => element.served_error = Some(why.clone()),
+            }
+        }
+    }
+
+    /// The elements, each given the frame that shows its document, and
+    /// the problems met.
+    pub(crate) fn finish(mut self, frames: &[Frame]) -> (Vec<ScriptElement>, Vec<String>) {
+        for element in &mut self.elements {
+            element.frame_id = frames
+                .iter()
+                .find(|f| f.url == element.document)
+                .map(|f| f.id.clone());
+        }
+        let mut problems = Vec::new();
+        if self.dropped > 0 {
+            problems.push(format!(
+                "{} script elements past {MAX_ELEMENTS} dropped",
+                self.dropped
+            ));
+        }
+        if self.unreadable > 0 {
+            problems.push(format!(
+                "{} script element batches unreadable and dropped",
+                self.unreadable
+            ));
+        }
+        (self.elements, problems)
+    }
+}
+
+/// Sweeps every frame's document once more and reads back the body of
+/// every script with an `integrity` attribute. Returns the problems met;
+/// what was recorded before them is kept.
+pub(crate) async fn collect(
+    page: &Page,
+    recorder: &Shared,
+    limit: Duration,
+) -> Vec<(CaptureErrorKind, String)> {
+    let mut problems = Vec::new();
+    match call(page, "Page.getFrameTree", json!({}), limit).await {
+        Ok(tree) => {
+            for frame_id in frame_ids(&tree) {
+                if let Err(why) = sweep(page, recorder, &frame_id, limit).await {
+                    // Frames that navigated away or crashed meanwhile are
+                    // common and harmless: their observer already reported.
+                    tracing::debug!("sweeping script elements of frame {frame_id}: {why}");
+                }
+            }
+        }
+        Err(error) => problems.push((CaptureErrorKind::Protocol, error.to_string())),
+    }
+    let wanted = lock(recorder).script_elements.needing_bodies();
+    for src in wanted {
+        let request = {
+            let recorder = lock(recorder);
+            script_request(recorder.requests(), &src)
+        };
+        let served = match request {
+            Some(ScriptRequest::Fetched(id)) => read_body(page, &id, limit).await,
+            Some(ScriptRequest::Failed(why)) => Err(format!("the request failed: {why}")),
+            None => Err("no request for it was recorded".to_string()),
+        };
+        lock(recorder).script_elements.set_served(&src, served);
+    }
+    problems
+}
+
+/// The frame ids of a `Page.getFrameTree` answer, the main frame first,
+/// at most [`MAX_FRAMES`].
+fn frame_ids(tree: &Value) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut stack = vec![tree.get("frameTree")];
+    while let Some(node) = stack.pop().flatten() {
+        if ids.len() >= MAX_FRAMES {
+            break;
+        }
+        if let Some(id) = node
+            .get("frame")
+            .and_then(|f| f.get("id"))
+            .and_then(Value::as_str)
+        {
+            ids.push(id.to_string());
+        }
+        if let Some(children) = node.get("childFrames").and_then(Value::as_array) {
+            stack.extend(children.iter().rev().map(Some));
+        }
+    }
+    ids
+}
+
+async fn sweep(
+    page: &Page,
+    recorder: &Shared,
+    frame_id: &str,
+    limit: Duration,
+) -> Result<(), String> {
+    let world = call(
+        page,
+        "Page.createIsolatedWorld",
+        json!({"frameId": frame_id, "worldName": WORLD}),
+        limit,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let context = world
+        .get("executionContextId")
+        .and_then(Value::as_i64)
+        .ok_or("no execution context")?;
+    let result = call(
+        page,
+        "Runtime.evaluate",
+        json!({"expression": OBSERVER, "contextId": context, "returnByValue": true, "timeout": 5000}),
+        limit,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    if let Some(records) = result.get("result").and_then(|r| r.get("value")) {
+        lock(recorder).script_elements.add_all(records);
+    }
+    Ok(())
+}
+
+/// What was recorded of the request that fetched a script.
+#[derive(Debug, PartialEq, Eq)]
+enum ScriptRequest {
+    /// A response arrived: the browser's request id.
+    Fetched(String),
+    /// No response, and why.
+    Failed(String),
+}
+
+/// The request that fetched `src`: a script request to that URL, one with
+/// a response preferred. Redirect hops share the browser's request id
+/// (`<id>#<n>`); the body is the last hop's, under the bare id.
+fn script_request(requests: &[Request], src: &str) -> Option<ScriptRequest> {
+    let candidates: Vec<&Request> = requests
+        .iter()
+        .filter(|r| r.url == src && r.resource_type == "Script")
+        .collect();
+    let bare = |id: &str| id.split('#').next().unwrap_or(id).to_string();
+    if let Some(fetched) = candidates.iter().find(|r| r.response.is_some()) {
+        return Some(ScriptRequest::Fetched(bare(&fetched.id)));
+    }
+    candidates.first().map(|r| {
+        ScriptRequest::Failed(
+            r.failure
+                .clone()
+                .unwrap_or_else(|| "no response".to_string()),
+        )
+    })
+}
+
+async fn read_body(page: &Page, request_id: &str, limit: Duration) -> Result<ServedBody, String> {
+    let answer = call(
+        page,
+        "Network.getResponseBody",
+        json!({"requestId": request_id}),
+        limit,
+    )
+    .await
+    .map_err(|e| format!("reading the body: {e}"))?;
+    let body = answer
+        .get("body")
+        .and_then(Value::as_str)
+        .ok_or("reading the body: no body in the answer")?;
+    let bytes = if answer.get("base64Encoded").and_then(Value::as_bool) == Some(true) {
+        base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .map_err(|e| format!("reading the body: bad base64: {e}"))?
+    } else {
+        // Chromium hands text bodies back decoded; for UTF-8 scripts (the
+        // norm) these are the bytes served.
+        body.as_bytes().to_vec()
+    };
+    served_body(request_id, &bytes)
+}
+
+/// Digests of a body as served.
+fn served_body(request_id: &str, bytes: &[u8]) -> Result<ServedBody, String> {
+    if bytes.len() > BODY_LIMIT {
+        return Err(format!("larger than {BODY_LIMIT} bytes: not hashed"));
+    }
+    Ok(ServedBody {
+        request_id: request_id.to_string(),
+        size: bytes.len() as u64,
+        sha256: hex::encode(Sha256::digest(bytes)),
+        sha384: hex::encode(Sha384::digest(bytes)),
+        sha512: hex::encode(Sha512::digest(bytes)),
+    })
+}
