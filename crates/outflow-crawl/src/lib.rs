@@ -12,13 +12,16 @@
 //! - [`Runner`]: N scans in parallel, each job scanned by a [`JobScanner`]
 //!   ([`SiteScanner`]: Chromium capture and outflow's analysis), with a
 //!   per-site time limit and retries with exponential back-off for transient
-//!   failures.
+//!   failures. A [`StopHandle`] stops it: no new claims, the scans in
+//!   progress finish or are abandoned, their jobs released;
+//!   [`handle_interrupts`] wires Ctrl-C and SIGTERM to it.
 //! - [`Stats`]: the aggregate tables a study needs, from denormalised rows
 //!   written beside each result ([`ResultRows`]).
 //! - [`read_targets`]: a list of sites (one per line) to jobs.
 
 mod error;
 mod input;
+mod interrupt;
 mod job;
 mod postgres;
 mod progress;
@@ -29,9 +32,11 @@ mod scanner;
 mod schema;
 mod sqlite;
 mod stats;
+mod stop;
 
 pub use error::CrawlError;
 pub use input::{MAX_URL_LEN, read_targets};
+pub use interrupt::{Interrupts, handle_interrupts};
 pub use job::{ClaimedJob, CrawlConfig, CrawlInfo, JobCounts, JobRow, JobSpec, JobState};
 pub use progress::{ProgressBarReporter, Reporter, RunEvent};
 pub use queue::{Backend, DbTarget, Queue, open};
@@ -39,6 +44,7 @@ pub use rows::{FindingRow, LeakRow, ResultRows, ThirdPartyRow};
 pub use runner::{RunOptions, RunSummary, Runner, ScanAttempt, backoff, worker_id};
 pub use scanner::{JobScanner, SiteScanner};
 pub use stats::{Stats, Table};
+pub use stop::StopHandle;
 
 /// The result of a queue or store operation.
 pub type Result<T, E = CrawlError> = std::result::Result<T, E>;

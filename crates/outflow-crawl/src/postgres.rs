@@ -311,6 +311,16 @@ impl Queue for PostgresQueue {
         Ok(())
     }
 
+    fn release(&mut self, job: &ClaimedJob) -> Result<bool, CrawlError> {
+        let attempt = job.attempt.min(i32::MAX as u32) as i32;
+        let released = self.client.execute(
+            "UPDATE jobs SET state = 'pending', lease_until_ms = NULL, attempts = attempts - 1
+             WHERE id = $1 AND worker = $2 AND attempts = $3 AND state = 'running'",
+            &[&job.id, &job.worker, &attempt],
+        )?;
+        Ok(released > 0)
+    }
+
     fn counts(&mut self, crawl: Option<i64>) -> Result<JobCounts, CrawlError> {
         let rows = self.client.query(
             "SELECT j.state, COUNT(*) FROM jobs j JOIN crawls c ON c.id = j.crawl_id

@@ -39,6 +39,12 @@ pub enum RunEvent {
         /// The site.
         url: String,
     },
+    /// The run was stopped before the scan gave a result: the job was
+    /// handed back to the queue, the attempt not counted.
+    Released {
+        /// The site.
+        url: String,
+    },
 }
 
 /// Receives a run's events and the queue's counts (polled about once a
@@ -134,6 +140,9 @@ impl Reporter for ProgressBarReporter {
             RunEvent::LeaseLost { url } => self.bar.println(format!(
                 "lease lost: {url}: result dropped, another worker scans it"
             )),
+            RunEvent::Released { url } => self
+                .bar
+                .println(format!("released: {url}: back in the queue, unscanned")),
         }
     }
 

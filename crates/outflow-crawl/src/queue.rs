@@ -110,6 +110,12 @@ pub trait Queue: Send {
         retry_in: Option<Duration>,
     ) -> Result<(), CrawlError>;
 
+    /// Hands a claimed job back unscanned (the run was stopped): pending
+    /// again at once, lease cleared, the attempt not counted. Returns
+    /// whether the claim still held (else someone else has the job and
+    /// nothing changes).
+    fn release(&mut self, job: &ClaimedJob) -> Result<bool, CrawlError>;
+
     /// Jobs by state, of one crawl or of every open crawl.
     fn counts(&mut self, crawl: Option<i64>) -> Result<JobCounts, CrawlError>;
 

@@ -12,6 +12,7 @@ use crate::progress::{Reporter, RunEvent};
 use crate::queue::{DbTarget, Queue, open};
 use crate::rows::ResultRows;
 use crate::scanner::JobScanner;
+use crate::stop::StopHandle;
 
 /// What one attempt at a job gave.
 #[derive(Debug)]
@@ -24,6 +25,9 @@ pub enum ScanAttempt {
     Transient(String),
     /// Failed in a way a retry cannot fix (an invalid option).
     Permanent(String),
+    /// Abandoned because the run was stopped: the job is released, the
+    /// attempt not counted.
+    Abandoned,
 }
 
 /// How a run works.
@@ -52,6 +56,10 @@ pub struct RunSummary {
     pub retried: u64,
     /// Scans whose result was dropped because the lease was lost.
     pub lease_lost: u64,
+    /// Jobs handed back to the queue unscanned because the run was
+    /// stopped (an interrupt): another worker or a restart takes them at
+    /// once.
+    pub released: u64,
 }
 
 /// The delay before retrying after `attempt` failed: `base` doubled for each
@@ -77,17 +85,18 @@ pub fn worker_id() -> String {
     format!("{host}-{}-{:x}", std::process::id(), nanos & 0xffff_ffff)
 }
 
-/// Runs jobs from a queue until none is left (or forever with `wait`).
+/// Runs jobs from a queue until none is left (or forever with `wait`), or
+/// until stopped through its [`StopHandle`].
 pub struct Runner {
     target: DbTarget,
     options: RunOptions,
     scanner: Arc<dyn JobScanner>,
     reporter: Arc<dyn Reporter>,
+    stop: StopHandle,
 }
 
 /// What the slots share.
 struct Shared {
-    stop: AtomicBool,
     /// The shortest lease among claimed jobs, in ms: the heartbeat renews
     /// three times per lease.
     shortest_lease_ms: AtomicU64,
@@ -107,15 +116,28 @@ impl Runner {
             options,
             scanner,
             reporter,
+            stop: StopHandle::new(),
         }
     }
 
-    /// Runs until the queue is empty (or forever with `wait`). Returns what
-    /// this process did, or the first database error (the other slots stop
-    /// after their current job).
+    /// Stops through `stop` (shared with a signal handler): no job is
+    /// claimed once it is stopping; the scans in progress finish, or are
+    /// abandoned when it says so, and their jobs are released.
+    pub fn with_stop(mut self, stop: StopHandle) -> Self {
+        self.stop = stop;
+        self
+    }
+
+    /// The handle that stops this runner.
+    pub fn stop_handle(&self) -> StopHandle {
+        self.stop.clone()
+    }
+
+    /// Runs until the queue is empty (or forever with `wait`) or until
+    /// stopped. Returns what this process did, or the first database error
+    /// (the other slots stop after their current job).
     pub fn run(&self) -> Result<RunSummary, CrawlError> {
         let shared = Arc::new(Shared {
-            stop: AtomicBool::new(false),
             shortest_lease_ms: AtomicU64::new(30_000),
             summary: Mutex::new(RunSummary::default()),
         });
@@ -144,7 +166,7 @@ impl Runner {
                     scope.spawn(move || {
                         let outcome = self.slot(&shared);
                         if outcome.is_err() {
-                            shared.stop.store(true, Ordering::SeqCst);
+                            self.stop.stop();
                         }
                         outcome
                     })
@@ -178,19 +200,19 @@ impl Runner {
 
     fn slot(&self, shared: &Shared) -> Result<(), CrawlError> {
         let mut queue = open(&self.target)?;
-        while !shared.stop.load(Ordering::SeqCst) {
+        while !self.stop.is_stopping() {
             let Some(job) = queue.claim(&self.options.worker, self.options.crawl)? else {
                 let counts = queue.counts(self.options.crawl)?;
                 if counts.is_complete() && !self.options.wait {
                     break;
                 }
-                sleep_unless_stopped(self.options.poll, &shared.stop);
+                sleep_unless_stopped(self.options.poll, &self.stop);
                 continue;
             };
             shared
                 .shortest_lease_ms
                 .fetch_min(job.config.lease_secs.max(1) * 1000, Ordering::SeqCst);
-            let attempt = self.scanner.scan(&job);
+            let attempt = self.scanner.scan(&job, &self.stop);
             self.settle(queue.as_mut(), &job, attempt, shared)?;
             queue.finish_if_complete(job.crawl_id)?;
         }
@@ -208,6 +230,19 @@ impl Runner {
             f(&mut shared.summary.lock().unwrap_or_else(|e| e.into_inner()))
         };
         match attempt {
+            // Once stopping, a scan that gave no result was most likely cut
+            // short by the stop itself (the abandoned browser, or Chromium
+            // sharing the terminal's Ctrl-C): the attempt does not count.
+            ScanAttempt::Abandoned | ScanAttempt::Transient(_) | ScanAttempt::Permanent(_)
+                if self.stop.is_stopping() =>
+            {
+                if queue.release(job)? {
+                    count(|s| s.released += 1);
+                    self.reporter.event(&RunEvent::Released {
+                        url: job.url.clone(),
+                    });
+                }
+            }
             ScanAttempt::Scanned(rows) => match queue.complete(job, &rows) {
                 Ok(()) => {
                     count(|s| s.done += 1);
@@ -234,6 +269,8 @@ impl Runner {
                     error,
                 });
             }
+            // Only a stopping run abandons scans (handled above).
+            ScanAttempt::Abandoned => {}
             ScanAttempt::Transient(error) | ScanAttempt::Permanent(error) => {
                 queue.fail(job, &error, None)?;
                 count(|s| s.failed += 1);
@@ -247,9 +284,9 @@ impl Runner {
     }
 }
 
-fn sleep_unless_stopped(duration: Duration, stop: &AtomicBool) {
+fn sleep_unless_stopped(duration: Duration, stop: &StopHandle) {
     let until = Instant::now() + duration;
-    while Instant::now() < until && !stop.load(Ordering::SeqCst) {
+    while Instant::now() < until && !stop.is_stopping() {
         std::thread::sleep(
             Duration::from_millis(50).min(until.saturating_duration_since(Instant::now())),
         );

@@ -9,12 +9,14 @@ use outflow_intel::Intel;
 use crate::job::ClaimedJob;
 use crate::rows::ResultRows;
 use crate::runner::ScanAttempt;
+use crate::stop::StopHandle;
 
 /// Scans a claimed job. Called from the runner's worker threads (not from
 /// inside an async runtime).
 pub trait JobScanner: Send + Sync {
-    /// Scans the job's site and returns what to store, or why not.
-    fn scan(&self, job: &ClaimedJob) -> ScanAttempt;
+    /// Scans the job's site and returns what to store, or why not;
+    /// [`ScanAttempt::Abandoned`] as soon as `stop` is abandoned.
+    fn scan(&self, job: &ClaimedJob, stop: &StopHandle) -> ScanAttempt;
 }
 
 /// The real scanner: [`outflow_capture::scan`] in a fresh Chromium, then
@@ -72,16 +74,24 @@ impl SiteScanner {
 }
 
 impl JobScanner for SiteScanner {
-    fn scan(&self, job: &ClaimedJob) -> ScanAttempt {
+    fn scan(&self, job: &ClaimedJob, stop: &StopHandle) -> ScanAttempt {
         let started = Instant::now();
         let options = match self.options(job) {
             Ok(options) => options,
             Err(why) => return ScanAttempt::Permanent(why),
         };
         let limit = Duration::from_secs(job.config.site_timeout_secs.max(1));
+        // Abandoning drops the capture's future, and with it the browser:
+        // chromiumoxide starts Chromium with kill-on-drop.
         let scanned = self.runtime.block_on(async {
-            tokio::time::timeout(limit, outflow_capture::scan(&job.url, &options)).await
+            tokio::select! {
+                scanned = tokio::time::timeout(limit, outflow_capture::scan(&job.url, &options)) => Some(scanned),
+                () = stop.abandoned() => None,
+            }
         });
+        let Some(scanned) = scanned else {
+            return ScanAttempt::Abandoned;
+        };
         let output = match scanned {
             Err(_) => {
                 return ScanAttempt::Transient(format!(

@@ -326,6 +326,15 @@ impl Queue for SqliteQueue {
         Ok(())
     }
 
+    fn release(&mut self, job: &ClaimedJob) -> Result<bool, CrawlError> {
+        let released = self.conn.execute(
+            "UPDATE jobs SET state = 'pending', lease_until_ms = NULL, attempts = attempts - 1
+             WHERE id = ?1 AND worker = ?2 AND attempts = ?3 AND state = 'running'",
+            params![job.id, job.worker, job.attempt],
+        )?;
+        Ok(released > 0)
+    }
+
     fn counts(&mut self, crawl: Option<i64>) -> Result<JobCounts, CrawlError> {
         let mut statement = self.conn.prepare(
             "SELECT j.state, COUNT(*) FROM jobs j JOIN crawls c ON c.id = j.crawl_id

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use outflow_capture::HostMapping;
 use outflow_crawl::{
-    CrawlConfig, DbTarget, ProgressBarReporter, Queue, RunOptions, Runner, SiteScanner, Stats,
-    read_targets, worker_id,
+    CrawlConfig, DbTarget, ProgressBarReporter, Queue, RunOptions, RunSummary, Runner, SiteScanner,
+    Stats, StopHandle, handle_interrupts, read_targets, worker_id,
 };
 
 /// Where the crawl database is.
@@ -52,17 +52,34 @@ pub struct RunArgs {
     /// Do not attribute hosts to their owners.
     #[arg(long)]
     pub no_intel: bool,
+
+    /// On Ctrl-C or SIGTERM: seconds the scans in progress may take to
+    /// finish before they are abandoned (their sites go back to the queue).
+    /// A second Ctrl-C quits at once.
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    pub grace: u64,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy)]
+pub struct RunEnd {
+    /// What this process did.
+    pub summary: RunSummary,
+    /// Set when Ctrl-C or SIGTERM stopped the run: the exit code to give
+    /// (128 + the signal: 130 for Ctrl-C, 143 for SIGTERM).
+    pub interrupted: Option<u8>,
 }
 
 impl RunArgs {
-    /// Runs jobs of `crawl` (or of every open crawl) until none is left.
+    /// Runs jobs of `crawl` (or of every open crawl) until none is left,
+    /// or until Ctrl-C or SIGTERM.
     pub fn run(
         &self,
         target: DbTarget,
         crawl: Option<i64>,
         wait: bool,
         extra_mappings: Vec<HostMapping>,
-    ) -> anyhow::Result<outflow_crawl::RunSummary> {
+    ) -> anyhow::Result<RunEnd> {
         let intel = if self.no_intel {
             None
         } else {
@@ -76,6 +93,12 @@ impl RunArgs {
             .enable_all()
             .build()
             .context("starting the async runtime")?;
+        let stop = StopHandle::new();
+        let interrupts = handle_interrupts(
+            runtime.handle(),
+            stop.clone(),
+            std::time::Duration::from_secs(self.grace),
+        )?;
         let scanner = SiteScanner::new(
             runtime.handle().clone(),
             intel,
@@ -95,8 +118,21 @@ impl RunArgs {
             options,
             Arc::new(scanner),
             Arc::new(ProgressBarReporter::new()),
-        );
-        Ok(runner.run()?)
+        )
+        .with_stop(stop);
+        let summary = runner.run()?;
+        let interrupted = interrupts.exit_code();
+        if interrupted.is_some() {
+            eprintln!(
+                "stopped: this process stored {} sites, {} failed, {} released unscanned; \
+                 run the same command again to finish",
+                summary.done, summary.failed, summary.released
+            );
+        }
+        Ok(RunEnd {
+            summary,
+            interrupted,
+        })
     }
 }
 
@@ -209,7 +245,8 @@ pub struct StatusArgs {
     pub db: CrawlDbArgs,
 }
 
-/// Runs `outflow crawl`. Exits 2 when sites failed for good, else 0.
+/// Runs `outflow crawl`. Exits 2 when sites failed for good, 130 (143)
+/// when stopped by Ctrl-C (SIGTERM), else 0.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         Some(CrawlCommand::Stats(stats)) => return run_stats(stats),
@@ -268,8 +305,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     drop(queue);
-    args.run
+    let end = args
+        .run
         .run(target.clone(), Some(crawl), false, Vec::new())?;
+    if let Some(code) = end.interrupted {
+        return Ok(ExitCode::from(code));
+    }
     let (_, mut queue) = args.db.open()?;
     let counts = queue.counts(Some(crawl))?;
     Ok(if counts.failed > 0 {

@@ -31,7 +31,8 @@ pub struct Args {
 }
 
 /// Runs `outflow worker` until the queue is empty (or forever with
-/// `--wait`).
+/// `--wait`), or until Ctrl-C or SIGTERM (exit 130 or 143, the jobs in
+/// progress released).
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mappings = args
         .map_host
@@ -49,10 +50,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         None => None,
     };
     drop(queue);
-    let summary = args.run.run(target, crawl, args.wait, mappings)?;
+    let end = args.run.run(target, crawl, args.wait, mappings)?;
+    let summary = end.summary;
     eprintln!(
-        "this worker: {} done, {} failed, {} retried, {} results dropped (lease lost)",
-        summary.done, summary.failed, summary.retried, summary.lease_lost
+        "this worker: {} done, {} failed, {} retried, {} results dropped (lease lost), {} released",
+        summary.done, summary.failed, summary.retried, summary.lease_lost, summary.released
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(end.interrupted.map_or(ExitCode::SUCCESS, ExitCode::from))
 }
