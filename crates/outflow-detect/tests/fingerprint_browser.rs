@@ -319,8 +319,20 @@ async fn a_sketch_pad_that_saves_and_listens_to_its_canvas_is_not_a_canvas_finge
         "{:#?}",
         capture.api_calls
     );
-    assert!(!recorded(&capture, script, "CanvasRenderingContext2D.save").is_empty());
-    assert!(!recorded(&capture, script, "CanvasRenderingContext2D.restore").is_empty());
+    for api in [
+        "CanvasRenderingContext2D.save",
+        "CanvasRenderingContext2D.restore",
+    ] {
+        assert!(
+            capture
+                .api_calls
+                .iter()
+                .flatten()
+                .any(|c| c.script_url == script && c.api == api && c.count > 0),
+            "{api} not recorded: {:#?}",
+            capture.api_calls
+        );
+    }
     let listeners = recorded(&capture, script, "EventTarget.addEventListener");
     assert!(
         listeners.contains(&"mousedown on canvas#pad"),
