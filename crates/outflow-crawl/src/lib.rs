@@ -19,6 +19,8 @@
 //!   written beside each result ([`ResultRows`]).
 //! - [`read_targets`]: a list of sites (one per line) to jobs.
 
+mod dialect;
+mod engine;
 mod error;
 mod input;
 mod interrupt;
@@ -30,6 +32,7 @@ mod rows;
 mod runner;
 mod scanner;
 mod schema;
+mod sql_queue;
 mod sqlite;
 mod stats;
 mod stop;

@@ -5,9 +5,11 @@ use std::time::Duration;
 
 use crate::error::CrawlError;
 use crate::job::{ClaimedJob, CrawlConfig, CrawlInfo, JobCounts, JobRow, JobSpec};
+use crate::postgres::PostgresEngine;
 use crate::rows::ResultRows;
+use crate::sql_queue::SqlQueue;
+use crate::sqlite::SqliteEngine;
 use crate::stats::Table;
-use crate::{postgres, sqlite};
 
 /// Which engine a queue runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,8 +65,8 @@ impl DbTarget {
 /// Opens a queue, creating or migrating its schema.
 pub fn open(target: &DbTarget) -> Result<Box<dyn Queue>, CrawlError> {
     match target {
-        DbTarget::Sqlite(path) => Ok(Box::new(sqlite::SqliteQueue::open(path)?)),
-        DbTarget::Postgres(url) => Ok(Box::new(postgres::PostgresQueue::connect(url)?)),
+        DbTarget::Sqlite(path) => Ok(Box::new(SqlQueue::new(SqliteEngine::open(path)?))),
+        DbTarget::Postgres(url) => Ok(Box::new(SqlQueue::new(PostgresEngine::connect(url)?))),
     }
 }
 

@@ -1,5 +1,7 @@
-//! The crawl tables, in each engine's dialect. Version 1; later versions
-//! add migrations here, applied in order from the stored version.
+//! The crawl tables, written once for both engines (the dialect tokens
+//! are in [`crate::dialect`]). Version 1; later versions add migrations
+//! here, applied in order from the stored version (SQLite keeps it in
+//! `PRAGMA user_version`, PostgreSQL in the `crawl_schema` table).
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -8,11 +10,10 @@ pub const SCHEMA_VERSION: i64 = 1;
 /// between workers starting together ("outflow" in ASCII).
 pub const SCHEMA_LOCK: i64 = 0x6f7574666c6f77;
 
-/// PostgreSQL, version 0 to 1.
-pub const POSTGRES_V1: &str = r#"
-CREATE TABLE IF NOT EXISTS crawl_schema (version BIGINT NOT NULL);
+/// Version 0 to 1.
+pub const V1: &str = r#"
 CREATE TABLE IF NOT EXISTS crawls (
-    id BIGSERIAL PRIMARY KEY,
+    id {ID},
     name TEXT NOT NULL UNIQUE,
     state TEXT NOT NULL DEFAULT 'open',
     config TEXT NOT NULL,
@@ -21,7 +22,7 @@ CREATE TABLE IF NOT EXISTS crawls (
     created_ms BIGINT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS jobs (
-    id BIGSERIAL PRIMARY KEY,
+    id {ID},
     crawl_id BIGINT NOT NULL REFERENCES crawls(id),
     url TEXT NOT NULL,
     persona TEXT NOT NULL DEFAULT '',
@@ -38,7 +39,7 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS jobs_open ON jobs (crawl_id, id) WHERE state IN ('pending', 'running');
 CREATE INDEX IF NOT EXISTS jobs_worker ON jobs (worker) WHERE state = 'running';
 CREATE TABLE IF NOT EXISTS results (
-    id BIGSERIAL PRIMARY KEY,
+    id {ID},
     crawl_id BIGINT NOT NULL REFERENCES crawls(id),
     job_id BIGINT NOT NULL UNIQUE REFERENCES jobs(id),
     url TEXT NOT NULL,
@@ -49,7 +50,7 @@ CREATE TABLE IF NOT EXISTS results (
     duration_ms BIGINT NOT NULL,
     verdict TEXT NOT NULL,
     highest TEXT,
-    report JSONB NOT NULL,
+    report {JSON} NOT NULL,
     UNIQUE (crawl_id, url, persona)
 );
 CREATE TABLE IF NOT EXISTS result_findings (
@@ -77,85 +78,6 @@ CREATE INDEX IF NOT EXISTS result_third_parties_crawl ON result_third_parties (c
 CREATE TABLE IF NOT EXISTS result_leaks (
     result_id BIGINT NOT NULL REFERENCES results(id) ON DELETE CASCADE,
     crawl_id BIGINT NOT NULL,
-    url TEXT NOT NULL,
-    rule TEXT NOT NULL,
-    what TEXT NOT NULL,
-    encoding TEXT NOT NULL,
-    destination TEXT NOT NULL,
-    entity TEXT,
-    country TEXT
-);
-CREATE INDEX IF NOT EXISTS result_leaks_crawl ON result_leaks (crawl_id, encoding);
-"#;
-
-/// SQLite, version 0 to 1.
-pub const SQLITE_V1: &str = r#"
-CREATE TABLE IF NOT EXISTS crawls (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
-    state TEXT NOT NULL DEFAULT 'open',
-    config TEXT NOT NULL,
-    lease_ms INTEGER NOT NULL,
-    max_attempts INTEGER NOT NULL,
-    created_ms INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS jobs (
-    id INTEGER PRIMARY KEY,
-    crawl_id INTEGER NOT NULL REFERENCES crawls(id),
-    url TEXT NOT NULL,
-    persona TEXT NOT NULL DEFAULT '',
-    state TEXT NOT NULL DEFAULT 'pending'
-        CHECK (state IN ('pending', 'running', 'done', 'failed')),
-    attempts INTEGER NOT NULL DEFAULT 0,
-    not_before_ms INTEGER NOT NULL DEFAULT 0,
-    lease_until_ms INTEGER,
-    worker TEXT,
-    last_error TEXT,
-    finished_ms INTEGER,
-    UNIQUE (crawl_id, url, persona)
-);
-CREATE INDEX IF NOT EXISTS jobs_open ON jobs (crawl_id, id) WHERE state IN ('pending', 'running');
-CREATE INDEX IF NOT EXISTS jobs_worker ON jobs (worker) WHERE state = 'running';
-CREATE TABLE IF NOT EXISTS results (
-    id INTEGER PRIMARY KEY,
-    crawl_id INTEGER NOT NULL REFERENCES crawls(id),
-    job_id INTEGER NOT NULL UNIQUE REFERENCES jobs(id),
-    url TEXT NOT NULL,
-    persona TEXT NOT NULL,
-    worker TEXT NOT NULL,
-    attempt INTEGER NOT NULL,
-    scanned_ms INTEGER NOT NULL,
-    duration_ms INTEGER NOT NULL,
-    verdict TEXT NOT NULL,
-    highest TEXT,
-    report TEXT NOT NULL,
-    UNIQUE (crawl_id, url, persona)
-);
-CREATE TABLE IF NOT EXISTS result_findings (
-    result_id INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,
-    crawl_id INTEGER NOT NULL,
-    url TEXT NOT NULL,
-    rule TEXT NOT NULL,
-    severity TEXT NOT NULL,
-    destination TEXT NOT NULL,
-    entity TEXT,
-    country TEXT
-);
-CREATE INDEX IF NOT EXISTS result_findings_crawl ON result_findings (crawl_id, rule);
-CREATE TABLE IF NOT EXISTS result_third_parties (
-    result_id INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,
-    crawl_id INTEGER NOT NULL,
-    url TEXT NOT NULL,
-    host TEXT NOT NULL,
-    domain TEXT NOT NULL,
-    entity TEXT,
-    country TEXT,
-    contacted BOOLEAN NOT NULL
-);
-CREATE INDEX IF NOT EXISTS result_third_parties_crawl ON result_third_parties (crawl_id, domain);
-CREATE TABLE IF NOT EXISTS result_leaks (
-    result_id INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,
-    crawl_id INTEGER NOT NULL,
     url TEXT NOT NULL,
     rule TEXT NOT NULL,
     what TEXT NOT NULL,

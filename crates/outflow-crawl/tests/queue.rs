@@ -10,7 +10,10 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
-use outflow_crawl::{CrawlConfig, CrawlError, DbTarget, JobSpec, JobState, ResultRows, open};
+use outflow_crawl::{
+    CrawlConfig, CrawlError, DbTarget, FindingRow, JobSpec, JobState, LeakRow, ResultRows, Stats,
+    ThirdPartyRow, open,
+};
 
 fn postgres() -> DbTarget {
     if let Ok(url) = std::env::var("OUTFLOW_TEST_POSTGRES")
@@ -148,6 +151,86 @@ fn leases_expire_and_completion_needs_the_lease(target: &DbTarget) {
     assert_eq!(queue.reports(crawl).unwrap().len(), 2);
 }
 
+/// A result with a row of every kind, so that every insert and the
+/// statistics run on both engines.
+fn full_rows() -> ResultRows {
+    ResultRows {
+        findings: vec![FindingRow {
+            rule: "canvas-fingerprinting".to_string(),
+            severity: "medium".to_string(),
+            destination: "cdn.tracker.test".to_string(),
+            entity: Some("Tracker Inc.".to_string()),
+            country: None,
+        }],
+        third_parties: vec![ThirdPartyRow {
+            host: "cdn.tracker.test".to_string(),
+            domain: "tracker.test".to_string(),
+            entity: Some("Tracker Inc.".to_string()),
+            country: Some("US".to_string()),
+            contacted: true,
+        }],
+        leaks: vec![LeakRow {
+            rule: "credential-exfiltration".to_string(),
+            what: "password canary".to_string(),
+            encoding: "base64".to_string(),
+            destination: "cdn.tracker.test".to_string(),
+            entity: None,
+            country: None,
+        }],
+        ..rows()
+    }
+}
+
+/// A job released by a stopped worker is claimable at once (not after
+/// its lease), the attempt not counted; the released claim is dead.
+fn released_jobs_are_claimed_again_at_once(target: &DbTarget) {
+    let mut queue = open(target).expect("opening the queue");
+    let name = unique("release");
+    let w = |id: &str| format!("{name}-{id}");
+    let crawl = queue.open_crawl(&name, &config(600)).unwrap();
+    queue.enqueue(crawl, &jobs(1)).unwrap();
+    let first = queue.claim(&w("w1"), Some(crawl)).unwrap().expect("a job");
+    assert!(queue.release(&first).unwrap());
+    assert!(
+        !queue.release(&first).unwrap(),
+        "a released claim holds nothing"
+    );
+    assert!(matches!(
+        queue.complete(&first, &rows()),
+        Err(CrawlError::LeaseLost { .. })
+    ));
+    assert_eq!(queue.heartbeat(&w("w1")).unwrap(), 0);
+    let again = queue
+        .claim(&w("w2"), Some(crawl))
+        .unwrap()
+        .expect("released: claimable at once, not after the 600 s lease");
+    assert_eq!((again.id, again.attempt), (first.id, 1));
+    queue.complete(&again, &full_rows()).expect("w2 holds it");
+
+    let info = queue.find_crawl(Some(&name)).unwrap().expect("the crawl");
+    assert_eq!(info.config, config(600));
+    let stats = Stats::compute(queue.as_mut(), &info).expect("statistics");
+    assert_eq!(stats.sites_scanned, 1);
+    let table = |title: &str| {
+        stats
+            .tables
+            .iter()
+            .find(|t| t.title == title)
+            .unwrap_or_else(|| panic!("table {title}"))
+            .rows
+            .clone()
+    };
+    assert_eq!(
+        table("third_parties"),
+        [["tracker.test", "Tracker Inc.", "US", "1", "100.0%", "1"]]
+    );
+    assert_eq!(table("leaks_by_encoding"), [["base64", "1", "100.0%", "1"]]);
+    assert_eq!(
+        table("sites_by_finding"),
+        [["canvas-fingerprinting", "medium", "1", "100.0%"]]
+    );
+}
+
 fn an_expired_last_attempt_fails_the_job(target: &DbTarget) {
     let mut queue = open(target).expect("opening the queue");
     let name = unique("lost");
@@ -225,6 +308,17 @@ fn sqlite_leases_expire_and_completion_needs_the_lease() {
 fn sqlite_an_expired_last_attempt_fails_the_job() {
     let (_dir, target) = sqlite();
     an_expired_last_attempt_fails_the_job(&target);
+}
+
+#[test]
+fn sqlite_released_jobs_are_claimed_again_at_once() {
+    let (_dir, target) = sqlite();
+    released_jobs_are_claimed_again_at_once(&target);
+}
+
+#[test]
+fn postgres_released_jobs_are_claimed_again_at_once() {
+    released_jobs_are_claimed_again_at_once(&postgres());
 }
 
 #[test]
