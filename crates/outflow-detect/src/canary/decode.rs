@@ -167,15 +167,25 @@ fn children(parent: &View, is_root: bool, limits: &Limits) -> Vec<View> {
         && let Some((start, end)) = wide_segment(text)
     {
         // LZ-string's UTF-16 and raw forms are runs of mostly non-ASCII
-        // characters, perhaps inside a JSON or form wrapper.
-        let segment = &text[start..end];
-        let span = (start, end);
-        if let Some(t) = lzstring::from_utf16(segment, limits.max_output) {
-            push(t.into_bytes(), &["lz-string (utf16)"], span);
-        }
-        let units: Vec<u16> = segment.encode_utf16().collect();
-        if let Some(t) = lzstring::from_units(&units, limits.max_output) {
-            push(t.into_bytes(), &["lz-string"], span);
+        // characters, perhaps inside a JSON or form wrapper. Their last
+        // characters may be ASCII (a final chunk with its high bits clear):
+        // when the segment alone does not decode, it is tried up to the end
+        // of the text (the decoder stops at the stream's end marker, so a
+        // wrapper's closing characters after it do no harm).
+        let whole_tail = (end < text.len()).then_some((start, text.len()));
+        let mut utf16_done = false;
+        let mut units_done = false;
+        for (from, to) in std::iter::once((start, end)).chain(whole_tail) {
+            let segment = &text[from..to];
+            if !utf16_done && let Some(t) = lzstring::from_utf16(segment, limits.max_output) {
+                push(t.into_bytes(), &["lz-string (utf16)"], (from, to));
+                utf16_done = true;
+            }
+            let units: Vec<u16> = segment.encode_utf16().collect();
+            if !units_done && let Some(t) = lzstring::from_units(&units, limits.max_output) {
+                push(t.into_bytes(), &["lz-string"], (from, to));
+                units_done = true;
+            }
         }
     }
     for (start, end) in runs(bytes, is_base64_char) {

@@ -511,6 +511,37 @@ mod tests {
         assert_eq!(hits.len(), 1, "{inner:?} {packed:?}");
     }
 
+    /// The chains the transport matrix missed (`canary_matrix.rs`): LZ-string
+    /// UTF-16 inside itself, around a URL- or form-encoded value or a hash.
+    #[test]
+    fn lz_utf16_inside_itself_is_found_around_any_inner_layer() {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let email = "outflow.3fa9c01b2e@example.com";
+        let digest = sha2::Sha256::digest(email.as_bytes());
+        let inners = [
+            ("url", email.replace('@', "%40")),
+            (
+                "form",
+                url::form_urlencoded::byte_serialize(email.as_bytes()).collect(),
+            ),
+            ("sha256", hashes::to_hex(&digest)),
+            (
+                "sha256 b64",
+                base64::engine::general_purpose::STANDARD.encode(digest),
+            ),
+        ];
+        let mut missed = Vec::new();
+        for (name, inner) in inners {
+            let packed =
+                lz_str::compress_to_utf16(lz_str::compress_to_utf16(inner.as_str()).as_str());
+            if index().search(packed.as_bytes()).len() != 1 {
+                missed.push(format!("{name}: {packed:?}"));
+            }
+        }
+        assert!(missed.is_empty(), "{missed:#?}");
+    }
+
     #[test]
     fn lz_utf16_is_found() {
         let packed = lz_str::compress_to_utf16("outflow.3fa9c01b2e@example.com");
