@@ -9,6 +9,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use outflow_intel::{Intel, IntelOptions, IpDataSource};
 use outflow_model::{Attribution, Ownership, Party, SourcedFact};
+// User files and hostile targets may hold terminal control sequences.
+use outflow_report::clean;
 
 /// Output formats of `outflow whois`.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -185,20 +187,6 @@ fn source_line(source: &SourcedFact) -> String {
         ),
         None => format!("source: {} ({})", clean(&source.url), clean(&source.date)),
     }
-}
-
-/// User files and hostile inputs may hold terminal control sequences:
-/// print them escaped.
-fn clean(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
 }
 
 /// Arguments of `outflow intel`.
