@@ -82,6 +82,7 @@ fn page(version: u8) -> (Report, PageFacts) {
         })
         .collect();
     let facts = PageFacts {
+        integrity: None,
         started_at: "2026-11-29T00:00:00Z".into(),
         security_headers: Some(
             [(

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use outflow_model::{Capture, Request};
+use outflow_policy::ScriptIntegrity;
 
 /// The security headers of the main document that diffs follow (PCI DSS
 /// 11.6.1 asks for changes to them to be detected), lower-case.
@@ -109,6 +110,11 @@ pub struct PageFacts {
     pub security_headers: Option<BTreeMap<String, String>>,
     /// Every origin contacted, by directive, sorted.
     pub destinations: Vec<Destination>,
+    /// The Subresource Integrity verdict of each `<script src>` URL, sorted;
+    /// `None` when the capture did not record script elements (a HAR file,
+    /// an older capture) or the scan was loaded back from the database.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<Vec<ScriptIntegrity>>,
 }
 
 impl PageFacts {
@@ -137,6 +143,10 @@ impl PageFacts {
             started_at: capture.started_at.clone(),
             security_headers: main_document_headers(capture, main_frame),
             destinations,
+            integrity: capture
+                .script_elements
+                .as_deref()
+                .map(outflow_policy::integrity_of),
         }
     }
 }

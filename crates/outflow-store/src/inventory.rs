@@ -28,9 +28,18 @@ pub struct InventoryRow {
     pub justification: String,
     /// `authorised`, `unauthorised`, `hash-mismatch`, or `no-policy`.
     pub authorisation: String,
-    /// `pinned-match`, `pinned-mismatch`, `not-pinned`, or `unread` when
-    /// the body could not be hashed.
+    /// Whether the policy pins its hash: `pinned-match`,
+    /// `pinned-mismatch`, `not-pinned`, or `unread` when the body could not
+    /// be hashed.
+    pub pin: String,
+    /// Its Subresource Integrity verdict in the last scan that saw it:
+    /// `none` (no `integrity` attribute the browser can use), `verified`,
+    /// `mismatch` (the browser blocked it), `unverifiable` (the body served
+    /// was not captured), or `not-recorded` (a HAR import or a scan saved
+    /// before outflow recorded script elements).
     pub integrity: String,
+    /// Why, in one sentence.
+    pub integrity_detail: String,
 }
 
 /// The inventory rows of `sightings`, judged by `policy` when given.
@@ -44,7 +53,7 @@ pub fn inventory(
     sightings
         .iter()
         .map(|s| {
-            let (justification, authorisation, integrity) = match policy {
+            let (justification, authorisation, pin) = match policy {
                 Some(policy) => {
                     let a = policy.authorisation(&s.name, &s.sha256);
                     (a.justification.unwrap_or_default(), a.status, a.integrity)
@@ -65,11 +74,16 @@ pub fn inventory(
                 current: latest_scan == Some(s.last_scan),
                 justification,
                 authorisation,
-                integrity: if s.sha256.is_empty() {
+                pin: if s.sha256.is_empty() {
                     "unread".to_string()
                 } else {
-                    integrity
+                    pin
                 },
+                integrity: s
+                    .integrity
+                    .clone()
+                    .unwrap_or_else(|| "not-recorded".to_string()),
+                integrity_detail: s.integrity_detail.clone().unwrap_or_default(),
             }
         })
         .collect()
@@ -78,7 +92,7 @@ pub fn inventory(
 /// The rows as CSV (RFC 4180, header line first).
 pub fn to_csv(rows: &[InventoryRow]) -> String {
     let mut out = String::from(
-        "script,origin,host,sha256,first_seen,last_seen,current,justification,authorisation,integrity\r\n",
+        "script,origin,host,sha256,first_seen,last_seen,current,justification,authorisation,pin,integrity,integrity_detail\r\n",
     );
     for row in rows {
         let fields = [
@@ -91,7 +105,9 @@ pub fn to_csv(rows: &[InventoryRow]) -> String {
             if row.current { "yes" } else { "no" },
             &row.justification,
             &row.authorisation,
+            &row.pin,
             &row.integrity,
+            &row.integrity_detail,
         ];
         let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
         out.push_str(&line.join(","));

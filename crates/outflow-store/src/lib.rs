@@ -11,6 +11,8 @@
 //! - [`inventory()`]: the PCI DSS 6.4.3 script inventory, judged by a
 //!   policy.
 //! - [`propose`]: a Content-Security-Policy from what scans observed.
+//! - [`Store::prune`]: retention, so that a database under `outflow watch`
+//!   stops growing.
 //!
 //! The store knows nothing of detection rules: it keeps reports as they
 //! are.
@@ -19,6 +21,7 @@ mod csp;
 mod diff;
 mod facts;
 mod inventory;
+mod retention;
 mod schema;
 mod store;
 
@@ -26,6 +29,7 @@ pub use csp::{CspProposal, propose};
 pub use diff::{FindingRef, HeaderChange, ScanDiff, ScriptChange, ScriptRef, SetChange};
 pub use facts::{Destination, Directive, PageFacts, TRACKED_HEADERS};
 pub use inventory::{InventoryRow, inventory, to_csv};
+pub use retention::{Pruned, Retention, cutoff};
 pub use schema::SCHEMA_VERSION;
 pub use store::{ScanRecord, ScanSummary, Sighting, Store};
 

@@ -78,6 +78,15 @@ pub const MIGRATIONS: &[&str] = &[
            MIN(s.started_at), MAX(s.started_at), MIN(s.id), MAX(s.id), COUNT(DISTINCT s.id)
     FROM scripts p JOIN scans s ON s.id = p.scan_id
     GROUP BY s.url, p.name, p.sha256;",
+    // 4: Subresource Integrity. Each script's verdict in its scan (NULL:
+    // not recorded, as for HAR files and scans saved before), scripts the
+    // browser blocked for it (in no report's inventory: `ran` = 0), and
+    // the verdict of each sighting's latest scan.
+    "ALTER TABLE scripts ADD COLUMN ran INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE scripts ADD COLUMN integrity TEXT;
+    ALTER TABLE scripts ADD COLUMN integrity_detail TEXT;
+    ALTER TABLE script_sightings ADD COLUMN integrity TEXT;
+    ALTER TABLE script_sightings ADD COLUMN integrity_detail TEXT;",
 ];
 
 /// The schema version this build writes.

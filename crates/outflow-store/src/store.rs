@@ -9,6 +9,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
 use outflow_model::{Report, Severity};
+use outflow_policy::{IntegrityStatus, ScriptIntegrity};
 
 use crate::StoreError;
 use crate::facts::{Destination, Directive, PageFacts};
@@ -75,11 +76,19 @@ pub struct Sighting {
     pub last_scan: i64,
     /// How many scans saw it.
     pub scans: u32,
+    /// Its Subresource Integrity verdict in the last scan that saw it
+    /// (`none`, `verified`, `mismatch`, `unverifiable`); `None` when that
+    /// scan did not record script elements.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<String>,
+    /// Why, in one sentence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integrity_detail: Option<String>,
 }
 
 /// The scan history database.
 pub struct Store {
-    conn: Connection,
+    pub(crate) conn: Connection,
 }
 
 impl Store {
@@ -171,38 +180,49 @@ impl Store {
         let id = tx.last_insert_rowid();
         {
             let mut script = tx.prepare(
-                "INSERT INTO scripts (scan_id, name, origin, host, sha256, size) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO scripts (scan_id, name, origin, host, sha256, size, ran, integrity, integrity_detail)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?;
             let mut sighting = tx.prepare(
                 "INSERT INTO script_sightings
-                    (url, name, sha256, origin, host, first_seen, last_seen, first_scan, last_scan, scans)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?7, 1)
+                    (url, name, sha256, origin, host, first_seen, last_seen, first_scan, last_scan, scans,
+                     integrity, integrity_detail)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?7, 1, ?8, ?9)
                  ON CONFLICT (url, name, sha256) DO UPDATE SET
                     first_seen = MIN(first_seen, excluded.first_seen),
                     last_seen = MAX(last_seen, excluded.last_seen),
                     last_scan = MAX(last_scan, excluded.last_scan),
-                    scans = scans + 1",
+                    scans = scans + 1,
+                    integrity = CASE WHEN excluded.last_scan >= last_scan
+                        THEN excluded.integrity ELSE integrity END,
+                    integrity_detail = CASE WHEN excluded.last_scan >= last_scan
+                        THEN excluded.integrity_detail ELSE integrity_detail END",
             )?;
             let mut seen = std::collections::BTreeSet::new();
-            for s in &report.inventory {
+            for row in script_rows(report, facts) {
                 script.execute(params![
                     id,
-                    s.name,
-                    s.origin,
-                    s.host,
-                    s.sha256,
-                    i64::try_from(s.size).unwrap_or(i64::MAX)
+                    row.name,
+                    row.origin,
+                    row.host,
+                    row.sha256,
+                    i64::try_from(row.size).unwrap_or(i64::MAX),
+                    row.ran,
+                    row.integrity,
+                    row.integrity_detail,
                 ])?;
                 // A page may load one script twice; it is one sighting.
-                if seen.insert((&s.name, &s.sha256)) {
+                if seen.insert((row.name.clone(), row.sha256.clone())) {
                     sighting.execute(params![
                         url,
-                        s.name,
-                        s.sha256,
-                        s.origin,
-                        s.host,
+                        row.name,
+                        row.sha256,
+                        row.origin,
+                        row.host,
                         facts.started_at,
-                        id
+                        id,
+                        row.integrity,
+                        row.integrity_detail,
                     ])?;
                 }
             }
@@ -253,7 +273,7 @@ impl Store {
     ) -> Result<Vec<ScanSummary>, StoreError> {
         let mut statement = self.conn.prepare(
             "SELECT id, url, persona, started_at, verdict, highest,
-                    (SELECT COUNT(*) FROM scripts WHERE scan_id = scans.id),
+                    (SELECT COUNT(*) FROM scripts WHERE scan_id = scans.id AND ran),
                     (SELECT COUNT(*) FROM findings WHERE scan_id = scans.id)
              FROM scans
              WHERE url = ?1 AND (?2 IS NULL OR persona IS ?2)
@@ -317,7 +337,7 @@ impl Store {
             .conn
             .query_row(
                 "SELECT id, url, persona, started_at, verdict, highest,
-                        (SELECT COUNT(*) FROM scripts WHERE scan_id = scans.id),
+                        (SELECT COUNT(*) FROM scripts WHERE scan_id = scans.id AND ran),
                         (SELECT COUNT(*) FROM findings WHERE scan_id = scans.id),
                         report_json, headers_recorded
                  FROM scans WHERE id = ?1",
@@ -342,6 +362,7 @@ impl Store {
                 started_at: summary.started_at.clone(),
                 security_headers,
                 destinations,
+                integrity: None,
             },
             summary,
             report,
@@ -371,7 +392,8 @@ impl Store {
     /// and hash, sorted by name then first sighting.
     pub fn sightings(&self, url: &str) -> Result<Vec<Sighting>, StoreError> {
         let mut statement = self.conn.prepare(
-            "SELECT url, name, sha256, origin, host, first_seen, last_seen, last_scan, scans
+            "SELECT url, name, sha256, origin, host, first_seen, last_seen, last_scan, scans,
+                    integrity, integrity_detail
              FROM script_sightings WHERE url = ?1 ORDER BY name, first_seen, sha256",
         )?;
         let rows = statement.query_map([url], |row| {
@@ -385,6 +407,8 @@ impl Store {
                 last_seen: row.get(6)?,
                 last_scan: row.get(7)?,
                 scans: row.get(8)?,
+                integrity: row.get(9)?,
+                integrity_detail: row.get(10)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -396,6 +420,82 @@ impl Store {
             .conn
             .query_row("PRAGMA integrity_check", [], |row| row.get(0))?)
     }
+}
+
+/// One row of the `scripts` table.
+struct ScriptRow {
+    name: String,
+    origin: String,
+    host: Option<String>,
+    sha256: String,
+    size: u64,
+    ran: bool,
+    integrity: Option<&'static str>,
+    integrity_detail: Option<String>,
+}
+
+/// The scripts of a scan: the report's inventory with each one's
+/// integrity verdict, then the scripts the browser blocked for their
+/// integrity (they never ran, so no report lists them).
+fn script_rows(report: &Report, facts: &PageFacts) -> Vec<ScriptRow> {
+    let verdicts: BTreeMap<&str, &ScriptIntegrity> = facts
+        .integrity
+        .iter()
+        .flatten()
+        .map(|i| (i.name.as_str(), i))
+        .collect();
+    let mut rows: Vec<ScriptRow> = report
+        .inventory
+        .iter()
+        .map(|s| {
+            let (integrity, detail) = match (&facts.integrity, verdicts.get(s.name.as_str())) {
+                (None, _) => (None, None),
+                (Some(_), Some(v)) if s.origin == "external" => {
+                    (Some(v.status.as_str()), Some(v.detail.clone()))
+                }
+                (Some(_), _) if s.origin == "external" => (
+                    Some(IntegrityStatus::None.as_str()),
+                    Some("no <script src> element loaded it (imported, or its element was never in a document)".to_string()),
+                ),
+                (Some(_), _) => (
+                    Some(IntegrityStatus::None.as_str()),
+                    Some(format!("{} scripts have no integrity check", s.origin)),
+                ),
+            };
+            ScriptRow {
+                name: s.name.clone(),
+                origin: s.origin.clone(),
+                host: s.host.clone(),
+                sha256: s.sha256.clone(),
+                size: s.size,
+                ran: true,
+                integrity,
+                integrity_detail: detail,
+            }
+        })
+        .collect();
+    let ran: std::collections::BTreeSet<&str> =
+        report.inventory.iter().map(|s| s.name.as_str()).collect();
+    for blocked in facts
+        .integrity
+        .iter()
+        .flatten()
+        .filter(|v| v.status == IntegrityStatus::Mismatch && !ran.contains(v.name.as_str()))
+    {
+        rows.push(ScriptRow {
+            name: blocked.name.clone(),
+            origin: "external".to_string(),
+            host: url::Url::parse(&blocked.name)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_ascii_lowercase)),
+            sha256: blocked.served_sha256.clone(),
+            size: blocked.served_size,
+            ran: false,
+            integrity: Some(blocked.status.as_str()),
+            integrity_detail: Some(blocked.detail.clone()),
+        });
+    }
+    rows
 }
 
 fn summary_of_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ScanSummary> {

@@ -314,7 +314,9 @@ fn database_at(path: &Path, version: u32) {
     }
     if version >= 3 {
         conn.execute(
-            "INSERT INTO script_sightings SELECT ?1, name, sha256, origin, host,
+            "INSERT INTO script_sightings
+                (url, name, sha256, origin, host, first_seen, last_seen, first_scan, last_scan, scans)
+             SELECT ?1, name, sha256, origin, host,
                 '2026-10-01T00:00:00Z', '2026-10-01T00:00:00Z', ?2, ?2, 1 FROM scripts WHERE scan_id = ?2",
             rusqlite::params![PAGE, id],
         )
@@ -501,7 +503,7 @@ fn inventory_with_a_policy() {
                 r.script.as_str(),
                 &r.sha256[..1],
                 r.authorisation.as_str(),
-                r.integrity.as_str(),
+                r.pin.as_str(),
                 r.current,
             )
         })
@@ -550,12 +552,12 @@ fn inventory_with_a_policy() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "script,origin,host,sha256,first_seen,last_seen,current,justification,authorisation,integrity"
+        "script,origin,host,sha256,first_seen,last_seen,current,justification,authorisation,pin,integrity,integrity_detail"
     );
     assert_eq!(
         lines.next().unwrap(),
         format!(
-            "https://cdn.lib.test/lib.js,external,cdn.lib.test,{},2026-11-01T00:00:00Z,2026-11-01T00:00:00Z,no,date picker,authorised,pinned-match",
+            "https://cdn.lib.test/lib.js,external,cdn.lib.test,{},2026-11-01T00:00:00Z,2026-11-01T00:00:00Z,no,date picker,authorised,pinned-match,not-recorded,",
             sha('b')
         )
     );

@@ -26,6 +26,30 @@ pub struct Args {
     #[arg(long)]
     pub capture_only: bool,
 
+    /// Save each report in the history database under its page's URL, as
+    /// `outflow scan` does: `history`, `diff`, `inventory` and `csp` then
+    /// cover HAR recordings too.
+    #[arg(long)]
+    pub save: bool,
+
+    #[command(flatten)]
+    pub db: super::history::DbArgs,
+
+    /// Check each report against this policy file (TOML) and exit 1 with
+    /// one message per violation when it is broken. HAR files carry no
+    /// DOM, so `require_sri` asks for hashes pinned in the policy.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+
+    /// Save each report and print its changes since the page's previous
+    /// saved scan (standard error).
+    #[arg(long)]
+    pub alert_on_change: bool,
+
+    /// With --alert-on-change: POST each change as JSON to this URL.
+    #[arg(long, value_name = "URL", requires = "alert_on_change")]
+    pub webhook: Option<String>,
+
     #[command(flatten)]
     pub report: ReportArgs,
 }
@@ -33,11 +57,14 @@ pub struct Args {
 /// Runs `outflow har`. Exits 2 when a file could not be read as HAR, after
 /// converting the others.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    // A typo in the policy or the webhook fails now, not after the imports.
+    super::watch::check_options(args.policy.as_deref(), args.webhook.as_deref())?;
     let dir = args.out.as_deref().map(CaptureDir::create).transpose()?;
     let analyser = Analyser::load(&args.report, !args.capture_only)?;
     let mut any_failed = false;
     let mut printed = Vec::new();
     let mut reports = Vec::new();
+    let mut page_facts = Vec::new();
     for file in &args.files {
         match outflow_capture::import_har_file(file) {
             Ok(import) => {
@@ -47,6 +74,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     .unwrap_or_default();
                 let name = capture_name(&stem, None);
                 summarise(&name, &import.capture);
+                if !args.capture_only {
+                    // History is kept by page URL: a recording without one
+                    // cannot be saved.
+                    let saveable = !import.capture.target.is_empty();
+                    if !saveable && (args.save || args.alert_on_change) {
+                        eprintln!("  {name}: no page URL in the HAR file; not saved");
+                    }
+                    page_facts
+                        .push(saveable.then(|| outflow_store::PageFacts::of(&import.capture)));
+                }
                 let analysed = Analysed {
                     dir: dir.as_ref(),
                     name: &name,
@@ -61,5 +98,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    finish_run(printed, &reports, &args.report, any_failed)
+    let follow = super::watch::FollowUp {
+        save: args.save && !args.capture_only,
+        save_asked: args.save,
+        db: args.db.db.clone(),
+        policy: args.policy.clone(),
+        alert_on_change: args.alert_on_change && !args.capture_only,
+        webhook: args.webhook.clone(),
+    };
+    let code = finish_run(printed, &reports, &args.report, any_failed)?;
+    let violated = super::watch::follow_up(&follow, &reports, &page_facts)?;
+    if violated && !any_failed {
+        return Ok(ExitCode::from(1));
+    }
+    Ok(code)
 }
