@@ -66,11 +66,7 @@ pub fn html_many(reports: &[Report]) -> String {
         reports.len()
     );
     for (k, report) in reports.iter().enumerate() {
-        let verdict_class = report
-            .summary
-            .highest
-            .map(Severity::as_str)
-            .unwrap_or("none");
+        let verdict_class = verdict_class(report);
         let _ = write!(
             out,
             "<tr><td><a href=\"#r{k}-summary\">{}</a></td><td class=\"s-{verdict_class}\">{}</td><td>{}</td><td>{}</td></tr>",
@@ -102,6 +98,15 @@ fn target_of(report: &Report) -> String {
     }
 }
 
+/// The style class of a report's verdict: its highest severity, or none.
+fn verdict_class(report: &Report) -> &'static str {
+    report
+        .summary
+        .highest
+        .map(Severity::as_str)
+        .unwrap_or("none")
+}
+
 fn page_start(out: &mut String, title: &str) {
     let _ = write!(
         out,
@@ -127,11 +132,7 @@ fn page_end(out: &mut String, tool_version: &str) {
 /// One report's sections; `prefix` starts every id.
 fn render_report(out: &mut String, report: &Report, prefix: &str) {
     let target = target_of(report);
-    let verdict_class = report
-        .summary
-        .highest
-        .map(Severity::as_str)
-        .unwrap_or("none");
+    let verdict_class = verdict_class(report);
     let _ = write!(
         out,
         "<header id=\"{prefix}summary\"><h1>outflow report</h1><div class=\"target\">{} <span class=\"dim\">· {} · outflow {} · schema {}</span></div>\
