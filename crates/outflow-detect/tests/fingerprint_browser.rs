@@ -387,3 +387,36 @@ async fn a_css_font_probe_is_seen_running_and_a_masonry_layout_is_not() {
         .collect();
     assert!(flagged.is_empty(), "the layout is flagged: {flagged:#?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_that_connects_to_its_peer_is_no_ip_discovery_at_medium() {
+    let _lock = browser_lock();
+    let sites = Sites::start();
+    let (capture, sources) = capture_of("http://fp.site.test/peer.html", &sites).await;
+    let script = "http://fp.site.test/peer.js";
+    for api in [
+        "RTCPeerConnection.createDataChannel",
+        "RTCPeerConnection.createOffer",
+        "RTCPeerConnection.setRemoteDescription",
+    ] {
+        assert!(
+            capture
+                .api_calls
+                .iter()
+                .flatten()
+                .any(|c| c.script_url == script && c.api == api),
+            "{api} not recorded: {:#?}",
+            capture.api_calls
+        );
+    }
+    let found = findings(&capture, &sources);
+    let webrtc: Vec<&Finding> = found
+        .iter()
+        .filter(|f| f.rule == "webrtc-ip-discovery")
+        .collect();
+    // The same calls as an IP-discovery script, so reported, but low.
+    assert!(
+        !webrtc.is_empty() && webrtc.iter().all(|f| f.severity == Severity::Low),
+        "{webrtc:#?}"
+    );
+}
