@@ -13,7 +13,8 @@
 //!   autocomplete names a credential or contact) or on the whole
 //!   `document`/`window`, as the capture's instrumentation recorded
 //!   (`EventTarget.addEventListener` and the `onkeydown`, `onkeyup`,
-//!   `onkeypress`, `oninput` and `onpaste` handler properties), or,
+//!   `onkeypress`, `oninput`, `onbeforeinput` and `onpaste` handler
+//!   properties of fields, the document and the window), or,
 //!   weaker, whose code both registers a listener for one of these events
 //!   and reads field values (static analysis, `KeyListener` uses of those
 //!   events and `InputValue`), and
