@@ -152,15 +152,23 @@ fn canvas() {
     );
     assert!(check_capture("canvas-fingerprinting", &capture(small)).is_empty());
     // A drawing application listens on its canvas: condition 3 fails.
-    let mut app = fingerprint;
-    app.push(call(
+    assert_quiet(
+        "canvas-fingerprinting",
+        &fingerprint_with_listeners(&["input on canvas#board"]),
+    );
+}
+
+/// [`canvas_fingerprint`] by a script that also added these listeners.
+fn fingerprint_with_listeners(listeners: &[&str]) -> Capture {
+    let mut calls = canvas_fingerprint();
+    calls.push(call(
         SCRIPT,
         "EventTarget.addEventListener",
         Call,
-        1,
-        &["input on canvas#board"],
+        listeners.len() as u64,
+        listeners,
     ));
-    assert_quiet("canvas-fingerprinting", &capture(app));
+    capture(calls)
 }
 
 #[test]
@@ -179,25 +187,12 @@ fn canvas_saves_and_restores_recorded_exclude_a_drawing_application() {
         );
     }
     // Any event counts on a canvas, not only the watched form events.
-    let mut app = fingerprint.clone();
-    app.push(call(
-        SCRIPT,
-        "EventTarget.addEventListener",
-        Call,
-        1,
-        &["mousedown on canvas"],
-    ));
-    assert!(check_capture("canvas-fingerprinting", &capture(app)).is_empty());
+    let app = fingerprint_with_listeners(&["mousedown on canvas"]);
+    assert!(check_capture("canvas-fingerprinting", &app).is_empty());
     // A listener elsewhere does not.
-    let mut other = fingerprint;
-    other.push(call(
-        SCRIPT,
-        "EventTarget.addEventListener",
-        Call,
-        1,
-        &["mousedown on document", "click on div#canvas-wrapper"],
-    ));
-    assert_seen_running("canvas-fingerprinting", &capture(other));
+    let other =
+        fingerprint_with_listeners(&["mousedown on document", "click on div#canvas-wrapper"]);
+    assert_seen_running("canvas-fingerprinting", &other);
 }
 
 #[test]
@@ -407,23 +402,26 @@ fn fonts() {
     );
 }
 
+/// What a WebRTC IP-discovery script is recorded doing: a data channel,
+/// an offer, and a candidate handler.
+fn ip_discovery() -> Vec<ApiCall> {
+    vec![
+        call(SCRIPT, "RTCPeerConnection", Construct, 1, &["iceServers=1"]),
+        call(
+            SCRIPT,
+            "RTCPeerConnection.createDataChannel",
+            Call,
+            1,
+            &[""],
+        ),
+        call(SCRIPT, "RTCPeerConnection.onicecandidate", Set, 1, &[]),
+        call(SCRIPT, "RTCPeerConnection.createOffer", Call, 1, &[]),
+    ]
+}
+
 #[test]
 fn webrtc() {
-    assert_seen_running(
-        "webrtc-ip-discovery",
-        &capture(vec![
-            call(SCRIPT, "RTCPeerConnection", Construct, 1, &["iceServers=1"]),
-            call(
-                SCRIPT,
-                "RTCPeerConnection.createDataChannel",
-                Call,
-                1,
-                &[""],
-            ),
-            call(SCRIPT, "RTCPeerConnection.onicecandidate", Set, 1, &[]),
-            call(SCRIPT, "RTCPeerConnection.createOffer", Call, 1, &[]),
-        ]),
-    );
+    assert_seen_running("webrtc-ip-discovery", &capture(ip_discovery()));
     // Media-only offer without a data channel or candidate reads.
     assert!(
         check_capture(
@@ -443,28 +441,15 @@ fn webrtc() {
         .is_empty()
     );
     // A real peer: the remote description set while the page ran.
-    let findings = check_capture(
-        "webrtc-ip-discovery",
-        &capture(vec![
-            call(SCRIPT, "RTCPeerConnection", Construct, 1, &["iceServers=1"]),
-            call(
-                SCRIPT,
-                "RTCPeerConnection.createDataChannel",
-                Call,
-                1,
-                &["chat"],
-            ),
-            call(SCRIPT, "RTCPeerConnection.onicecandidate", Set, 1, &[]),
-            call(SCRIPT, "RTCPeerConnection.createOffer", Call, 1, &[]),
-            call(
-                SCRIPT,
-                "RTCPeerConnection.setRemoteDescription",
-                Call,
-                1,
-                &[],
-            ),
-        ]),
-    );
+    let mut peer = ip_discovery();
+    peer.push(call(
+        SCRIPT,
+        "RTCPeerConnection.setRemoteDescription",
+        Call,
+        1,
+        &[],
+    ));
+    let findings = check_capture("webrtc-ip-discovery", &capture(peer));
     assert_eq!(worst(&findings), Some(Severity::Low), "{findings:#?}");
     assert!(
         findings[0].explanation.contains("remote description"),
