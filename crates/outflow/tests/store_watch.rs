@@ -3,221 +3,19 @@
 //! page whose scripts and headers change between two scans
 //! (`fixtures/watch`).
 
+mod watch_support;
+
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
+use watch_support::{
+    Received, Server, browser_lock, fixtures, outflow, require_chromium, sha256_hex, stderr,
+};
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/watch")
-}
-
-/// One request as a loopback server saw it.
-#[derive(Debug, Clone)]
-struct Received {
-    path: String,
-    body: Vec<u8>,
-}
-
-/// A loopback HTTP/1.1 server: serves `<root>/<host>/<path>` with the
-/// headers of `<root>/headers.txt`, or answers `/hook` with 500 for the
-/// first `failures` requests and 204 after. One request per connection.
-struct Server {
-    addr: SocketAddr,
-    root: Arc<Mutex<PathBuf>>,
-    received: Arc<Mutex<Vec<Received>>>,
-    stop: Arc<AtomicBool>,
-}
-
-impl Server {
-    fn start(root: PathBuf, failures: usize) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0");
-        listener.set_nonblocking(true).expect("non-blocking");
-        let addr = listener.local_addr().unwrap();
-        let root = Arc::new(Mutex::new(root));
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let hooks = Arc::new(AtomicUsize::new(0));
-        {
-            let (root, received, stop) = (root.clone(), received.clone(), stop.clone());
-            std::thread::spawn(move || {
-                while !stop.load(Ordering::SeqCst) {
-                    match listener.accept() {
-                        Ok((stream, _)) => {
-                            let (root, received, hooks) =
-                                (root.clone(), received.clone(), hooks.clone());
-                            std::thread::spawn(move || {
-                                let root = root.lock().unwrap().clone();
-                                serve(stream, &root, &received, &hooks, failures);
-                            });
-                        }
-                        Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                    }
-                }
-            });
-        }
-        Server {
-            addr,
-            root,
-            received,
-            stop,
-        }
-    }
-
-    fn mapping(&self, host: &str) -> String {
-        format!("{host}={}", self.addr)
-    }
-
-    fn switch_to(&self, root: PathBuf) {
-        *self.root.lock().unwrap() = root;
-    }
-
-    fn received(&self) -> Vec<Received> {
-        self.received.lock().unwrap().clone()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-    }
-}
-
-fn serve(
-    stream: TcpStream,
-    root: &Path,
-    received: &Mutex<Vec<Received>>,
-    hooks: &AtomicUsize,
-    failures: usize,
-) {
-    let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-        return;
-    }
-    let target = line.split_whitespace().nth(1).unwrap_or("/").to_string();
-    let (mut host, mut length) = (String::new(), 0usize);
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header).unwrap_or(0) == 0 {
-            return;
-        }
-        let header = header.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':') {
-            match name.trim().to_ascii_lowercase().as_str() {
-                "host" => host = value.trim().split(':').next().unwrap_or("").to_string(),
-                "content-length" => length = value.trim().parse().unwrap_or(0).min(1 << 20),
-                _ => {}
-            }
-        }
-    }
-    let mut body = vec![0; length];
-    let _ = reader.read_exact(&mut body);
-    let path = target.split('?').next().unwrap_or("/").to_string();
-    received.lock().unwrap().push(Received {
-        path: path.clone(),
-        body,
-    });
-    let mut stream = reader.into_inner();
-    let answer = |stream: &mut TcpStream, status: &str, headers: &[String], body: &[u8]| {
-        let mut head = format!(
-            "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n",
-            body.len()
-        );
-        for header in headers {
-            head.push_str(header);
-            head.push_str("\r\n");
-        }
-        head.push_str("\r\n");
-        let _ = stream.write_all(head.as_bytes());
-        let _ = stream.write_all(body);
-    };
-    if path == "/hook" {
-        if hooks.fetch_add(1, Ordering::SeqCst) < failures {
-            answer(&mut stream, "500 Internal Server Error", &[], b"down");
-        } else {
-            answer(&mut stream, "204 No Content", &[], b"");
-        }
-        return;
-    }
-    let file = if path.ends_with('/') {
-        format!("{path}index.html")
-    } else {
-        path.clone()
-    };
-    if file.contains("..") {
-        answer(&mut stream, "400 Bad Request", &[], b"");
-        return;
-    }
-    match std::fs::read(root.join(&host).join(file.trim_start_matches('/'))) {
-        Ok(bytes) => {
-            let kind = if file.ends_with(".js") {
-                "application/javascript"
-            } else {
-                "text/html"
-            };
-            let mut headers = vec![format!("Content-Type: {kind}")];
-            let listed = std::fs::read_to_string(root.join("headers.txt")).unwrap_or_default();
-            let key = format!("{host}{path}");
-            headers.extend(
-                listed
-                    .lines()
-                    .filter_map(|l| l.split_once(' '))
-                    .filter(|(at, _)| *at == key)
-                    .map(|(_, header)| header.to_string()),
-            );
-            answer(&mut stream, "200 OK", &headers, &bytes);
-        }
-        Err(_) => answer(&mut stream, "404 Not Found", &[], b"not found"),
-    }
-}
-
-/// One Chromium at a time across test processes (shared with the capture
-/// tests' lock): two cores.
-fn browser_lock() -> File {
-    let path = std::env::temp_dir().join("outflow-capture-tests.lock");
-    let file = File::create(&path).expect("creating the test lock file");
-    file.lock().expect("locking the test lock file");
-    file
-}
-
-fn require_chromium() {
-    let path = outflow_capture::chromium_path();
-    assert!(
-        path.is_file(),
-        "Chromium is missing at {}: run scripts/setup (it installs Debian's chromium package)",
-        path.display()
-    );
-}
-
-fn outflow(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_outflow"))
-        .args(args)
-        .env_remove("OUTFLOW_DB")
-        .output()
-        .expect("outflow runs")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn sha256_hex(path: &Path) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(std::fs::read(path).unwrap()))
-}
+/// The hosts of the checkout fixture, all served by one loopback server.
+const HOSTS: [&str; 3] = ["shop.test", "cdn.test", "collect.test"];
 
 #[test]
 fn a_changed_checkout_page_is_detected_gated_and_alerted() {
@@ -237,29 +35,10 @@ fn a_changed_checkout_page_is_detected_gated_and_alerted() {
     .unwrap();
     let policy = policy.to_str().unwrap();
     let url = "http://shop.test/";
-    let maps = [
-        site.mapping("shop.test"),
-        site.mapping("cdn.test"),
-        site.mapping("collect.test"),
-    ];
     let scan = |extra: &[&str]| {
-        let mut args = vec![
-            "scan",
-            url,
-            "--db",
-            db,
-            "--no-intel",
-            "--no-forms",
-            "--timeout",
-            "20",
-            "--format",
-            "json",
-        ];
-        for m in &maps {
-            args.extend(["--map-host", m.as_str()]);
-        }
-        args.extend(extra);
-        outflow(&args)
+        let mut all = vec!["--format", "json"];
+        all.extend(extra);
+        watch_support::scan(&site, &HOSTS, url, db, &all)
     };
 
     // Version 1 passes the policy and is saved.
@@ -529,7 +308,7 @@ fn watch_rescans_on_schedule_and_posts_the_change() {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    for host in ["shop.test", "cdn.test", "collect.test"] {
+    for host in HOSTS {
         args.extend(["--map-host".to_string(), site.mapping(host)]);
     }
     let child = Command::new(env!("CARGO_BIN_EXE_outflow"))
@@ -593,30 +372,11 @@ fn a_webhook_that_never_answers_is_given_up_after_its_attempts() {
     let db = dir.path().join("history.db");
     let db = db.to_str().unwrap();
     let url = "http://shop.test/";
-    let maps: Vec<String> = ["shop.test", "cdn.test", "collect.test"]
-        .iter()
-        .map(|h| site.mapping(h))
-        .collect();
     let webhook = format!("http://{}/hook", receiver.addr);
     let scan = |extra: &[&str]| {
-        let mut args = vec![
-            "scan",
-            url,
-            "--db",
-            db,
-            "--no-intel",
-            "--no-forms",
-            "--timeout",
-            "20",
-            "--alert-on-change",
-            "--webhook",
-            &webhook,
-        ];
-        for m in &maps {
-            args.extend(["--map-host", m.as_str()]);
-        }
-        args.extend(extra);
-        outflow(&args)
+        let mut all = vec!["--alert-on-change", "--webhook", &webhook];
+        all.extend(extra);
+        watch_support::scan(&site, &HOSTS, url, db, &all)
     };
     let first = scan(&[]);
     assert!(first.status.success(), "{}", stderr(&first));
