@@ -9,6 +9,10 @@ pub enum CrawlError {
     /// PostgreSQL failed (connection refused or lost, a statement failed).
     #[error("PostgreSQL: {0}")]
     Postgres(#[from] postgres::Error),
+    /// The scan history (where SQLite crawls save each site's report)
+    /// failed.
+    #[error("scan history: {0}")]
+    History(#[from] outflow_store::StoreError),
     /// A report or a crawl's settings could not be (de)serialised.
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),

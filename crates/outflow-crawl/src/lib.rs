@@ -17,11 +17,14 @@
 //!   [`handle_interrupts`] wires Ctrl-C and SIGTERM to it.
 //! - [`Stats`]: the aggregate tables a study needs, from denormalised rows
 //!   written beside each result ([`ResultRows`]).
+//! - [`HistorySink`]: a SQLite crawl's results saved in the scan history
+//!   too (outflow-store), each linked to its history scan.
 //! - [`read_targets`]: a list of sites (one per line) to jobs.
 
 mod dialect;
 mod engine;
 mod error;
+mod history;
 mod input;
 mod interrupt;
 mod job;
@@ -38,6 +41,7 @@ mod stats;
 mod stop;
 
 pub use error::CrawlError;
+pub use history::{HistorySink, UnsavedResult};
 pub use input::{MAX_URL_LEN, read_targets};
 pub use interrupt::{Interrupts, handle_interrupts};
 pub use job::{ClaimedJob, CrawlConfig, CrawlInfo, JobCounts, JobRow, JobSpec, JobState};

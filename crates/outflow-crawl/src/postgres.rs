@@ -14,7 +14,7 @@ use crate::dialect::{Dialect, POSTGRES};
 use crate::engine::{Engine, Param, Value};
 use crate::error::CrawlError;
 use crate::queue::Backend;
-use crate::schema::{SCHEMA_LOCK, SCHEMA_VERSION, V1};
+use crate::schema::{MIGRATIONS, SCHEMA_LOCK, SCHEMA_VERSION};
 
 /// Prepared statements kept per connection: the queue's, and the
 /// statistics' (a fixed set), so the cache stays small; past this it is
@@ -71,11 +71,11 @@ fn migrate(client: &mut Client) -> Result<(), CrawlError> {
             supported: SCHEMA_VERSION,
         });
     }
-    if version < 1 {
-        tx.batch_execute(&POSTGRES.render(V1))?;
+    for (from, migration) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+        tx.batch_execute(&POSTGRES.render(migration))?;
         tx.execute(
             "INSERT INTO crawl_schema (version) VALUES ($1)",
-            &[&SCHEMA_VERSION],
+            &[&(from as i64 + 1)],
         )?;
     }
     tx.commit()?;

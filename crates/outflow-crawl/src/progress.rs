@@ -39,6 +39,14 @@ pub enum RunEvent {
         /// The site.
         url: String,
     },
+    /// The result was stored but could not be saved in the scan history
+    /// (the next run saves it).
+    HistoryNotSaved {
+        /// The site.
+        url: String,
+        /// Why.
+        error: String,
+    },
     /// The run was stopped before the scan gave a result: the job was
     /// handed back to the queue, the attempt not counted.
     Released {
@@ -139,6 +147,9 @@ impl Reporter for ProgressBarReporter {
             RunEvent::Failed { url, error } => self.bar.println(format!("failed: {url}: {error}")),
             RunEvent::LeaseLost { url } => self.bar.println(format!(
                 "lease lost: {url}: result dropped, another worker scans it"
+            )),
+            RunEvent::HistoryNotSaved { url, error } => self.bar.println(format!(
+                "history: {url} not saved in the scan history yet: {error}"
             )),
             RunEvent::Released { url } => self
                 .bar

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::error::CrawlError;
+use crate::history::UnsavedResult;
 use crate::job::{ClaimedJob, CrawlConfig, CrawlInfo, JobCounts, JobRow, JobSpec};
 use crate::postgres::PostgresEngine;
 use crate::rows::ResultRows;
@@ -100,8 +101,20 @@ pub trait Queue: Send {
 
     /// Stores the job's result and marks it done, in one transaction, only
     /// while `job`'s claim still holds its lease; otherwise
-    /// [`CrawlError::LeaseLost`] and nothing is written.
-    fn complete(&mut self, job: &ClaimedJob, rows: &ResultRows) -> Result<(), CrawlError>;
+    /// [`CrawlError::LeaseLost`] and nothing is written. Returns the
+    /// result's id.
+    fn complete(&mut self, job: &ClaimedJob, rows: &ResultRows) -> Result<i64, CrawlError>;
+
+    /// Stored results of `crawl` (or of every crawl) not yet saved in the
+    /// scan history, oldest first, at most `limit`.
+    fn unsaved_results(
+        &mut self,
+        crawl: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<UnsavedResult>, CrawlError>;
+
+    /// Records that `result` was saved in the scan history as `scan`.
+    fn link_scan(&mut self, result: i64, scan: i64) -> Result<(), CrawlError>;
 
     /// Records a failed attempt: back to pending after `retry_in`, or
     /// failed for good when `None`. Ignored when the claim was lost.

@@ -72,6 +72,9 @@ pub struct ResultRows {
     pub third_parties: Vec<ThirdPartyRow>,
     /// Leaks.
     pub leaks: Vec<LeakRow>,
+    /// The page facts the scan history keeps beside a report
+    /// ([`outflow_store::PageFacts`]), as JSON; `None` when not recorded.
+    pub facts_json: Option<String>,
 }
 
 impl ResultRows {
@@ -174,6 +177,13 @@ impl ResultRows {
             findings: findings.into_iter().collect(),
             third_parties,
             leaks: leaks.into_iter().collect(),
+            facts_json: None,
         })
+    }
+
+    /// Keeps the capture's page facts too, for the scan history.
+    pub fn with_facts(mut self, facts: &outflow_store::PageFacts) -> Result<Self, CrawlError> {
+        self.facts_json = Some(serde_json::to_string(facts)?);
+        Ok(self)
     }
 }

@@ -2,11 +2,13 @@
 //! its own database connection, and one heartbeat renewing the leases of
 //! the jobs in progress.
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::error::CrawlError;
+use crate::history::HistorySink;
 use crate::job::ClaimedJob;
 use crate::progress::{Reporter, RunEvent};
 use crate::queue::{DbTarget, Queue, open};
@@ -43,6 +45,9 @@ pub struct RunOptions {
     pub wait: bool,
     /// How long to wait before asking again when nothing can be claimed.
     pub poll: Duration,
+    /// The scan history to save each stored result in too (SQLite
+    /// crawls); `None` to keep results in the crawl database only.
+    pub history: Option<PathBuf>,
 }
 
 /// What this process did.
@@ -200,6 +205,12 @@ impl Runner {
 
     fn slot(&self, shared: &Shared) -> Result<(), CrawlError> {
         let mut queue = open(&self.target)?;
+        let mut history = self
+            .options
+            .history
+            .as_deref()
+            .map(HistorySink::open)
+            .transpose()?;
         while !self.stop.is_stopping() {
             let Some(job) = queue.claim(&self.options.worker, self.options.crawl)? else {
                 let counts = queue.counts(self.options.crawl)?;
@@ -213,7 +224,7 @@ impl Runner {
                 .shortest_lease_ms
                 .fetch_min(job.config.lease_secs.max(1) * 1000, Ordering::SeqCst);
             let attempt = self.scanner.scan(&job, &self.stop);
-            self.settle(queue.as_mut(), &job, attempt, shared)?;
+            self.settle(queue.as_mut(), history.as_mut(), &job, attempt, shared)?;
             queue.finish_if_complete(job.crawl_id)?;
         }
         Ok(())
@@ -222,6 +233,7 @@ impl Runner {
     fn settle(
         &self,
         queue: &mut dyn Queue,
+        history: Option<&mut HistorySink>,
         job: &ClaimedJob,
         attempt: ScanAttempt,
         shared: &Shared,
@@ -244,8 +256,23 @@ impl Runner {
                 }
             }
             ScanAttempt::Scanned(rows) => match queue.complete(job, &rows) {
-                Ok(()) => {
+                Ok(result) => {
                     count(|s| s.done += 1);
+                    // The result is stored; a history that cannot take it
+                    // now gets it when the next run catches up.
+                    if let Some(history) = history
+                        && let Err(error) = history.save(
+                            queue,
+                            result,
+                            &rows.report_json,
+                            rows.facts_json.as_deref(),
+                        )
+                    {
+                        self.reporter.event(&RunEvent::HistoryNotSaved {
+                            url: job.url.clone(),
+                            error: error.to_string(),
+                        });
+                    }
                     self.reporter.event(&RunEvent::Done {
                         url: job.url.clone(),
                         persona: job.persona.clone(),

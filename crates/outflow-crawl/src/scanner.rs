@@ -121,6 +121,7 @@ impl JobScanner for SiteScanner {
                 why.join("; ")
             ));
         }
+        let facts = outflow_store::PageFacts::of(&output.capture);
         let pipeline = outflow_pipeline::Pipeline {
             js: &self.js,
             intel: self.intel.as_deref(),
@@ -133,7 +134,7 @@ impl JobScanner for SiteScanner {
             &pipeline,
         );
         let duration = started.elapsed().as_millis().min(u64::MAX as u128) as u64;
-        match ResultRows::from_report(&report, duration) {
+        match ResultRows::from_report(&report, duration).and_then(|rows| rows.with_facts(&facts)) {
             Ok(rows) => ScanAttempt::Scanned(Box::new(rows)),
             Err(error) => {
                 ScanAttempt::Permanent(format!("the report could not be stored: {error}"))

@@ -4,11 +4,23 @@
 //! `PRAGMA user_version`, PostgreSQL in the `crawl_schema` table).
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// The migrations, in order: `MIGRATIONS[n]` takes version `n` to `n + 1`.
+pub const MIGRATIONS: [&str; 2] = [V1, V2];
 
 /// The key of the PostgreSQL advisory lock that serialises schema creation
 /// between workers starting together ("outflow" in ASCII).
 pub const SCHEMA_LOCK: i64 = 0x6f7574666c6f77;
+
+/// Version 1 to 2: what the scan history needs of a result (the page
+/// facts beside the report), and the history scan it was saved as (SQLite
+/// crawls save each result in the scan history; `NULL` until then).
+pub const V2: &str = r#"
+ALTER TABLE results ADD COLUMN facts TEXT;
+ALTER TABLE results ADD COLUMN scan_id BIGINT;
+CREATE INDEX IF NOT EXISTS results_unsaved ON results (crawl_id, id) WHERE scan_id IS NULL;
+"#;
 
 /// Version 0 to 1.
 pub const V1: &str = r#"

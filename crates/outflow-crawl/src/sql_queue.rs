@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::engine::{Engine, Param, Value};
 use crate::error::CrawlError;
+use crate::history::UnsavedResult;
 use crate::job::{ClaimedJob, CrawlConfig, CrawlInfo, JobCounts, JobRow, JobSpec, JobState};
 use crate::queue::{Backend, Queue};
 use crate::rows::ResultRows;
@@ -64,8 +65,8 @@ const COMPLETE_JOB: &str =
        AND lease_until_ms >= {NOW}";
 
 const INSERT_RESULT: &str = "INSERT INTO results (crawl_id, job_id, url, persona, worker, attempt,
-         scanned_ms, duration_ms, verdict, highest, report)
-     VALUES ($1, $2, $3, $4, $5, $6, {NOW}, $7, $8, $9, CAST(CAST($10 AS TEXT) AS {JSON}))
+         scanned_ms, duration_ms, verdict, highest, report, facts)
+     VALUES ($1, $2, $3, $4, $5, $6, {NOW}, $7, $8, $9, CAST(CAST($10 AS TEXT) AS {JSON}), $11)
      RETURNING id";
 
 const INSERT_FINDING: &str = "INSERT INTO result_findings
@@ -104,6 +105,12 @@ const JOBS: &str =
           WHERE r.crawl_id = j.crawl_id AND r.url = j.url AND r.persona = j.persona),
          (SELECT r.worker FROM results r WHERE r.job_id = j.id)
      FROM jobs j WHERE j.crawl_id = $1 ORDER BY j.id";
+
+const UNSAVED_RESULTS: &str = "SELECT id, CAST(report AS TEXT), facts FROM results
+     WHERE scan_id IS NULL AND (CAST($1 AS BIGINT) IS NULL OR crawl_id = $1)
+     ORDER BY id LIMIT $2";
+
+const LINK_SCAN: &str = "UPDATE results SET scan_id = $2 WHERE id = $1";
 
 const REPORTS: &str =
     "SELECT url, persona, CAST(report AS TEXT) FROM results WHERE crawl_id = $1 ORDER BY id";
@@ -261,7 +268,7 @@ impl<E: Engine> Queue for SqlQueue<E> {
         self.execute(HEARTBEAT, &[worker.into()])
     }
 
-    fn complete(&mut self, job: &ClaimedJob, rows: &ResultRows) -> Result<(), CrawlError> {
+    fn complete(&mut self, job: &ClaimedJob, rows: &ResultRows) -> Result<i64, CrawlError> {
         self.transaction(|queue| {
             let held = queue.execute(
                 COMPLETE_JOB,
@@ -284,6 +291,7 @@ impl<E: Engine> Queue for SqlQueue<E> {
                     (&rows.verdict).into(),
                     (&rows.highest).into(),
                     (&rows.report_json).into(),
+                    (&rows.facts_json).into(),
                 ],
             )?)?;
             let site = [result_id.into(), job.crawl_id.into(), Param::from(&job.url)];
@@ -318,8 +326,31 @@ impl<E: Engine> Queue for SqlQueue<E> {
                 ];
                 queue.execute(INSERT_LEAK, &[&site[..], &values[..]].concat())?;
             }
-            Ok(())
+            Ok(result_id)
         })
+    }
+
+    fn unsaved_results(
+        &mut self,
+        crawl: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<UnsavedResult>, CrawlError> {
+        self.query(UNSAVED_RESULTS, &[crawl.into(), limit.into()])?
+            .into_iter()
+            .map(|row| {
+                let [id, report, facts] = columns(row)?;
+                Ok(UnsavedResult {
+                    id: id.int()?,
+                    report_json: report.text()?,
+                    facts_json: facts.opt_text()?,
+                })
+            })
+            .collect()
+    }
+
+    fn link_scan(&mut self, result: i64, scan: i64) -> Result<(), CrawlError> {
+        self.execute(LINK_SCAN, &[result.into(), scan.into()])?;
+        Ok(())
     }
 
     fn fail(

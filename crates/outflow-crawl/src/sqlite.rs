@@ -14,7 +14,7 @@ use crate::dialect::{Dialect, SQLITE};
 use crate::engine::{Engine, Param, Value};
 use crate::error::CrawlError;
 use crate::queue::Backend;
-use crate::schema::{SCHEMA_VERSION, V1};
+use crate::schema::{MIGRATIONS, SCHEMA_VERSION};
 
 /// How long a statement waits for another process's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -47,10 +47,10 @@ impl SqliteEngine {
                 supported: SCHEMA_VERSION,
             });
         }
-        if version < 1 {
-            tx.execute_batch(&SQLITE.render(V1))?;
-            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        for migration in MIGRATIONS.iter().skip(version.max(0) as usize) {
+            tx.execute_batch(&SQLITE.render(migration))?;
         }
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         tx.commit()?;
         Ok(Self { conn })
     }

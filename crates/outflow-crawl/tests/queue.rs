@@ -57,6 +57,7 @@ fn rows() -> ResultRows {
         findings: Vec::new(),
         third_parties: Vec::new(),
         leaks: Vec::new(),
+        facts_json: None,
     }
 }
 

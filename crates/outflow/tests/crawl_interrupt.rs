@@ -10,241 +10,21 @@
 //! the signal comes, and one site (`site05`) hangs until the test lets it
 //! go, so that its scan outlives the grace period.
 
+mod crawl_fixture;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use crawl_fixture::{Group, HANGING, Sites};
 use serde_json::Value;
 
 const SITES: usize = 12;
-/// The site whose page hangs while [`Sites::hang`] is set.
-const HANGING: &str = "site05.interrupt.test";
-/// How long every other page takes to answer.
-const PAGE_DELAY: Duration = Duration::from_millis(700);
 
 fn site(i: usize) -> String {
     format!("site{i:02}.interrupt.test")
-}
-
-/// The loopback server: counts page loads by host.
-struct Sites {
-    addr: SocketAddr,
-    visits: Arc<Mutex<BTreeMap<String, u32>>>,
-    hang: Arc<AtomicBool>,
-    stop: Arc<AtomicBool>,
-}
-
-impl Sites {
-    fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0");
-        listener.set_nonblocking(true).expect("non-blocking");
-        let addr = listener.local_addr().expect("address");
-        let sites = Self {
-            addr,
-            visits: Arc::default(),
-            hang: Arc::new(AtomicBool::new(true)),
-            stop: Arc::default(),
-        };
-        let (visits, hang, stop) = (sites.visits.clone(), sites.hang.clone(), sites.stop.clone());
-        std::thread::spawn(move || {
-            while !stop.load(Ordering::SeqCst) {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        let (visits, hang, stop) = (visits.clone(), hang.clone(), stop.clone());
-                        std::thread::spawn(move || serve(stream, &visits, &hang, &stop));
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                }
-            }
-        });
-        sites
-    }
-
-    fn visits(&self) -> BTreeMap<String, u32> {
-        self.visits.lock().unwrap().clone()
-    }
-}
-
-impl Drop for Sites {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-    }
-}
-
-fn serve(
-    stream: TcpStream,
-    visits: &Mutex<BTreeMap<String, u32>>,
-    hang: &AtomicBool,
-    stop: &AtomicBool,
-) {
-    let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let Ok(mut writer) = stream.try_clone() else {
-        return;
-    };
-    let mut reader = BufReader::new(stream);
-    loop {
-        let mut request = String::new();
-        if reader.read_line(&mut request).unwrap_or(0) == 0 {
-            return;
-        }
-        let path = request.split_whitespace().nth(1).unwrap_or("/").to_string();
-        let mut host = String::new();
-        let mut length = 0usize;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = line.split_once(':') {
-                match name.trim().to_ascii_lowercase().as_str() {
-                    "host" => host = value.trim().split(':').next().unwrap_or("").to_string(),
-                    "content-length" => length = value.trim().parse().unwrap_or(0),
-                    _ => {}
-                }
-            }
-        }
-        let mut body = vec![0; length.min(1 << 20)];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        let (status, content) = if path == "/" {
-            *visits.lock().unwrap().entry(host.clone()).or_default() += 1;
-            std::thread::sleep(PAGE_DELAY);
-            // Bounded: the test lets it go, or two minutes pass.
-            let deadline = Instant::now() + Duration::from_secs(120);
-            while host == HANGING
-                && hang.load(Ordering::SeqCst)
-                && !stop.load(Ordering::SeqCst)
-                && Instant::now() < deadline
-            {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            (
-                "200 OK",
-                format!("<!doctype html><title>{host}</title><p>Welcome to {host}.</p>"),
-            )
-        } else {
-            ("404 Not Found", String::new())
-        };
-        let head = format!(
-            "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-store\r\n\r\n",
-            content.len()
-        );
-        if writer.write_all(head.as_bytes()).is_err()
-            || writer.write_all(content.as_bytes()).is_err()
-        {
-            return;
-        }
-    }
-}
-
-/// outflow in its own process group (so that its browsers can be found by
-/// group, and so that a signal sent to it reaches it alone); the group is
-/// killed if the test ends early.
-struct Group(Child);
-
-impl Group {
-    fn spawn(command: &mut Command) -> Self {
-        command.process_group(0).stderr(Stdio::piped());
-        let mut child = command.spawn().expect("starting outflow");
-        let stderr = child.stderr.take().expect("piped stderr");
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                eprintln!("outflow: {line}");
-            }
-        });
-        Self(child)
-    }
-
-    fn signal(&self, name: &str) {
-        let sent = Command::new("kill")
-            .args(["-s", name])
-            .arg(self.0.id().to_string())
-            .status();
-        assert!(
-            sent.is_ok_and(|s| s.success()),
-            "kill -s {name} {} failed",
-            self.0.id()
-        );
-    }
-
-    /// Waits for the process, failing the test past `limit`.
-    fn wait_for_exit(&mut self, limit: Duration) -> (ExitStatus, Duration) {
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.0.try_wait().expect("waiting") {
-                return (status, started.elapsed());
-            }
-            assert!(
-                started.elapsed() < limit,
-                "outflow did not exit within {limit:?}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// Processes still in the group (the browsers outflow started), with
-    /// their command lines; waits up to `limit` for them to go.
-    fn leftovers(&self, limit: Duration) -> Vec<String> {
-        let group = self.0.id() as i32;
-        let deadline = Instant::now() + limit;
-        loop {
-            let left = processes_in_group(group);
-            if left.is_empty() || Instant::now() >= deadline {
-                return left;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Group {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-s", "KILL", "--"])
-            .arg(format!("-{}", self.0.id()))
-            .status();
-        let _ = self.0.wait();
-    }
-}
-
-fn processes_in_group(group: i32) -> Vec<String> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(|n| n.parse::<i32>().ok()) else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        let Some(close) = stat.rfind(')') else {
-            continue;
-        };
-        let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
-        // state, ppid, pgrp: a zombie already exited and is being reaped.
-        if fields.get(2).and_then(|g| g.parse::<i32>().ok()) == Some(group)
-            && fields.first() != Some(&"Z")
-        {
-            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            found.push(format!(
-                "{pid}: {}",
-                String::from_utf8_lossy(&cmdline).replace('\0', " ")
-            ));
-        }
-    }
-    found
 }
 
 fn outflow() -> Command {
@@ -291,7 +71,7 @@ fn crawl(db: &str, input: &str, sites: &Sites, grace: u64) -> Command {
         "--no-forms",
         "--no-intel",
     ]);
-    command.args(["--grace", &grace.to_string()]);
+    command.args(["--grace", &grace.to_string(), "--no-history"]);
     command.args(["--map-host", &format!("*.interrupt.test={}", sites.addr)]);
     command
 }

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use outflow_capture::HostMapping;
 use outflow_crawl::{
-    CrawlConfig, DbTarget, ProgressBarReporter, Queue, RunOptions, RunSummary, Runner, SiteScanner,
-    Stats, StopHandle, handle_interrupts, read_targets, worker_id,
+    CrawlConfig, DbTarget, HistorySink, ProgressBarReporter, Queue, RunOptions, RunSummary, Runner,
+    SiteScanner, Stats, StopHandle, handle_interrupts, read_targets, worker_id,
 };
 
 /// Where the crawl database is.
@@ -58,6 +58,18 @@ pub struct RunArgs {
     /// A second Ctrl-C quits at once.
     #[arg(long, default_value_t = 10, value_name = "SECONDS")]
     pub grace: u64,
+
+    /// The scan history where a SQLite crawl also saves each site's report,
+    /// so that `outflow history URL` and `outflow diff` see crawled sites
+    /// (default: the history database of `outflow scan`). PostgreSQL crawls
+    /// keep their results in PostgreSQL only.
+    #[arg(long = "history", value_name = "PATH", env = "OUTFLOW_DB")]
+    pub history: Option<PathBuf>,
+
+    /// Keep results in the crawl database only, not in the scan history
+    /// (wins over --history and OUTFLOW_DB).
+    #[arg(long)]
+    pub no_history: bool,
 }
 
 /// How a run ended.
@@ -80,6 +92,25 @@ impl RunArgs {
         wait: bool,
         extra_mappings: Vec<HostMapping>,
     ) -> anyhow::Result<RunEnd> {
+        let history = match (&target, self.no_history) {
+            (DbTarget::Sqlite(_), false) => Some(match &self.history {
+                Some(path) => path.clone(),
+                None => outflow_store::Store::default_path()?,
+            }),
+            _ => None,
+        };
+        if let Some(path) = &history {
+            // Results a crashed run stored but did not save in the history.
+            let mut sink = HistorySink::open(path)
+                .with_context(|| format!("opening the scan history {}", path.display()))?;
+            let mut queue = outflow_crawl::open(&target)?;
+            let saved = sink
+                .catch_up(queue.as_mut(), crawl)
+                .context("saving earlier results in the scan history")?;
+            if saved > 0 {
+                eprintln!("{saved} earlier results saved in the scan history");
+            }
+        }
         let intel = if self.no_intel {
             None
         } else {
@@ -111,6 +142,7 @@ impl RunArgs {
             crawl,
             wait,
             poll: std::time::Duration::from_millis(500),
+            history,
         };
         eprintln!("worker {} on {}", options.worker, target.display());
         let runner = Runner::new(
