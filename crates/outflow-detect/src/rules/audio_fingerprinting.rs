@@ -48,12 +48,10 @@
 //! ctx.startRendering().then(b => send(b.getChannelData(0).slice(4500).reduce((a, x) => a + Math.abs(x), 0)));
 //! ```
 
-use outflow_model::{Confidence, Finding, Observation, Severity};
+use outflow_model::{Confidence, Observation, Severity};
 
-use crate::facts::Facts;
 use crate::fingerprint::source_text::co_located;
-use crate::fingerprint::{ScriptApis, Verdict, technique_findings};
-use crate::rule::Rule;
+use crate::fingerprint::{ScriptApis, Verdict};
 
 /// Largest stretch of code holding all four APIs for the static heuristic.
 pub const CO_LOCATED_BYTES: u32 = 4096;
@@ -77,19 +75,14 @@ const WHY: &str = "A sound rendered offline and read back differs slightly with 
 /// The rule; see the module documentation.
 pub struct AudioFingerprinting;
 
-impl Rule for AudioFingerprinting {
-    fn slug(&self) -> &'static str {
-        "audio-fingerprinting"
-    }
-
-    fn source_file(&self) -> &'static str {
-        include_str!("audio_fingerprinting.rs")
-    }
-
-    fn check(&self, facts: &Facts<'_>) -> Vec<Finding> {
-        technique_findings(facts, self.slug(), "Audio fingerprinting", WHY, assess)
-    }
-}
+crate::rules::technique_rule!(
+    AudioFingerprinting,
+    "audio-fingerprinting",
+    include_str!("audio_fingerprinting.rs"),
+    "Audio fingerprinting",
+    WHY,
+    assess,
+);
 
 /// The audio verdict on one script, if there is one.
 pub(crate) fn assess(apis: &ScriptApis<'_>) -> Option<Verdict> {

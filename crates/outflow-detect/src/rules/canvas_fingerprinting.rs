@@ -68,15 +68,13 @@
 //! send(c.toDataURL());
 //! ```
 
-use outflow_model::{Confidence, Evidence, Finding, Observation, Severity};
+use outflow_model::{Confidence, Evidence, Observation, Severity};
 
 use crate::evidence::code_evidence;
-use crate::facts::Facts;
 use crate::fingerprint::source_text::{
     co_located, distinct_chars, literal_assignments, literal_first_arguments, method_calls, span_at,
 };
-use crate::fingerprint::{ScriptApis, Verdict, technique_findings};
-use crate::rule::Rule;
+use crate::fingerprint::{ScriptApis, Verdict};
 
 /// Smallest canvas width and height read back (E&N condition 1).
 pub const MIN_CANVAS_SIDE: u32 = 16;
@@ -114,19 +112,14 @@ const WHY: &str = "Text drawn on a canvas and read back renders differently on e
 /// The rule; see the module documentation.
 pub struct CanvasFingerprinting;
 
-impl Rule for CanvasFingerprinting {
-    fn slug(&self) -> &'static str {
-        "canvas-fingerprinting"
-    }
-
-    fn source_file(&self) -> &'static str {
-        include_str!("canvas_fingerprinting.rs")
-    }
-
-    fn check(&self, facts: &Facts<'_>) -> Vec<Finding> {
-        technique_findings(facts, self.slug(), "Canvas fingerprinting", WHY, assess)
-    }
-}
+crate::rules::technique_rule!(
+    CanvasFingerprinting,
+    "canvas-fingerprinting",
+    include_str!("canvas_fingerprinting.rs"),
+    "Canvas fingerprinting",
+    WHY,
+    assess,
+);
 
 /// The canvas verdict on one script, if there is one.
 pub(crate) fn assess(apis: &ScriptApis<'_>) -> Option<Verdict> {

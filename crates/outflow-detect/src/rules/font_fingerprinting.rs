@@ -51,14 +51,12 @@
 //!   widths[f] = ctx.measureText('mmmmmmmmmmlli').width; }
 //! ```
 
-use outflow_model::{Confidence, Evidence, Finding, Observation, Severity};
+use outflow_model::{Confidence, Evidence, Observation, Severity};
 
 use crate::evidence::code_evidence;
-use crate::facts::Facts;
 use crate::fingerprint::fonts::named_fonts;
 use crate::fingerprint::source_text::span_at;
-use crate::fingerprint::{ScriptApis, Verdict, technique_findings};
-use crate::rule::Rule;
+use crate::fingerprint::{ScriptApis, Verdict};
 
 /// Distinct fonts set or checked (E&N).
 pub const MIN_FONTS: usize = 50;
@@ -81,19 +79,14 @@ const WHY: &str = "The fonts installed on a computer reflect its operating syste
 /// The rule; see the module documentation.
 pub struct FontFingerprinting;
 
-impl Rule for FontFingerprinting {
-    fn slug(&self) -> &'static str {
-        "font-fingerprinting"
-    }
-
-    fn source_file(&self) -> &'static str {
-        include_str!("font_fingerprinting.rs")
-    }
-
-    fn check(&self, facts: &Facts<'_>) -> Vec<Finding> {
-        technique_findings(facts, self.slug(), "Font fingerprinting", WHY, assess)
-    }
-}
+crate::rules::technique_rule!(
+    FontFingerprinting,
+    "font-fingerprinting",
+    include_str!("font_fingerprinting.rs"),
+    "Font fingerprinting",
+    WHY,
+    assess,
+);
 
 /// The font verdict on one script, if there is one.
 pub(crate) fn assess(apis: &ScriptApis<'_>) -> Option<Verdict> {

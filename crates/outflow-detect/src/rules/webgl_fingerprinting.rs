@@ -49,11 +49,9 @@
 //! const ext = gl.getSupportedExtensions();
 //! ```
 
-use outflow_model::{Confidence, Finding, Observation, Severity};
+use outflow_model::{Confidence, Observation, Severity};
 
-use crate::facts::Facts;
-use crate::fingerprint::{ScriptApis, Verdict, technique_findings};
-use crate::rule::Rule;
+use crate::fingerprint::{ScriptApis, Verdict};
 
 /// Distinct parameters read that count as a parameter sweep.
 pub const MIN_PARAMETERS: usize = 8;
@@ -74,19 +72,14 @@ const WHY: &str = "The GPU's name, extensions and limits separate devices that s
 /// The rule; see the module documentation.
 pub struct WebglFingerprinting;
 
-impl Rule for WebglFingerprinting {
-    fn slug(&self) -> &'static str {
-        "webgl-fingerprinting"
-    }
-
-    fn source_file(&self) -> &'static str {
-        include_str!("webgl_fingerprinting.rs")
-    }
-
-    fn check(&self, facts: &Facts<'_>) -> Vec<Finding> {
-        technique_findings(facts, self.slug(), "WebGL fingerprinting", WHY, assess)
-    }
-}
+crate::rules::technique_rule!(
+    WebglFingerprinting,
+    "webgl-fingerprinting",
+    include_str!("webgl_fingerprinting.rs"),
+    "WebGL fingerprinting",
+    WHY,
+    assess,
+);
 
 /// The WebGL verdict on one script, if there is one.
 pub(crate) fn assess(apis: &ScriptApis<'_>) -> Option<Verdict> {

@@ -44,12 +44,10 @@
 //! pc.createOffer().then(o => pc.setLocalDescription(o));
 //! ```
 
-use outflow_model::{Confidence, Finding, Observation, Severity};
+use outflow_model::{Confidence, Observation, Severity};
 
-use crate::facts::Facts;
 use crate::fingerprint::source_text::method_calls;
-use crate::fingerprint::{ScriptApis, Verdict, technique_findings};
-use crate::rule::Rule;
+use crate::fingerprint::{ScriptApis, Verdict};
 
 const DATA_CHANNEL: &str = "RTCPeerConnection.createDataChannel";
 const OFFER: &str = "RTCPeerConnection.createOffer";
@@ -65,19 +63,14 @@ const WHY: &str = "ICE candidates carry the visitor's local and public IP addres
 /// The rule; see the module documentation.
 pub struct WebrtcIpDiscovery;
 
-impl Rule for WebrtcIpDiscovery {
-    fn slug(&self) -> &'static str {
-        "webrtc-ip-discovery"
-    }
-
-    fn source_file(&self) -> &'static str {
-        include_str!("webrtc_ip_discovery.rs")
-    }
-
-    fn check(&self, facts: &Facts<'_>) -> Vec<Finding> {
-        technique_findings(facts, self.slug(), "WebRTC local IP discovery", WHY, assess)
-    }
-}
+crate::rules::technique_rule!(
+    WebrtcIpDiscovery,
+    "webrtc-ip-discovery",
+    include_str!("webrtc_ip_discovery.rs"),
+    "WebRTC local IP discovery",
+    WHY,
+    assess,
+);
 
 /// The WebRTC verdict on one script, if there is one.
 pub(crate) fn assess(apis: &ScriptApis<'_>) -> Option<Verdict> {
