@@ -402,3 +402,182 @@ fn served_body(request_id: &str, bytes: &[u8]) -> Result<ServedBody, String> {
         sha512: hex::encode(Sha512::digest(bytes)),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use outflow_model::{Initiator, Response};
+
+    fn record(document: &str, src: &str, integrity: Option<&str>) -> Value {
+        json!({"document": document, "src": src, "integrity": integrity, "crossorigin": "anonymous", "type": null})
+    }
+
+    #[test]
+    fn hostile_batches_are_dropped_or_cut_never_fatal() {
+        let mut log = ElementLog::default();
+        log.on_batch("not json");
+        log.on_batch(&"x".repeat(BATCH_LIMIT + 1));
+        log.on_batch(r#"{"src": "http://a.test/x.js"}"#);
+        log.on_batch(
+            r#"[1, null, "s", {"src": 5}, {"document": "d"}, {"document": "d", "src": ""}]"#,
+        );
+        let long = format!("http://a.test/{}", "a".repeat(100_000));
+        let huge_integrity = "sha256-A ".repeat(10_000);
+        log.on_batch(
+            &json!([record("http://shop.test/", &long, Some(&huge_integrity))]).to_string(),
+        );
+        let (elements, problems) = log.finish(&[]);
+        assert_eq!(elements.len(), 1);
+        assert!(elements[0].src.len() <= URL_LIMIT + 4);
+        assert!(elements[0].integrity.as_ref().unwrap().len() <= ATTRIBUTE_LIMIT + 4);
+        assert_eq!(
+            problems,
+            vec!["2 script element batches unreadable and dropped".to_string()]
+        );
+    }
+
+    #[test]
+    fn elements_are_deduplicated_bounded_and_given_their_frame() {
+        let mut log = ElementLog::default();
+        let batch = json!([
+            record(
+                "http://shop.test/",
+                "http://cdn.test/a.js",
+                Some("sha256-x")
+            ),
+            record(
+                "http://shop.test/",
+                "http://cdn.test/a.js",
+                Some("sha256-x")
+            ),
+            record("http://shop.test/", "http://cdn.test/a.js", None),
+            record("http://frame.test/", "http://cdn.test/a.js", None),
+        ]);
+        log.on_batch(&batch.to_string());
+        // The sweep returns the same records again.
+        log.add_all(&batch);
+        for i in 0..MAX_ELEMENTS + 10 {
+            log.add(&record(
+                "http://shop.test/",
+                &format!("http://cdn.test/{i}.js"),
+                None,
+            ));
+        }
+        let frames = vec![Frame {
+            id: "F1".to_string(),
+            parent_id: None,
+            url: "http://shop.test/".to_string(),
+            origin: None,
+            name: None,
+            popup: false,
+        }];
+        let (elements, problems) = log.finish(&frames);
+        assert_eq!(elements.len(), MAX_ELEMENTS);
+        assert_eq!(elements[0].frame_id.as_deref(), Some("F1"));
+        assert_eq!(elements[2].frame_id, None);
+        assert_eq!(
+            problems,
+            vec![format!("13 script elements past {MAX_ELEMENTS} dropped")]
+        );
+    }
+
+    #[test]
+    fn bodies_are_asked_once_per_url_with_integrity() {
+        let mut log = ElementLog::default();
+        log.add_all(&json!([
+            record(
+                "http://shop.test/",
+                "http://cdn.test/b.js",
+                Some("sha384-x")
+            ),
+            record(
+                "http://frame.test/",
+                "http://cdn.test/b.js",
+                Some("sha384-x")
+            ),
+            record("http://shop.test/", "http://cdn.test/a.js", Some("  ")),
+            record("http://shop.test/", "http://cdn.test/c.js", None),
+        ]));
+        assert_eq!(
+            log.needing_bodies(),
+            vec!["http://cdn.test/b.js".to_string()]
+        );
+        log.set_served("http://cdn.test/b.js", served_body("7", b"b()"));
+        assert!(log.needing_bodies().is_empty());
+        let (elements, _) = log.finish(&[]);
+        assert_eq!(elements[0].served, elements[1].served);
+        assert_eq!(elements[0].served.as_ref().unwrap().size, 3);
+    }
+
+    fn request(id: &str, url: &str, kind: &str, answered: bool, failure: Option<&str>) -> Request {
+        Request {
+            id: id.to_string(),
+            url: url.to_string(),
+            method: "GET".to_string(),
+            resource_type: kind.to_string(),
+            headers: Vec::new(),
+            body: None,
+            initiator: Initiator {
+                kind: "parser".to_string(),
+                url: None,
+                script_id: None,
+                stack: Vec::new(),
+            },
+            frame_id: None,
+            response: answered.then(|| Response {
+                status: 200,
+                mime_type: None,
+                remote_address: None,
+                protocol: None,
+                security_headers: Vec::new(),
+            }),
+            failure: failure.map(str::to_string),
+            redirected_from: None,
+            websocket_frames: Vec::new(),
+            event_source_messages: Vec::new(),
+            worker_url: None,
+            time_ms: 0,
+        }
+    }
+
+    #[test]
+    fn the_request_of_a_script_is_found_by_url_and_type() {
+        let src = "http://cdn.test/a.js";
+        let requests = vec![
+            request("1", src, "Image", true, None),
+            request("2", src, "Script", false, Some("net::ERR_FAILED")),
+            request("3#1", src, "Script", true, None),
+        ];
+        assert_eq!(
+            script_request(&requests, src),
+            Some(ScriptRequest::Fetched("3".to_string()))
+        );
+        assert_eq!(
+            script_request(&requests[..2], src),
+            Some(ScriptRequest::Failed("net::ERR_FAILED".to_string()))
+        );
+        assert_eq!(script_request(&requests, "http://other.test/"), None);
+    }
+
+    #[test]
+    fn frame_trees_are_walked_main_first_and_bounded() {
+        // Deep (as deep as a JSON answer can be read) and wide.
+        let mut deep = json!({"frame": {"id": "leaf"}});
+        for i in 0..100 {
+            deep = json!({"frame": {"id": format!("d{i}")}, "childFrames": [deep]});
+        }
+        let mut children: Vec<Value> = (0..300)
+            .map(|i| json!({"frame": {"id": format!("w{i}")}}))
+            .collect();
+        children.insert(0, deep);
+        let tree = json!({"frame": {"id": "main"}, "childFrames": children});
+        let ids = frame_ids(&json!({"frameTree": tree}));
+        assert_eq!(ids.len(), MAX_FRAMES);
+        assert_eq!(&ids[..3], ["main", "d99", "d98"]);
+        let small = json!({"frameTree": {"frame": {"id": "main"}, "childFrames": [
+            {"frame": {"id": "a"}}, {"frame": {"id": "b"}, "childFrames": [{"frame": {"id": "c"}}]}
+        ]}});
+        assert_eq!(frame_ids(&small), vec!["main", "a", "b", "c"]);
+        assert!(frame_ids(&json!({"nothing": true})).is_empty());
+    }
+}

@@ -344,20 +344,19 @@ fn check_integrity(report: &Report, integrity: &[ScriptIntegrity], out: &mut BTr
         let host = url::Url::parse(&blocked.name)
             .ok()
             .and_then(|u| u.host_str().map(str::to_ascii_lowercase));
-        let first_party = host
+        let whose = match host
             .as_deref()
             .and_then(|h| parties.get(h).copied().flatten())
-            == Some(Party::First);
-        let whose = if first_party {
-            "first-party"
-        } else {
-            "third-party"
+        {
+            Some(Party::First) => "first-party ",
+            Some(Party::Third) => "third-party ",
+            _ => "",
         };
         out.insert(Violation {
             kind: ViolationKind::IntegrityMismatch,
             subject: blocked.name.clone(),
             message: format!(
-                "{whose} script {} failed its integrity check: {}",
+                "{whose}script {} failed its integrity check: {}",
                 blocked.name, blocked.detail
             ),
         });

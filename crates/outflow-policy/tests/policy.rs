@@ -317,3 +317,83 @@ fn invalid_policies_are_refused_with_the_reason() {
     let severity = Policy::parse("fail_on = \"severe\"", "p.toml").unwrap_err();
     assert!(matches!(severity, PolicyError::Parse { .. }));
 }
+
+fn verdict(name: &str, status: outflow_policy::IntegrityStatus) -> outflow_policy::ScriptIntegrity {
+    outflow_policy::ScriptIntegrity {
+        name: name.into(),
+        status,
+        detail: format!("it is {status}"),
+        integrity: None,
+        served_sha256: sha('9'),
+        served_size: 1,
+    }
+}
+
+#[test]
+fn require_sri_judges_recorded_integrity() {
+    use outflow_policy::IntegrityStatus;
+    let policy = Policy::parse("require_sri = true\n", "test").unwrap();
+    let stripe = "https://js.stripe.com/v3/elements.js";
+    let report = report(false);
+    let gate = |integrity: &[outflow_policy::ScriptIntegrity]| -> Vec<(ViolationKind, String)> {
+        policy
+            .evaluate_with(&report, Some(integrity))
+            .into_iter()
+            .map(|v| (v.kind, v.message))
+            .collect()
+    };
+    // Verified: nothing to say. First-party scripts are not asked.
+    assert!(gate(&[verdict(stripe, IntegrityStatus::Verified)]).is_empty());
+    // Without a verdict, without integrity, or unverifiable: not verified.
+    for integrity in [
+        vec![],
+        vec![verdict(stripe, IntegrityStatus::None)],
+        vec![verdict(stripe, IntegrityStatus::Unverifiable)],
+    ] {
+        let violations = gate(&integrity);
+        assert_eq!(violations.len(), 1, "{violations:?}");
+        assert_eq!(violations[0].0, ViolationKind::IntegrityNotVerified);
+        assert!(
+            violations[0].1.starts_with(&format!(
+                "third-party script {stripe} has no verified integrity: "
+            )),
+            "{}",
+            violations[0].1
+        );
+        assert!(violations[0].1.ends_with(&format!(
+            "serve it with integrity=\"{}\" crossorigin=\"anonymous\"",
+            outflow_policy::sri_value(&sha('b')).unwrap()
+        )));
+    }
+    // A script the browser blocked is in no inventory: reported from its
+    // verdict, with its party when its host is attributed.
+    let violations = gate(&[
+        verdict(stripe, IntegrityStatus::Verified),
+        verdict("https://js.stripe.com/v2/old.js", IntegrityStatus::Mismatch),
+        verdict("https://shop.example/blocked.js", IntegrityStatus::Mismatch),
+    ]);
+    assert_eq!(
+        violations,
+        vec![
+            (
+                ViolationKind::IntegrityMismatch,
+                "third-party script https://js.stripe.com/v2/old.js failed its integrity check: it is mismatch".to_string()
+            ),
+            (
+                ViolationKind::IntegrityMismatch,
+                "script https://shop.example/blocked.js failed its integrity check: it is mismatch".to_string()
+            ),
+        ]
+    );
+    // Without recorded integrity (a HAR file), a hash pinned in the policy
+    // stands in.
+    let old = policy.evaluate_with(&report, None);
+    assert_eq!(old.len(), 1);
+    assert_eq!(old[0].kind, ViolationKind::IntegrityNotPinned);
+    // Without require_sri, integrity is not judged.
+    let lax = Policy::default();
+    assert!(
+        lax.evaluate_with(&report, Some(&[verdict(stripe, IntegrityStatus::Mismatch)]))
+            .is_empty()
+    );
+}
