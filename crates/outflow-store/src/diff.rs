@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use outflow_model::{Report, Severity};
+use outflow_policy::ScriptIntegrity;
 
 use crate::facts::PageFacts;
 use crate::store::{ScanRecord, ScanSummary};
@@ -57,6 +58,21 @@ pub struct HeaderChange {
     pub from: Option<String>,
     /// Value after (`None`: absent).
     pub to: Option<String>,
+}
+
+/// A script whose Subresource Integrity verdict changed, e.g. `verified`
+/// to `mismatch` when a vendor changed a pinned file (the browser then
+/// blocks it).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct IntegrityChange {
+    /// The script's URL.
+    pub name: String,
+    /// The verdict before.
+    pub from: String,
+    /// The verdict after.
+    pub to: String,
+    /// Why, after.
+    pub detail: String,
 }
 
 /// Values added to and removed from a set between two scans.
@@ -113,6 +129,10 @@ pub struct ScanDiff {
     pub headers_changed: Vec<HeaderChange>,
     /// Whether both scans recorded the main document's headers.
     pub headers_compared: bool,
+    /// Scripts in both scans whose integrity verdict changed; empty when
+    /// either scan did not record script elements.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub integrity_changed: Vec<IntegrityChange>,
 }
 
 impl ScanDiff {
@@ -128,6 +148,7 @@ impl ScanDiff {
             && self.findings_new.is_empty()
             && self.findings_resolved.is_empty()
             && self.headers_changed.is_empty()
+            && self.integrity_changed.is_empty()
     }
 
     /// The changes from `from` to `to`.
@@ -196,8 +217,29 @@ impl ScanDiff {
                 .collect(),
             headers_changed,
             headers_compared,
+            integrity_changed: integrity_changes(&from.facts, &to.facts),
         }
     }
+}
+
+fn integrity_changes(from: &PageFacts, to: &PageFacts) -> Vec<IntegrityChange> {
+    let (Some(before), Some(after)) = (&from.integrity, &to.integrity) else {
+        return Vec::new();
+    };
+    let before: BTreeMap<&str, &ScriptIntegrity> =
+        before.iter().map(|i| (i.name.as_str(), i)).collect();
+    after
+        .iter()
+        .filter_map(|now| {
+            let then = before.get(now.name.as_str())?;
+            (then.status != now.status).then(|| IntegrityChange {
+                name: now.name.clone(),
+                from: then.status.as_str().to_string(),
+                to: now.status.as_str().to_string(),
+                detail: now.detail.clone(),
+            })
+        })
+        .collect()
 }
 
 type ScriptsByName = BTreeMap<String, (String, BTreeSet<String>)>;

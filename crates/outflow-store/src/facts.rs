@@ -112,7 +112,9 @@ pub struct PageFacts {
     pub destinations: Vec<Destination>,
     /// The Subresource Integrity verdict of each `<script src>` URL, sorted;
     /// `None` when the capture did not record script elements (a HAR file,
-    /// an older capture) or the scan was loaded back from the database.
+    /// an older capture). Loaded back from the database, each script of
+    /// the scan has its verdict (scripts that ran included), without the
+    /// attribute itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integrity: Option<Vec<ScriptIntegrity>>,
 }

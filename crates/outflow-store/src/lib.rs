@@ -26,7 +26,9 @@ mod schema;
 mod store;
 
 pub use csp::{CspProposal, propose};
-pub use diff::{FindingRef, HeaderChange, ScanDiff, ScriptChange, ScriptRef, SetChange};
+pub use diff::{
+    FindingRef, HeaderChange, IntegrityChange, ScanDiff, ScriptChange, ScriptRef, SetChange,
+};
 pub use facts::{Destination, Directive, PageFacts, TRACKED_HEADERS};
 pub use inventory::{InventoryRow, inventory, to_csv};
 pub use retention::{Pruned, Retention, cutoff};

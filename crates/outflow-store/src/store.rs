@@ -357,16 +357,52 @@ impl Store {
             None
         };
         let destinations = self.destinations_of(id)?;
+        let integrity = self.integrity_of(id)?;
         Ok(ScanRecord {
             facts: PageFacts {
                 started_at: summary.started_at.clone(),
                 security_headers,
                 destinations,
-                integrity: None,
+                integrity,
             },
             summary,
             report,
         })
+    }
+
+    /// The integrity verdicts of scan `id`'s scripts, one per name, sorted;
+    /// `None` when the scan recorded none.
+    fn integrity_of(&self, id: i64) -> Result<Option<Vec<ScriptIntegrity>>, StoreError> {
+        let mut statement = self.conn.prepare(
+            "SELECT name, integrity, integrity_detail, sha256, size FROM scripts
+             WHERE scan_id = ?1 AND integrity IS NOT NULL ORDER BY name, ran DESC",
+        )?;
+        let rows = statement.query_map([id], |row| {
+            let status: String = row.get(1)?;
+            Ok((
+                row.get::<_, String>(0)?,
+                status,
+                row.get::<_, Option<String>>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, i64>(4)?,
+            ))
+        })?;
+        let mut verdicts: BTreeMap<String, ScriptIntegrity> = BTreeMap::new();
+        for row in rows {
+            let (name, status, detail, sha256, size) = row?;
+            let Some(status) = IntegrityStatus::parse(&status) else {
+                continue;
+            };
+            verdicts.entry(name.clone()).or_insert(ScriptIntegrity {
+                name,
+                status,
+                detail: detail.unwrap_or_default(),
+                integrity: None,
+                served_sha256: sha256,
+                served_size: u64::try_from(size).unwrap_or(0),
+            });
+        }
+        Ok((!verdicts.is_empty()).then(|| verdicts.into_values().collect()))
     }
 
     fn destinations_of(&self, id: i64) -> Result<Vec<Destination>, StoreError> {

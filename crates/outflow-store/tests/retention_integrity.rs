@@ -255,3 +255,34 @@ fn pruning_by_age_with_a_floor_and_by_page() {
     let none = store.prune(&Retention::default()).unwrap();
     assert_eq!(none.scans, 0);
 }
+
+#[test]
+fn a_changed_integrity_verdict_is_in_the_diff() {
+    let (_dir, mut store) = temp_store();
+    let lib = "https://cdn.lib.test/lib.js";
+    let (report, mut facts) = before();
+    facts.integrity = Some(vec![verdict(lib, IntegrityStatus::Verified, &sha('b'))]);
+    let a = store.save(&report, &facts).unwrap();
+    // The vendor changed lib.js: the browser blocked it, it left the
+    // inventory.
+    let (mut report, mut facts) = before();
+    report.inventory.retain(|s| s.name != lib);
+    facts.integrity = Some(vec![verdict(lib, IntegrityStatus::Mismatch, &sha('9'))]);
+    let b = store.save(&report, &facts).unwrap();
+    let diff = ScanDiff::between(&store.scan(a).unwrap(), &store.scan(b).unwrap());
+    assert_eq!(
+        diff.integrity_changed,
+        vec![outflow_store::IntegrityChange {
+            name: lib.to_string(),
+            from: "verified".to_string(),
+            to: "mismatch".to_string(),
+            detail: "mismatch because".to_string(),
+        }]
+    );
+    assert_eq!(diff.scripts_removed.len(), 1);
+    // Scans without recorded elements compare nothing.
+    let (report, facts) = before();
+    let c = store.save(&report, &facts).unwrap();
+    let diff = ScanDiff::between(&store.scan(b).unwrap(), &store.scan(c).unwrap());
+    assert!(diff.integrity_changed.is_empty());
+}

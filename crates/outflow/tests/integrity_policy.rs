@@ -131,4 +131,47 @@ fn integrity_is_verified_in_the_inventory_and_the_policy_gate() {
     let history = outflow(&["history", url, "--db", db, "--format", "json"]);
     let history: Value = serde_json::from_slice(&history.stdout).unwrap();
     assert_eq!(history[0]["scripts"], ran.len());
+
+    // The vendor changes good.js: the browser blocks it, and the change
+    // alert says why the script is gone.
+    site.switch_to(fixtures().join("sri-changed"));
+    let rescan = outflow(&[
+        "scan",
+        url,
+        "--db",
+        db,
+        "--no-forms",
+        "--timeout",
+        "20",
+        "--map-host",
+        &shop,
+        "--map-host",
+        &cdn,
+        "--alert-on-change",
+    ]);
+    let log = stderr(&rescan);
+    assert!(rescan.status.success(), "{log}");
+    assert!(
+        log.contains("  - script http://cdn.test/good.js [external]"),
+        "{log}"
+    );
+    assert!(
+        log.contains("  ! integrity http://cdn.test/good.js: verified → mismatch (the body served has sha384-"),
+        "{log}"
+    );
+    let diff = outflow(&["diff", url, "--db", db, "--format", "json"]);
+    let diff: Value = serde_json::from_slice(&diff.stdout).unwrap();
+    assert_eq!(
+        diff["integrity_changed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (
+                c["name"].as_str().unwrap(),
+                c["from"].as_str().unwrap(),
+                c["to"].as_str().unwrap()
+            ))
+            .collect::<Vec<_>>(),
+        vec![("http://cdn.test/good.js", "verified", "mismatch")]
+    );
 }

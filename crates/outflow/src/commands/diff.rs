@@ -152,6 +152,13 @@ pub fn render(diff: &ScanDiff) -> String {
             h.to.as_deref().unwrap_or("(absent)")
         );
     }
+    for i in &diff.integrity_changed {
+        let _ = writeln!(
+            out,
+            "  ! integrity {}: {} → {} ({})",
+            i.name, i.from, i.to, i.detail
+        );
+    }
     if !diff.headers_compared {
         let _ = writeln!(out, "  (security headers not recorded in both scans)");
     }
