@@ -69,11 +69,15 @@ pub(crate) fn expand(root: &[u8], limits: &Limits) -> (Vec<View>, bool) {
         chain: Vec::new(),
         span: (0, root.len()),
     };
-    let mut frontier = vec![root_view];
     let mut seen: std::collections::HashSet<u64> = std::collections::HashSet::new();
+    // The views of the previous layer are `views[layer.clone()]` (the root
+    // for the first): indices, not copies.
+    let mut layer = 0..0;
     for depth in 0..MAX_DEPTH {
-        let mut next = Vec::new();
-        for parent in &frontier {
+        let start = views.len();
+        let parents = if depth == 0 { 0..1 } else { layer.clone() };
+        for i in parents {
+            let parent = if depth == 0 { &root_view } else { &views[i] };
             for child in children(parent, depth == 0, limits) {
                 if child.bytes.len() < 4 || !seen.insert(fingerprint(&child.bytes)) {
                     continue;
@@ -83,14 +87,13 @@ pub(crate) fn expand(root: &[u8], limits: &Limits) -> (Vec<View>, bool) {
                     return (views, truncated);
                 }
                 total += child.bytes.len();
-                next.push(child.clone());
                 views.push(child);
             }
         }
-        if next.is_empty() {
+        if views.len() == start {
             break;
         }
-        frontier = next;
+        layer = start..views.len();
     }
     (views, truncated)
 }
@@ -625,10 +628,18 @@ fn decompress_all(bytes: &[u8], limits: &Limits) -> Vec<(Vec<u8>, &'static str)>
         out.push((text, "zlib"));
         return out;
     }
-    if let Some(text) = read_capped(&mut flate2::read::DeflateDecoder::new(bytes)) {
-        out.push((text, "deflate"));
+    // Raw deflate and brotli have no magic number: any bytes are tried.
+    // Cheap header checks turn most non-streams away before a decoder and
+    // its buffers are set up (what dominated the search's time).
+    if deflate_plausible(bytes) {
+        let text = inflate_raw(bytes, limits.max_output);
+        if !text.is_empty() && looks_textual(&text) {
+            out.push((text, "deflate"));
+        }
     }
-    if let Some(text) = read_capped(&mut brotli_decompressor::Decompressor::new(bytes, 4096)) {
+    if brotli_plausible(bytes)
+        && let Some(text) = read_capped(&mut brotli_decompressor::Decompressor::new(bytes, 4096))
+    {
         out.push((text, "brotli"));
     }
     if let Some(text) = lzstring::from_uint8_array(bytes, limits.max_output)
@@ -637,6 +648,124 @@ fn decompress_all(bytes: &[u8], limits: &Limits) -> Vec<(Vec<u8>, &'static str)>
         out.push((text.into_bytes(), "lz-string (uint8array)"));
     }
     out
+}
+
+/// Whether `bytes` may begin a raw deflate stream (RFC 1951, 3.2.3-3.2.7):
+/// block type 3 is reserved; a stored block's length is followed by its
+/// one's complement; a dynamic block declares at most 286 literal/length
+/// and 30 distance codes.
+fn deflate_plausible(bytes: &[u8]) -> bool {
+    match (bytes[0] >> 1) & 3 {
+        0 => {
+            bytes.len() >= 5
+                && u16::from_le_bytes([bytes[1], bytes[2]])
+                    == !u16::from_le_bytes([bytes[3], bytes[4]])
+        }
+        2 => {
+            let hlit = bytes[0] >> 3;
+            let hdist = bytes.get(1).map_or(0, |b| b & 0x1f);
+            hlit <= 29 && hdist <= 29
+        }
+        3 => false,
+        _ => true,
+    }
+}
+
+thread_local! {
+    /// One raw-deflate decoder per thread, reset for each stream: setting
+    /// one up allocates and clears a 32 KiB window.
+    static INFLATER: std::cell::RefCell<flate2::Decompress> =
+        std::cell::RefCell::new(flate2::Decompress::new(false));
+}
+
+/// Inflates a raw deflate stream, up to `cap` bytes; a stream cut short or
+/// broken gives what it produced before.
+fn inflate_raw(bytes: &[u8], cap: usize) -> Vec<u8> {
+    INFLATER.with(|cell| {
+        let Ok(mut inflater) = cell.try_borrow_mut() else {
+            return Vec::new();
+        };
+        inflater.reset(false);
+        let mut out: Vec<u8> = Vec::with_capacity(cap.min(256));
+        loop {
+            if out.len() >= cap {
+                break;
+            }
+            if out.len() == out.capacity() {
+                out.reserve(out.len().max(256).min(cap - out.len()));
+            }
+            let (before_in, before_out) = (inflater.total_in(), inflater.total_out());
+            let consumed = usize::try_from(before_in).unwrap_or(usize::MAX);
+            let input = bytes.get(consumed..).unwrap_or_default();
+            match inflater.decompress_vec(input, &mut out, flate2::FlushDecompress::None) {
+                Ok(flate2::Status::StreamEnd) | Err(_) => break,
+                Ok(_) => {
+                    if inflater.total_in() == before_in && inflater.total_out() == before_out {
+                        break;
+                    }
+                }
+            }
+        }
+        out.truncate(cap);
+        out
+    })
+}
+
+/// Whether `bytes` may begin a brotli stream with output (RFC 7932, 9.1
+/// and 9.2): the window size is not the reserved code, the first
+/// meta-block is not the empty last one, its length has no superfluous
+/// zero nibble, and an uncompressed one pads to the byte with zeros.
+fn brotli_plausible(bytes: &[u8]) -> bool {
+    let mut bits = LsbBits { bytes, at: 0 };
+    let mut check = || -> Option<bool> {
+        if bits.read(1)? == 1 && bits.read(3)? == 0 && bits.read(3)? == 1 {
+            return Some(false);
+        }
+        let last = bits.read(1)? == 1;
+        if last && bits.read(1)? == 1 {
+            return Some(false);
+        }
+        let nibbles = match bits.read(2)? {
+            // A metadata block first: left to the decoder.
+            3 => return Some(true),
+            n => n + 4,
+        };
+        let mut nibble = 0;
+        for _ in 0..nibbles {
+            nibble = bits.read(4)?;
+        }
+        if nibbles > 4 && nibble == 0 {
+            return Some(false);
+        }
+        if !last && bits.read(1)? == 1 {
+            while bits.at % 8 != 0 {
+                if bits.read(1)? != 0 {
+                    return Some(false);
+                }
+            }
+        }
+        Some(true)
+    };
+    // Too short for a meta-block header: nothing to decode.
+    check().unwrap_or(false)
+}
+
+/// Bits in brotli's order: least significant first.
+struct LsbBits<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl LsbBits<'_> {
+    fn read(&mut self, count: u32) -> Option<u32> {
+        let mut value = 0;
+        for i in 0..count {
+            let byte = *self.bytes.get(self.at / 8)?;
+            value |= u32::from((byte >> (self.at % 8)) & 1) << i;
+            self.at += 1;
+        }
+        Some(value)
+    }
 }
 
 /// The first container [`decompress_all`] opens.
@@ -671,6 +800,68 @@ mod tests {
         assert_eq!(base32_decode(b"MZXW6YTBOI").unwrap(), b"foobar");
     }
 
+    /// The header checks that keep garbage from the raw deflate and brotli
+    /// decoders let every real stream through: every level and window, short
+    /// and long inputs, text and binary.
+    #[test]
+    fn real_deflate_and_brotli_streams_pass_the_header_checks() {
+        use std::io::Write;
+        let limits = Limits::default();
+        let inputs: Vec<Vec<u8>> = vec![
+            b"outflow.3fa9c01b2e@example.com".to_vec(),
+            b"x=1".to_vec(),
+            "{\"e\":\"outflow\"} ".repeat(500).into_bytes(),
+            (0..20_000u32)
+                .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+                .collect(),
+        ];
+        for input in &inputs {
+            for level in 0..=9 {
+                let mut e =
+                    flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(level));
+                e.write_all(input).unwrap();
+                let stream = e.finish().unwrap();
+                assert!(deflate_plausible(&stream), "deflate level {level}");
+                assert_eq!(
+                    inflate_raw(&stream, limits.max_output),
+                    *input,
+                    "level {level}"
+                );
+            }
+            for quality in [0, 1, 5, 9, 11] {
+                for window in [10, 16, 18, 22, 24] {
+                    let mut stream = Vec::new();
+                    {
+                        let mut w =
+                            brotli::CompressorWriter::new(&mut stream, 4096, quality, window);
+                        w.write_all(input).unwrap();
+                    }
+                    assert!(
+                        brotli_plausible(&stream),
+                        "brotli quality {quality} window {window}"
+                    );
+                }
+            }
+        }
+        // Garbage is mostly turned away before a decoder is set up.
+        let garbage: Vec<Vec<u8>> = (0..1000u32)
+            .map(|i| {
+                (0..24u32)
+                    .map(|j| ((i * 31 + j).wrapping_mul(2_654_435_761) >> 11) as u8)
+                    .collect()
+            })
+            .collect();
+        let deflate = garbage.iter().filter(|g| deflate_plausible(g)).count();
+        let brotli = garbage.iter().filter(|g| brotli_plausible(g)).count();
+        assert!(deflate < 600 && brotli < 800, "{deflate} {brotli}");
+        // A cut stream gives what it had.
+        let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(&inputs[2]).unwrap();
+        let stream = e.finish().unwrap();
+        let cut = inflate_raw(&stream[..stream.len() / 2], limits.max_output);
+        assert!(!cut.is_empty() && inputs[2].starts_with(&cut));
+    }
+
     #[test]
     fn a_decompression_bomb_stops_at_the_limit() {
         use std::io::Write;
@@ -680,5 +871,11 @@ mod tests {
         let limits = Limits::default();
         let (text, _) = decompress(&bomb, &limits).unwrap();
         assert_eq!(text.len(), limits.max_output);
+        let mut encoder =
+            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(&vec![b'a'; 64 << 20]).unwrap();
+        let bomb = encoder.finish().unwrap();
+        let (text, name) = decompress(&bomb, &limits).unwrap();
+        assert_eq!((text.len(), name), (limits.max_output, "deflate"));
     }
 }
