@@ -292,8 +292,7 @@ pub async fn scan(url: &str, options: &ScanOptions) -> Result<ScanOutput, Captur
         tokio::time::sleep(Duration::from_millis(150)).await;
         session.wait_for_follow_ups().await;
         if options.instrument && !session.dead() {
-            capture_errors
-                .extend(script_elements::collect(page, &recorder, options.command_timeout).await);
+            script_elements::collect(page, &recorder, options.command_timeout, loaded).await;
         }
         if !session.dead() {
             cookies = match call_browser(

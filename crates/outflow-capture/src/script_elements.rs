@@ -14,11 +14,11 @@
 //! [`outflow_model::Script`]: its element and digests are the only record.
 
 use std::collections::HashSet;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use chromiumoxide::Page;
-use outflow_model::{CaptureErrorKind, Frame, Request, ScriptElement, ServedBody};
+use outflow_model::{Frame, Request, ScriptElement, ServedBody};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
@@ -40,6 +40,10 @@ const ATTRIBUTE_LIMIT: usize = 4096;
 const BATCH_LIMIT: usize = 8 * 1024 * 1024;
 /// Largest response body hashed.
 const BODY_LIMIT: usize = 32 * 1024 * 1024;
+/// Longest time spent sweeping and reading bodies at the end of a visit.
+const COLLECT_BUDGET: Duration = Duration::from_secs(8);
+/// Limit of each command of the end-of-visit collection.
+const CALL_LIMIT: Duration = Duration::from_secs(3);
 
 /// The observer. Idempotent: evaluated again in a world where it runs, it
 /// only sweeps. Returns the records not yet reported.
@@ -242,26 +246,31 @@ impl ElementLog {
     }
 }
 
-/// Sweeps every frame's document once more and reads back the body of
-/// every script with an `integrity` attribute. Returns the problems met;
-/// what was recorded before them is kept.
-pub(crate) async fn collect(
-    page: &Page,
-    recorder: &Shared,
-    limit: Duration,
-) -> Vec<(CaptureErrorKind, String)> {
-    let mut problems = Vec::new();
-    match call(page, "Page.getFrameTree", json!({}), limit).await {
-        Ok(tree) => {
-            for frame_id in frame_ids(&tree) {
-                if let Err(why) = sweep(page, recorder, &frame_id, limit).await {
-                    // Frames that navigated away or crashed meanwhile are
-                    // common and harmless: their observer already reported.
-                    tracing::debug!("sweeping script elements of frame {frame_id}: {why}");
+/// Sweeps every frame's document once more (when the page loaded: a page
+/// that never did may have a renderer that answers nothing) and reads back
+/// the body of every script with an `integrity` attribute, within
+/// [`COLLECT_BUDGET`]. A sweep that fails costs nothing but itself: the
+/// observer has reported as it went. A body that cannot be read is noted
+/// on its elements (`served_error`).
+pub(crate) async fn collect(page: &Page, recorder: &Shared, limit: Duration, loaded: bool) {
+    let deadline = Instant::now() + COLLECT_BUDGET;
+    let limit = limit.min(CALL_LIMIT);
+    if loaded {
+        match call(page, "Page.getFrameTree", json!({}), limit).await {
+            Ok(tree) => {
+                for frame_id in frame_ids(&tree) {
+                    if Instant::now() >= deadline {
+                        break;
+                    }
+                    if let Err(why) = sweep(page, recorder, &frame_id, limit).await {
+                        // Frames that navigated away meanwhile are common
+                        // and harmless.
+                        tracing::debug!("sweeping script elements of frame {frame_id}: {why}");
+                    }
                 }
             }
+            Err(error) => tracing::debug!("listing frames to sweep: {error}"),
         }
-        Err(error) => problems.push((CaptureErrorKind::Protocol, error.to_string())),
     }
     let wanted = lock(recorder).script_elements.needing_bodies();
     for src in wanted {
@@ -270,13 +279,16 @@ pub(crate) async fn collect(
             script_request(recorder.requests(), &src)
         };
         let served = match request {
+            _ if Instant::now() >= deadline => Err(format!(
+                "not read: the {} s given to reading bodies at the end of the visit ran out",
+                COLLECT_BUDGET.as_secs()
+            )),
             Some(ScriptRequest::Fetched(id)) => read_body(page, &id, limit).await,
             Some(ScriptRequest::Failed(why)) => Err(format!("the request failed: {why}")),
             None => Err("no request for it was recorded".to_string()),
         };
         lock(recorder).script_elements.set_served(&src, served);
     }
-    problems
 }
 
 /// The frame ids of a `Page.getFrameTree` answer, the main frame first,
@@ -343,8 +355,8 @@ enum ScriptRequest {
     Failed(String),
 }
 
-/// The request that fetched `src`: a script request to that URL, one with
-/// a response preferred. Redirect hops share the browser's request id
+/// The request that fetched `src`: a script request to that URL, one
+/// answered without failure preferred. Redirect hops share the browser's request id
 /// (`<id>#<n>`); the body is the last hop's, under the bare id.
 fn script_request(requests: &[Request], src: &str) -> Option<ScriptRequest> {
     let candidates: Vec<&Request> = requests
@@ -352,7 +364,12 @@ fn script_request(requests: &[Request], src: &str) -> Option<ScriptRequest> {
         .filter(|r| r.url == src && r.resource_type == "Script")
         .collect();
     let bare = |id: &str| id.split('#').next().unwrap_or(id).to_string();
-    if let Some(fetched) = candidates.iter().find(|r| r.response.is_some()) {
+    // A response to a request that then failed (a CORS error, a body cut
+    // off) is not what the script element got.
+    if let Some(fetched) = candidates
+        .iter()
+        .find(|r| r.response.is_some() && r.failure.is_none())
+    {
         return Some(ScriptRequest::Fetched(bare(&fetched.id)));
     }
     candidates.first().map(|r| {
@@ -547,6 +564,13 @@ mod tests {
             request("1", src, "Image", true, None),
             request("2", src, "Script", false, Some("net::ERR_FAILED")),
             request("3#1", src, "Script", true, None),
+            request(
+                "4",
+                src,
+                "Script",
+                true,
+                Some("net::ERR_FAILED (blocked: corsError)"),
+            ),
         ];
         assert_eq!(
             script_request(&requests, src),
@@ -555,6 +579,12 @@ mod tests {
         assert_eq!(
             script_request(&requests[..2], src),
             Some(ScriptRequest::Failed("net::ERR_FAILED".to_string()))
+        );
+        assert_eq!(
+            script_request(&requests[3..], src),
+            Some(ScriptRequest::Failed(
+                "net::ERR_FAILED (blocked: corsError)".to_string()
+            ))
         );
         assert_eq!(script_request(&requests, "http://other.test/"), None);
     }
