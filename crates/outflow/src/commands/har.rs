@@ -33,22 +33,7 @@ pub struct Args {
     pub save: bool,
 
     #[command(flatten)]
-    pub db: super::history::DbArgs,
-
-    /// Check each report against this policy file (TOML) and exit 1 with
-    /// one message per violation when it is broken. HAR files carry no
-    /// DOM, so `require_sri` asks for hashes pinned in the policy.
-    #[arg(long, value_name = "FILE")]
-    pub policy: Option<PathBuf>,
-
-    /// Save each report and print its changes since the page's previous
-    /// saved scan (standard error).
-    #[arg(long)]
-    pub alert_on_change: bool,
-
-    /// With --alert-on-change: POST each change as JSON to this URL.
-    #[arg(long, value_name = "URL", requires = "alert_on_change")]
-    pub webhook: Option<String>,
+    pub follow: super::watch::FollowArgs,
 
     #[command(flatten)]
     pub report: ReportArgs,
@@ -57,8 +42,7 @@ pub struct Args {
 /// Runs `outflow har`. Exits 2 when a file could not be read as HAR, after
 /// converting the others.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    // A typo in the policy or the webhook fails now, not after the imports.
-    super::watch::check_options(args.policy.as_deref(), args.webhook.as_deref())?;
+    args.follow.check()?;
     let dir = args.out.as_deref().map(CaptureDir::create).transpose()?;
     let analyser = Analyser::load(&args.report, !args.capture_only)?;
     let mut any_failed = false;
@@ -78,7 +62,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     // History is kept by page URL: a recording without one
                     // cannot be saved.
                     let saveable = !import.capture.target.is_empty();
-                    if !saveable && (args.save || args.alert_on_change) {
+                    if !saveable && (args.save || args.follow.alert_on_change) {
                         eprintln!("  {name}: no page URL in the HAR file; not saved");
                     }
                     page_facts
@@ -101,10 +85,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let follow = super::watch::FollowUp {
         save: args.save && !args.capture_only,
         save_asked: args.save,
-        db: args.db.db.clone(),
-        policy: args.policy.clone(),
-        alert_on_change: args.alert_on_change && !args.capture_only,
-        webhook: args.webhook.clone(),
+        options: super::watch::FollowArgs {
+            alert_on_change: args.follow.alert_on_change && !args.capture_only,
+            ..args.follow.clone()
+        },
     };
     let code = finish_run(printed, &reports, &args.report, any_failed)?;
     let violated = super::watch::follow_up(&follow, &reports, &page_facts)?;

@@ -71,21 +71,7 @@ pub struct Args {
     pub no_save: bool,
 
     #[command(flatten)]
-    pub db: super::history::DbArgs,
-
-    /// Check each report against this policy file (TOML) and exit 1 with
-    /// one message per violation when it is broken: the CI gate.
-    #[arg(long, value_name = "FILE")]
-    pub policy: Option<PathBuf>,
-
-    /// Compare each scan with the page's previous saved scan and print
-    /// the changes (standard error).
-    #[arg(long)]
-    pub alert_on_change: bool,
-
-    /// With --alert-on-change: POST each change as JSON to this URL.
-    #[arg(long, value_name = "URL", requires = "alert_on_change")]
-    pub webhook: Option<String>,
+    pub follow: super::watch::FollowArgs,
 
     #[command(flatten)]
     pub report: ReportArgs,
@@ -94,8 +80,7 @@ pub struct Args {
 /// Runs `outflow scan`. Exits 2 when a browser could not start or a page
 /// could not be loaded at all, after writing every capture it could make.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    // A typo in the policy or the webhook fails now, not after the scans.
-    super::watch::check_options(args.policy.as_deref(), args.webhook.as_deref())?;
+    args.follow.check()?;
     let mappings = args
         .map_host
         .iter()
@@ -170,11 +155,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let follow = super::watch::FollowUp {
         save: !args.no_save && !args.capture_only,
-        save_asked: args.save || args.db.db.is_some(),
-        db: args.db.db.clone(),
-        policy: args.policy.clone(),
-        alert_on_change: args.alert_on_change,
-        webhook: args.webhook.clone(),
+        save_asked: args.save || args.follow.db.db.is_some(),
+        options: args.follow.clone(),
     };
     let code = finish_run(printed, &reports, &args.report, any_failed)?;
     let violated = super::watch::follow_up(&follow, &reports, &page_facts)?;

@@ -2,7 +2,7 @@
 //! what `outflow scan` does after its reports are made (save, compare with
 //! the previous scan, the policy gate).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -192,23 +192,56 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// What `outflow scan` does with its reports besides printing them.
+/// Options of `scan` and `har` for what follows their reports: the history
+/// database, the policy gate and change alerts.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FollowArgs {
+    #[command(flatten)]
+    pub db: super::history::DbArgs,
+
+    /// Check each report against this policy file (TOML) and exit 1 with
+    /// one message per violation when it is broken: the CI gate. HAR files
+    /// carry no DOM, so for them `require_sri` asks for hashes pinned in
+    /// the policy.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+
+    /// Save each report and print its changes since the page's previous
+    /// saved scan (standard error).
+    #[arg(long)]
+    pub alert_on_change: bool,
+
+    /// With --alert-on-change: POST each change as JSON to this URL.
+    #[arg(long, value_name = "URL", requires = "alert_on_change")]
+    pub webhook: Option<String>,
+}
+
+impl FollowArgs {
+    /// Fails now on a typo in the policy or the webhook, not after the
+    /// scans.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if let Some(path) = &self.policy {
+            Policy::load(path).context("loading the policy")?;
+        }
+        if let Some(webhook) = &self.webhook {
+            check_webhook(webhook)?;
+        }
+        Ok(())
+    }
+}
+
+/// What `outflow scan` and `outflow har` do with their reports besides
+/// printing them.
 #[derive(Debug, Clone)]
 pub struct FollowUp {
-    /// Save every report (unless `--no-save`).
+    /// Save every report.
     pub save: bool,
     /// Whether saving was asked for (`--save`, `--db`): then a database
     /// that cannot be opened is an error; saving by default only warns, so
     /// that a scan on a read-only home still reports.
     pub save_asked: bool,
-    /// `--db`.
-    pub db: Option<PathBuf>,
-    /// `--policy`.
-    pub policy: Option<PathBuf>,
-    /// `--alert-on-change`.
-    pub alert_on_change: bool,
-    /// `--webhook`.
-    pub webhook: Option<String>,
+    /// The database, policy and alert options.
+    pub options: FollowArgs,
 }
 
 /// Saves the reports (with the facts of their captures; `None` for a
@@ -221,25 +254,26 @@ pub fn follow_up(
     facts: &[Option<PageFacts>],
 ) -> anyhow::Result<bool> {
     let policy = follow
+        .options
         .policy
         .as_deref()
         .map(Policy::load)
         .transpose()
         .context("loading the policy")?;
-    if let Some(webhook) = &follow.webhook {
+    if let Some(webhook) = &follow.options.webhook {
         check_webhook(webhook)?;
     }
-    if follow.save || follow.alert_on_change {
-        let mut store = match open_store(follow.db.as_deref()) {
+    if follow.save || follow.options.alert_on_change {
+        let mut store = match open_store(follow.options.db.db.as_deref()) {
             Ok(store) => store,
-            Err(error) if !(follow.save_asked || follow.alert_on_change) => {
+            Err(error) if !(follow.save_asked || follow.options.alert_on_change) => {
                 eprintln!("warning: not saved in the history ({error:#}); --no-save silences this");
                 return policy_gate(policy.as_ref(), reports, facts);
             }
             Err(error) => return Err(error),
         };
         let alerts = Alerts {
-            webhook: follow.webhook.as_deref(),
+            webhook: follow.options.webhook.as_deref(),
             attempts: 5,
             to_stdout: false,
             format: Format::Terminal,
@@ -251,7 +285,7 @@ pub fn follow_up(
             };
             let id = store.save(report, facts)?;
             eprintln!("saved {} as scan {id}", report.target.value);
-            if follow.alert_on_change {
+            if follow.options.alert_on_change {
                 alerts.compare(&store, id)?;
             }
         }
@@ -339,17 +373,6 @@ impl Alerts<'_> {
         }
         Ok(Some(diff))
     }
-}
-
-/// Checks `--policy` and `--webhook` before any scan is made.
-pub fn check_options(policy: Option<&Path>, webhook: Option<&str>) -> anyhow::Result<()> {
-    if let Some(path) = policy {
-        Policy::load(path).context("loading the policy")?;
-    }
-    if let Some(webhook) = webhook {
-        check_webhook(webhook)?;
-    }
-    Ok(())
 }
 
 fn check_webhook(webhook: &str) -> anyhow::Result<()> {
