@@ -45,7 +45,7 @@ pub const PAGES: &[DemoPage] = &[
         url: "http://shop.fernbrook-outdoor.test/checkout.html",
         personas: &["us"],
         story: "A shop's checkout carries a skimmer from a look-alike domain that sends the \
-                form's fields by image beacon.",
+                form's fields as they are typed, key by key, by image beacon.",
     },
     DemoPage {
         name: "newsletter",

@@ -38,9 +38,10 @@ const EXPECTED: &[(&str, &str, &[&str])] = &[
     (
         "http://shop.fernbrook-outdoor.test/checkout.html",
         "us",
-        // The skimmer reads fields on change and blur, not per keystroke:
-        // a leak before submission, not keystroke capture.
-        &["pii-before-submit"],
+        // The skimmer reads every field on each input event and sends it to
+        // its own look-alike host: keystroke capture, and a leak before
+        // submission.
+        &["keystroke-capture", "pii-before-submit"],
     ),
     (
         "http://news.brightpost.test/newsletter.html",
