@@ -738,7 +738,7 @@ fn brotli_plausible(bytes: &[u8]) -> bool {
             return Some(false);
         }
         if !last && bits.read(1)? == 1 {
-            while bits.at % 8 != 0 {
+            while !bits.at.is_multiple_of(8) {
                 if bits.read(1)? != 0 {
                     return Some(false);
                 }
