@@ -345,9 +345,11 @@ async fn capture_of(page: &str, sites: &Sites) -> (Capture, BTreeMap<String, Str
         timeout: Duration::from_secs(30),
         fill_forms: true,
         submit: true,
+        // Gaps of at least 40 ms between keys: what the page sends when a
+        // field is left is recorded well before the key press that submits.
         pace: TypingPace {
-            max_hold: Duration::from_millis(30),
-            max_gap: Duration::from_millis(60),
+            max_hold: Duration::from_millis(40),
+            max_gap: Duration::from_millis(160),
         },
         ..ScanOptions::default()
     };
