@@ -67,7 +67,7 @@ pub fn report_capture(capture: Capture, sources: Sources<'_>, pipeline: &Pipelin
     let site = pipeline
         .site
         .map(str::to_string)
-        .unwrap_or_else(|| capture.final_url.clone().unwrap_or(capture.target.clone()));
+        .unwrap_or_else(|| site_of(&capture));
     let attributions = assemble::attribute(pipeline, Some(&site), &hosts, &addresses);
 
     let (request_edges, contacts) = {
@@ -306,4 +306,39 @@ fn parse_address(text: &str) -> Option<IpAddr> {
         .split(']')
         .next()
         .and_then(|s| s.parse().ok())
+}
+
+/// The most redirects followed from the page asked for to where it landed.
+const MAX_REDIRECT_HOPS: usize = 20;
+
+/// The site a capture is about: where the page asked for landed after its
+/// redirects. Not where the visit ended: a form posted top-level to a
+/// collector, or a script sending the visitor elsewhere, must not make that
+/// party first party.
+fn site_of(capture: &Capture) -> String {
+    let asked = url::Url::parse(&capture.target).ok();
+    let first = capture.requests.iter().find(|r| {
+        r.url == capture.target
+            || asked
+                .as_ref()
+                .is_some_and(|asked| url::Url::parse(&r.url).is_ok_and(|u| u == *asked))
+    });
+    let Some(mut landed) = first else {
+        return if capture.target.is_empty() {
+            capture.final_url.clone().unwrap_or_default()
+        } else {
+            capture.target.clone()
+        };
+    };
+    for _ in 0..MAX_REDIRECT_HOPS {
+        match capture
+            .requests
+            .iter()
+            .find(|r| r.redirected_from.as_deref() == Some(landed.id.as_str()))
+        {
+            Some(next) => landed = next,
+            None => break,
+        }
+    }
+    landed.url.clone()
 }

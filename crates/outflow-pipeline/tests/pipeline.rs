@@ -137,3 +137,52 @@ fn capture_report_attributes_requests_to_their_scripts() {
         report.errors
     );
 }
+
+#[test]
+fn the_site_is_where_the_page_landed_not_where_the_visit_ended() {
+    // The page asked for redirects to the shop's other domain; on submission
+    // a form posts top-level to a collector, where the visit ends.
+    let request = |id: &str, url: &str, from: Option<&str>| {
+        let mut r = serde_json::json!({"id": id, "url": url, "method": "GET",
+            "resource_type": "Document", "headers": [],
+            "initiator": {"kind": "other"}, "time_ms": 10, "websocket_frames": []});
+        if let Some(from) = from {
+            r["redirected_from"] = serde_json::json!(from);
+        }
+        r
+    };
+    let capture: Capture = serde_json::from_value(serde_json::json!({
+        "target": "http://fernbrook.com", "final_url": "https://collect.skim-host.com/post",
+        "source": {"kind": "browser", "headless": true},
+        "started_at": "2026-11-29T00:00:00Z", "duration_ms": 1000, "frames": [], "scripts": [],
+        "requests": [
+            request("d1", "http://fernbrook.com/", None),
+            request("d1#1", "https://www.fernbrook-outdoor.com/checkout", Some("d1")),
+            request("f1", "https://collect.skim-host.com/post", None),
+        ],
+        "canaries": [], "submitted": true, "events": [], "errors": []
+    }))
+    .expect("a capture");
+    let intel = intel();
+    let js = outflow_js::Options::default();
+    let pipeline = Pipeline {
+        js: &js,
+        intel: Some(&intel),
+        site: None,
+        tool_version: "test",
+    };
+    let report = report_capture(capture, Sources::Map(&BTreeMap::new()), &pipeline);
+    let party = |host: &str| {
+        report
+            .attributions
+            .iter()
+            .find(|a| a.host == host)
+            .map(|a| a.party)
+            .unwrap_or_else(|| panic!("{host} attributed: {:?}", report.attributions))
+    };
+    assert_eq!(
+        party("www.fernbrook-outdoor.com"),
+        outflow_model::Party::First
+    );
+    assert_eq!(party("collect.skim-host.com"), outflow_model::Party::Third);
+}
