@@ -1059,6 +1059,7 @@ impl Recorder {
         if self.storage_writes.len() >= MAX_STORAGE_WRITES {
             return;
         }
+        let time_ms = Some(self.now_ms());
         let write = match (api, access) {
             ("Storage.setItem", ApiAccess::Call) => {
                 let Ok(Value::Array(parts)) = serde_json::from_str::<Value>(argument) else {
@@ -1081,6 +1082,7 @@ impl Recorder {
                     value: part(2),
                     script_url: script_url.to_string(),
                     frame_url: frame_url.to_string(),
+                    time_ms,
                 }
             }
             ("Document.cookie", ApiAccess::Set) => {
@@ -1097,6 +1099,7 @@ impl Recorder {
                     value: value.trim().to_string(),
                     script_url: script_url.to_string(),
                     frame_url: frame_url.to_string(),
+                    time_ms,
                 }
             }
             _ => return,

@@ -575,8 +575,8 @@ async fn every_transport_and_encoding_of_a_typed_canary_is_found_and_classified(
         }
     }
 
-    // Writes carry no time: once the form is submitted they are reported
-    // with the leaks on submission (see the rules' documentation).
+    // leak.js writes when a field is left, before submission: the writes'
+    // times (when the scanner received them) put them before it.
     for area in ["cookie", "local"] {
         let mut cells = Vec::new();
         for encoding in ENCODINGS {
@@ -587,11 +587,16 @@ async fn every_transport_and_encoding_of_a_typed_canary_is_found_and_classified(
             let mut hits = 0;
             for field in FIELDS {
                 let key = stored_key(area, field, encoding);
-                if found.stored.contains(&(
-                    "credential-exfiltration".to_string(),
-                    key.clone(),
-                    field,
-                )) {
+                let filed = |rule: &str| {
+                    found
+                        .stored
+                        .contains(&(rule.to_string(), key.clone(), field))
+                };
+                if filed("credential-exfiltration") {
+                    misses.push(format!(
+                        "{area} write x {encoding} x {field}: {key} filed as a leak on submission"
+                    ));
+                } else if filed("pii-before-submit") {
                     hits += 1;
                 } else {
                     let writes: Vec<String> = capture

@@ -158,6 +158,45 @@ fn storage_writes_by_third_party_scripts_count_when_never_submitted() {
     ));
 }
 
+#[test]
+fn storage_writes_are_filed_by_when_they_were_received() {
+    let write = |key: &str, time_ms: Option<u64>| {
+        let mut w = json!({
+            "area": "local", "key": key, "value": password(),
+            "script_url": "https://cdn.replay.example/rec.js", "frame_url": format!("https://{SITE}/"),
+        });
+        if let Some(t) = time_ms {
+            w["time_ms"] = json!(t);
+        }
+        serde_json::from_value(w).unwrap()
+    };
+    // Submitted at 1000 ms: one write before, one after, one of unknown time.
+    let mut c = capture(Vec::new(), canaries(), Some(1000));
+    c.storage_writes = Some(vec![
+        write("before", Some(400)),
+        write("after", Some(1200)),
+        write("unknown", None),
+    ]);
+    let keys = |rule: &str| -> Vec<String> {
+        let mut keys: Vec<String> = run(rule, &c, &[SITE])
+            .iter()
+            .flat_map(|f| &f.evidence)
+            .filter_map(|e| match e {
+                Evidence::Request {
+                    channel: Channel::StorageWrite { key, .. },
+                    ..
+                } => Some(key.clone()),
+                _ => None,
+            })
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    };
+    assert_eq!(keys("pii-before-submit"), ["before"]);
+    assert_eq!(keys("credential-exfiltration"), ["after", "unknown"]);
+}
+
 fn key_listener_capture(send_typed: bool, script_host: &str) -> outflow_model::Capture {
     let script = format!("https://{script_host}/k.js");
     let mut requests = vec![request(

@@ -546,6 +546,11 @@ pub struct StorageWrite {
     pub script_url: String,
     /// The origin of the frame written in.
     pub frame_url: String,
+    /// When the scanner received the record of the write, in ms on the
+    /// capture's clock: at most about 50 ms after the write (the
+    /// instrumentation sends its records in batches).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_ms: Option<u64>,
 }
 
 /// Something the page did to the browser itself.

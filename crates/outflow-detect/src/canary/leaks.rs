@@ -27,8 +27,11 @@ pub(crate) struct Leak {
     pub canary: usize,
     /// The destination host, or for writes the writing script's host.
     pub host: String,
-    /// When it left (request or frame time); `None` for cookie and storage
-    /// writes, whose time is not recorded.
+    /// When it left (request or frame time). For cookie and storage
+    /// writes, when the scanner received the record of the write: at most
+    /// about 50 ms after it (the instrumentation's batching), so a write
+    /// received before submission was made before it. `None` for writes of
+    /// captures that did not record it.
     pub time_ms: Option<u64>,
     /// The script responsible, when known.
     pub script: Option<String>,
@@ -150,7 +153,7 @@ fn write_leaks(facts: &Facts<'_>, index: &CanaryIndex) -> Vec<Leak> {
     let Some(capture) = facts.capture else {
         return Vec::new();
     };
-    let mut writes: Vec<(Channel, &str, &str, &'static str)> = Vec::new();
+    let mut writes: Vec<(Channel, &str, &str, &'static str, Option<u64>)> = Vec::new();
     for write in capture.storage_writes.iter().flatten() {
         let channel = match write.area {
             StorageArea::Cookie => Channel::CookieWrite {
@@ -171,12 +174,19 @@ fn write_leaks(facts: &Facts<'_>, index: &CanaryIndex) -> Vec<Leak> {
         } else {
             "STORAGE"
         };
-        writes.push((channel, &write.script_url, &write.value, method));
+        writes.push((
+            channel,
+            &write.script_url,
+            &write.value,
+            method,
+            write.time_ms,
+        ));
         writes.push((
             channel_for_key(write.area, &write.key),
             &write.script_url,
             &write.key,
             method,
+            write.time_ms,
         ));
     }
     for cookie in capture.cookies.iter().flatten() {
@@ -188,12 +198,14 @@ fn write_leaks(facts: &Facts<'_>, index: &CanaryIndex) -> Vec<Leak> {
                 script_url,
                 &cookie.value,
                 "COOKIE",
+                // Read from the browser's jar at the end of the visit.
+                None,
             ));
         }
     }
     let mut leaks = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
-    for (channel, script_url, value, method) in writes {
+    for (channel, script_url, value, method, time_ms) in writes {
         let Some(host) = host_of(script_url).filter(|h| facts.is_third_party(h)) else {
             continue;
         };
@@ -204,14 +216,14 @@ fn write_leaks(facts: &Facts<'_>, index: &CanaryIndex) -> Vec<Leak> {
             leaks.push(Leak {
                 canary: hit.canary,
                 host: host.clone(),
-                time_ms: None,
+                time_ms,
                 script: Some(script_url.to_string()),
                 write: true,
                 evidence: Evidence::Request {
                     request_id: String::new(),
                     url: script_url.to_string(),
                     method: method.to_string(),
-                    time_ms: 0,
+                    time_ms: time_ms.unwrap_or(0),
                     channel: channel.clone(),
                     matched: hit.matched,
                     encodings: hit.encodings,

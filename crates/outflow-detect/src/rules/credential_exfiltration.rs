@@ -12,9 +12,11 @@
 //! the moment of submission: the URL, every request header (`Cookie` and
 //! `Referer` included), the body, and WebSocket frames sent; and values a
 //! third-party script wrote to `document.cookie` or web storage once the
-//! form was submitted (their time is not recorded, so every write counts
-//! here when the form was submitted, and under `pii-before-submit` when it
-//! never was).
+//! form was submitted. A write's time is when the scanner received its
+//! record (at most about 50 ms late, so a write received before the
+//! submission was made before it); writes of unknown time (cookies read
+//! from the browser's jar at the end, older captures) count here when the
+//! form was submitted, and under `pii-before-submit` when it never was.
 //!
 //! ## Why it matters
 //!
@@ -94,7 +96,11 @@ impl Rule for CredentialExfiltration {
         };
         let leaks = find_leaks(facts)
             .into_iter()
-            .filter(|l| l.write || l.time_ms.is_some_and(|t| t >= submitted_at))
+            .filter(|l| match l.time_ms {
+                Some(t) => t >= submitted_at,
+                // A write of unknown time: it may have been on submission.
+                None => l.write,
+            })
             .collect();
         findings(
             self.slug(),

@@ -10,8 +10,10 @@
 //! and cookie and storage writes by third-party scripts; every encoding up
 //! to three layers), over what the page sent *before* the submitting key
 //! press (`Capture.submitted_at_ms`), or during the whole visit when the form
-//! was never submitted. Cookie and storage writes carry no time: they count
-//! here only when the form was never submitted.
+//! was never submitted. Cookie and storage writes count by the time the
+//! scanner received their record, which is never earlier than the write;
+//! writes of unknown time count here only when the form was never
+//! submitted.
 //!
 //! ## Why it matters
 //!
