@@ -8,16 +8,14 @@
 //! scripts/test) writes its URL to `.cache/postgres/url`, or set
 //! OUTFLOW_TEST_POSTGRES.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
+mod crawl_fixture;
+
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crawl_fixture::{Group, Serving, Sites, Tracker};
 use serde_json::Value;
 
 const SITES: usize = 50;
@@ -32,212 +30,27 @@ fn site(i: usize) -> String {
     format!("site{i:02}.crawl.test")
 }
 
-/// A loopback server for every fixture host: `/` is a trivial page (with the
-/// tracker script on every fifth site), the tracker serves its script and a
-/// pixel. Counts page loads by host.
-struct Sites {
-    addr: SocketAddr,
-    visits: Arc<Mutex<BTreeMap<String, u32>>>,
-    stop: Arc<AtomicBool>,
+/// The fixture server for every host: `/` is a trivial page answered at
+/// once (with the tracker script on every fifth site), the tracker serves
+/// its script and a pixel.
+fn start_sites() -> Sites {
+    let script = std::fs::read_to_string(workspace().join("fixtures/crawl/fingerprint.js"))
+        .expect("fixtures/crawl/fingerprint.js");
+    Sites::start_serving(Serving {
+        page_delay: Duration::ZERO,
+        tracker: Some(Tracker {
+            host: TRACKER.to_string(),
+            script,
+        }),
+    })
 }
 
-impl Sites {
-    fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0");
-        listener.set_nonblocking(true).expect("non-blocking");
-        let addr = listener.local_addr().expect("address");
-        let visits = Arc::new(Mutex::new(BTreeMap::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let script = std::fs::read_to_string(workspace().join("fixtures/crawl/fingerprint.js"))
-            .expect("fixtures/crawl/fingerprint.js");
-        {
-            let visits = visits.clone();
-            let stop = stop.clone();
-            std::thread::spawn(move || {
-                while !stop.load(Ordering::SeqCst) {
-                    match listener.accept() {
-                        Ok((stream, _)) => {
-                            let visits = visits.clone();
-                            let script = script.clone();
-                            std::thread::spawn(move || serve(stream, &visits, &script));
-                        }
-                        Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                    }
-                }
-            });
-        }
-        Self { addr, visits, stop }
-    }
-
-    fn mapping(&self) -> Vec<String> {
-        vec![
-            format!("*.crawl.test={}", self.addr),
-            format!("{TRACKER}={}", self.addr),
-        ]
-    }
-
-    fn visits(&self) -> BTreeMap<String, u32> {
-        self.visits.lock().unwrap().clone()
-    }
-}
-
-impl Drop for Sites {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-    }
-}
-
-fn serve(stream: TcpStream, visits: &Mutex<BTreeMap<String, u32>>, script: &str) {
-    let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut writer = match stream.try_clone() {
-        Ok(w) => w,
-        Err(_) => return,
-    };
-    let mut reader = BufReader::new(stream);
-    loop {
-        let mut request = String::new();
-        if reader.read_line(&mut request).unwrap_or(0) == 0 {
-            return;
-        }
-        let path = request.split_whitespace().nth(1).unwrap_or("/").to_string();
-        let mut host = String::new();
-        let mut length = 0usize;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = line.split_once(':') {
-                match name.trim().to_ascii_lowercase().as_str() {
-                    "host" => host = value.trim().split(':').next().unwrap_or("").to_string(),
-                    "content-length" => length = value.trim().parse().unwrap_or(0),
-                    _ => {}
-                }
-            }
-        }
-        let mut body = vec![0; length.min(1 << 20)];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        let (kind, content) = if host == TRACKER && path.starts_with("/fp.js") {
-            ("application/javascript", script.to_string())
-        } else if host == TRACKER {
-            ("image/gif", String::new())
-        } else if path == "/" {
-            *visits.lock().unwrap().entry(host.clone()).or_default() += 1;
-            let number: usize = host
-                .trim_start_matches("site")
-                .split('.')
-                .next()
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(1);
-            let tracker = if number.is_multiple_of(5) {
-                format!("<script src=\"http://{TRACKER}/fp.js\"></script>")
-            } else {
-                String::new()
-            };
-            (
-                "text/html; charset=utf-8",
-                format!("<!doctype html><title>{host}</title><p>Welcome to {host}.</p>{tracker}"),
-            )
-        } else {
-            ("text/plain", String::new())
-        };
-        let status = if content.is_empty() && kind == "text/plain" {
-            "404 Not Found"
-        } else {
-            "200 OK"
-        };
-        let head = format!(
-            "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\n\r\n",
-            content.len()
-        );
-        if writer.write_all(head.as_bytes()).is_err()
-            || writer.write_all(content.as_bytes()).is_err()
-        {
-            return;
-        }
-    }
-}
-
-/// A child process in its own process group, killed with its browsers
-/// when dropped.
-struct Group(Child);
-
-impl Group {
-    fn spawn(command: &mut Command) -> Self {
-        command.process_group(0);
-        Self(command.spawn().expect("starting outflow"))
-    }
-
-    /// SIGKILL to the whole group: the process and its Chromiums die at once,
-    /// as in a machine crash.
-    fn kill(&mut self) {
-        let killed = Command::new("kill")
-            .args(["-s", "KILL", "--"])
-            .arg(format!("-{}", self.0.id()))
-            .status();
-        assert!(
-            killed.is_ok_and(|s| s.success()),
-            "kill -s KILL -- -{} failed",
-            self.0.id()
-        );
-        let _ = self.0.wait();
-    }
-
-    /// The worker id the process prints first on standard error
-    /// ("worker ID on DB"); the rest of its standard error is drained.
-    fn worker_id(&mut self) -> String {
-        let stderr = self.0.stderr.take().expect("piped stderr");
-        let mut lines = BufReader::new(stderr).lines();
-        let id = loop {
-            let line = lines
-                .next()
-                .expect("outflow ended before starting its worker")
-                .expect("reading stderr");
-            eprintln!("{line}");
-            if let Some(rest) = line.strip_prefix("worker ") {
-                break rest
-                    .split_whitespace()
-                    .next()
-                    .expect("worker id")
-                    .to_string();
-            }
-        };
-        std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
-                eprintln!("{line}");
-            }
-        });
-        id
-    }
-
-    fn wait_for_exit(&mut self, limit: Duration) -> std::process::ExitStatus {
-        let deadline = Instant::now() + limit;
-        loop {
-            if let Some(status) = self.0.try_wait().expect("waiting") {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "outflow did not finish within {limit:?}"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-}
-
-impl Drop for Group {
-    fn drop(&mut self) {
-        if matches!(self.0.try_wait(), Ok(None)) {
-            self.kill();
-        }
-    }
+/// `--map-host` values sending every fixture host to the server.
+fn mapping(sites: &Sites) -> Vec<String> {
+    vec![
+        format!("*.crawl.test={}", sites.addr),
+        format!("{TRACKER}={}", sites.addr),
+    ]
 }
 
 fn outflow() -> Command {
@@ -309,7 +122,7 @@ fn crawl_options(sites: &Sites) -> Vec<String> {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    for mapping in sites.mapping() {
+    for mapping in mapping(sites) {
         options.push("--map-host".to_string());
         options.push(mapping);
     }
@@ -417,7 +230,7 @@ fn unique_name(prefix: &str) -> String {
 #[test]
 fn two_postgres_workers_one_killed_store_every_site_once() {
     let db = postgres_url();
-    let sites = Sites::start();
+    let sites = start_sites();
     let dir = tempfile::tempdir().expect("temp dir");
     let input = write_input(dir.path());
     let name = unique_name("pg-kill");
@@ -442,17 +255,15 @@ fn two_postgres_workers_one_killed_store_every_site_once() {
     );
     let worker = |_: usize| {
         let mut command = outflow();
-        command
-            .args([
-                "worker",
-                "--db",
-                &db,
-                "--crawl",
-                &name,
-                "--concurrency",
-                "2",
-            ])
-            .stderr(Stdio::piped());
+        command.args([
+            "worker",
+            "--db",
+            &db,
+            "--crawl",
+            &name,
+            "--concurrency",
+            "2",
+        ]);
         Group::spawn(&mut command)
     };
     let mut doomed = worker(1);
@@ -461,14 +272,14 @@ fn two_postgres_workers_one_killed_store_every_site_once() {
     let _survivor_id = survivor.worker_id();
     let killed_site = wait_mid_scan(&db, &name, 10, &doomed_id);
     doomed.kill();
-    let exit = survivor.wait_for_exit(Duration::from_secs(600));
+    let (exit, _) = survivor.wait_for_exit(Duration::from_secs(600));
     assert!(exit.success(), "the surviving worker failed: {exit}");
     assert_exactly_once(&db, &name, &doomed_id, &killed_site, &sites);
 }
 
 #[test]
 fn sqlite_crawl_killed_and_restarted_stores_every_site_once() {
-    let sites = Sites::start();
+    let sites = start_sites();
     let dir = tempfile::tempdir().expect("temp dir");
     let input = write_input(dir.path());
     let db = dir.path().join("crawl.db").display().to_string();
@@ -484,11 +295,13 @@ fn sqlite_crawl_killed_and_restarted_stores_every_site_once() {
                 name,
                 "--concurrency",
                 "2",
+                // The crawl database is the test's; the user's scan
+                // history stays out of it.
+                "--no-history",
                 "--input",
             ])
             .arg(&input)
-            .args(crawl_options(&sites))
-            .stderr(Stdio::piped());
+            .args(crawl_options(&sites));
         command
     };
     let mut first = Group::spawn(&mut crawl());
@@ -502,7 +315,7 @@ fn sqlite_crawl_killed_and_restarted_stores_every_site_once() {
     );
     let mut second = Group::spawn(&mut crawl());
     let _second_id = second.worker_id();
-    let exit = second.wait_for_exit(Duration::from_secs(600));
+    let (exit, _) = second.wait_for_exit(Duration::from_secs(600));
     assert!(exit.success(), "the resumed crawl failed: {exit}");
     assert_exactly_once(&db, name, &first_id, &killed_site, &sites);
 
@@ -510,7 +323,7 @@ fn sqlite_crawl_killed_and_restarted_stores_every_site_once() {
     let visits = sites.visits();
     let mut third = Group::spawn(&mut crawl());
     let _ = third.worker_id();
-    assert!(third.wait_for_exit(Duration::from_secs(120)).success());
+    assert!(third.wait_for_exit(Duration::from_secs(120)).0.success());
     assert_eq!(
         sites.visits(),
         visits,

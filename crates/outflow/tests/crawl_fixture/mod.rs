@@ -1,6 +1,7 @@
 //! Fixture sites for the crawl tests: one loopback server answering for
-//! every host name, each page after a short delay, one host hanging while
-//! told to; and outflow run in its own process group.
+//! every host name, each page after a configurable delay, one host hanging
+//! while told to, optionally a tracker host whose script every fifth site
+//! loads; and outflow run in its own process group.
 
 // Each test binary that includes this module uses part of it.
 #![allow(dead_code)]
@@ -11,13 +12,42 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The site whose page hangs while [`Sites::hang`] is set.
 pub const HANGING: &str = "site05.interrupt.test";
-/// How long every other page takes to answer.
+/// How long every other page takes to answer, by default.
 pub const PAGE_DELAY: Duration = Duration::from_millis(700);
+
+/// A third-party host serving a script (at `/fp.js`, anything else there is
+/// an empty pixel), which the page of every fifth site loads.
+#[derive(Clone)]
+pub struct Tracker {
+    /// Its host name, e.g. `cdn.tracker.test`.
+    pub host: String,
+    /// The script it serves.
+    pub script: String,
+}
+
+/// What the server answers besides the plain pages.
+#[derive(Clone)]
+pub struct Serving {
+    /// How long every page takes to answer (before [`HANGING`] hangs).
+    pub page_delay: Duration,
+    /// The tracker host, if any.
+    pub tracker: Option<Tracker>,
+}
+
+impl Default for Serving {
+    fn default() -> Self {
+        Self {
+            page_delay: PAGE_DELAY,
+            tracker: None,
+        }
+    }
+}
 
 /// The loopback server: counts page loads by host.
 pub struct Sites {
@@ -30,8 +60,15 @@ pub struct Sites {
 }
 
 impl Sites {
-    /// Starts the server, with [`HANGING`] hanging.
+    /// Starts the server, with [`HANGING`] hanging, each page after
+    /// [`PAGE_DELAY`], no tracker.
     pub fn start() -> Self {
+        Self::start_serving(Serving::default())
+    }
+
+    /// Starts the server answering as `serving` says, with [`HANGING`]
+    /// hanging.
+    pub fn start_serving(serving: Serving) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0");
         listener.set_nonblocking(true).expect("non-blocking");
         let addr = listener.local_addr().expect("address");
@@ -42,12 +79,14 @@ impl Sites {
             stop: Arc::default(),
         };
         let (visits, hang, stop) = (sites.visits.clone(), sites.hang.clone(), sites.stop.clone());
+        let serving = Arc::new(serving);
         std::thread::spawn(move || {
             while !stop.load(Ordering::SeqCst) {
                 match listener.accept() {
                     Ok((stream, _)) => {
                         let (visits, hang, stop) = (visits.clone(), hang.clone(), stop.clone());
-                        std::thread::spawn(move || serve(stream, &visits, &hang, &stop));
+                        let serving = serving.clone();
+                        std::thread::spawn(move || serve(stream, &serving, &visits, &hang, &stop));
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
                 }
@@ -70,6 +109,7 @@ impl Drop for Sites {
 
 fn serve(
     stream: TcpStream,
+    serving: &Serving,
     visits: &Mutex<BTreeMap<String, u32>>,
     hang: &AtomicBool,
     stop: &AtomicBool,
@@ -109,9 +149,16 @@ fn serve(
         if reader.read_exact(&mut body).is_err() {
             return;
         }
-        let (status, content) = if path == "/" {
+        let tracker = serving.tracker.as_ref().filter(|t| t.host == host);
+        let (status, kind, content) = if let Some(tracker) = tracker {
+            if path.starts_with("/fp.js") {
+                ("200 OK", "application/javascript", tracker.script.clone())
+            } else {
+                ("200 OK", "image/gif", String::new())
+            }
+        } else if path == "/" {
             *visits.lock().unwrap().entry(host.clone()).or_default() += 1;
-            std::thread::sleep(PAGE_DELAY);
+            std::thread::sleep(serving.page_delay);
             // Bounded: the test lets it go, or two minutes pass.
             let deadline = Instant::now() + Duration::from_secs(120);
             while host == HANGING
@@ -121,15 +168,22 @@ fn serve(
             {
                 std::thread::sleep(Duration::from_millis(50));
             }
+            let script = match &serving.tracker {
+                Some(tracker) if site_number(&host).is_multiple_of(5) => {
+                    format!("<script src=\"http://{}/fp.js\"></script>", tracker.host)
+                }
+                _ => String::new(),
+            };
             (
                 "200 OK",
-                format!("<!doctype html><title>{host}</title><p>Welcome to {host}.</p>"),
+                "text/html; charset=utf-8",
+                format!("<!doctype html><title>{host}</title><p>Welcome to {host}.</p>{script}"),
             )
         } else {
-            ("404 Not Found", String::new())
+            ("404 Not Found", "text/html; charset=utf-8", String::new())
         };
         let head = format!(
-            "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-store\r\n\r\n",
+            "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\n\r\n",
             content.len()
         );
         if writer.write_all(head.as_bytes()).is_err()
@@ -140,10 +194,24 @@ fn serve(
     }
 }
 
+/// The number in a fixture host name (`site07.crawl.test` is 7), 1 when
+/// there is none.
+fn site_number(host: &str) -> usize {
+    host.trim_start_matches("site")
+        .split('.')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1)
+}
+
 /// outflow in its own process group (so that its browsers can be found by
 /// group, and so that a signal sent to it reaches it alone); the group is
-/// killed if the test ends early.
-pub struct Group(pub Child);
+/// killed if the test ends early. The second field receives the worker id
+/// outflow prints first on standard error.
+pub struct Group(pub Child, Receiver<String>);
+
+/// How long outflow may take to print its worker id.
+const WORKER_ID_LIMIT: Duration = Duration::from_secs(300);
 
 impl Group {
     /// Starts `command` in a new process group, its standard error
@@ -152,12 +220,51 @@ impl Group {
         command.process_group(0).stderr(Stdio::piped());
         let mut child = command.spawn().expect("starting outflow");
         let stderr = child.stderr.take().expect("piped stderr");
+        let (worker_id, received) = mpsc::channel();
         std::thread::spawn(move || {
+            let mut worker_id = Some(worker_id);
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 eprintln!("outflow: {line}");
+                // "worker ID on DB": only the first such line names it.
+                if let Some(id) = line
+                    .strip_prefix("worker ")
+                    .and_then(|rest| rest.split_whitespace().next())
+                    && let Some(sender) = worker_id.take()
+                {
+                    let _ = sender.send(id.to_string());
+                }
             }
         });
-        Self(child)
+        Self(child, received)
+    }
+
+    /// The worker id outflow prints first on standard error ("worker ID
+    /// on DB"), waiting for it.
+    pub fn worker_id(&self) -> String {
+        match self.1.recv_timeout(WORKER_ID_LIMIT) {
+            Ok(id) => id,
+            Err(RecvTimeoutError::Disconnected) => {
+                panic!("outflow ended before starting its worker")
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                panic!("outflow printed no worker id within {WORKER_ID_LIMIT:?}")
+            }
+        }
+    }
+
+    /// SIGKILL to the whole group: outflow and its Chromiums die at once,
+    /// as in a machine crash.
+    pub fn kill(&mut self) {
+        let killed = Command::new("kill")
+            .args(["-s", "KILL", "--"])
+            .arg(format!("-{}", self.0.id()))
+            .status();
+        assert!(
+            killed.is_ok_and(|s| s.success()),
+            "kill -s KILL -- -{} failed",
+            self.0.id()
+        );
+        let _ = self.0.wait();
     }
 
     /// Sends signal `name` (`INT`, `TERM`) to outflow alone.
