@@ -17,20 +17,23 @@
 //! loopback server. Needs Debian's Chromium and the committed fixtures:
 //! fails, saying to run scripts/setup, when either is missing.
 
+mod browser_support;
+mod fingerprint_common;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::io::{BufReader, Read, Write};
+use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine as _;
-use outflow_capture::{HostMapping, ScanOptions, TypingPace, chromium_path, scan};
-use outflow_detect::{Facts, ScriptFacts, host_of};
+use browser_support::{
+    Reply, Request, Server, browser_lock, fixture_file, require_chromium, response, sites_root,
+};
+use outflow_capture::{ScanOptions, TypingPace};
+use outflow_detect::{Facts, host_of};
 use outflow_intel::{Intel, IntelOptions, IpDataSource};
-use outflow_model::{Attribution, Capture, Channel, Evidence, Finding, ScriptOrigin};
+use outflow_model::{Attribution, Capture, Channel, Evidence, Finding};
 use sha1::{Digest, Sha1};
 
 const SITE: &str = "leak.site.test";
@@ -72,10 +75,6 @@ const CANARY_RULES: [&str; 3] = [
     "keystroke-capture",
 ];
 
-fn sites_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/detect/sites")
-}
-
 /// What the server saw: one entry per HTTP request or WebSocket frame.
 #[derive(Debug, Clone)]
 struct Received {
@@ -88,42 +87,18 @@ struct Received {
 /// the script's copies of the form leave first), WebSockets (frames read and
 /// logged, never answered), and 204 for everything else. Stops when dropped.
 struct Sites {
-    addr: SocketAddr,
-    stop: Arc<AtomicBool>,
+    server: Server,
     received: Arc<Mutex<Vec<Received>>>,
 }
 
 impl Sites {
     fn start() -> Self {
-        let root = sites_root();
-        let listener = TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0");
-        listener
-            .set_nonblocking(true)
-            .expect("non-blocking listener");
-        let addr = listener.local_addr().expect("local address");
-        let stop = Arc::new(AtomicBool::new(false));
         let received = Arc::new(Mutex::new(Vec::new()));
-        let (stopped, log) = (stop.clone(), received.clone());
-        std::thread::spawn(move || {
-            while !stopped.load(Ordering::SeqCst) {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        let (root, log) = (root.clone(), log.clone());
-                        std::thread::spawn(move || serve(stream, &root, &log));
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                }
-            }
+        let log = received.clone();
+        let server = Server::start(Duration::from_secs(20), move |request, connection| {
+            answer(request, connection, &log)
         });
-        Self {
-            addr,
-            stop,
-            received,
-        }
-    }
-
-    fn mapping(&self, pattern: &str) -> HostMapping {
-        HostMapping::parse(&format!("{pattern}={}", self.addr)).expect("a host mapping")
+        Self { server, received }
     }
 
     /// The requests and frames that reached `host`.
@@ -140,12 +115,6 @@ impl Sites {
     }
 }
 
-impl Drop for Sites {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-    }
-}
-
 fn log(received: &Mutex<Vec<Received>>, host: &str, what: String) {
     if let Ok(mut r) = received.lock()
         && r.len() < 100_000
@@ -157,104 +126,60 @@ fn log(received: &Mutex<Vec<Received>>, host: &str, what: String) {
     }
 }
 
-fn serve(stream: TcpStream, root: &Path, received: &Mutex<Vec<Received>>) {
-    let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(20)));
-    let mut reader = BufReader::new(stream);
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        let mut parts = line.split_whitespace();
-        let method = parts.next().unwrap_or_default().to_string();
-        let target = parts.next().unwrap_or("/").to_string();
-        let mut headers = BTreeMap::new();
-        loop {
-            let mut header = String::new();
-            if reader.read_line(&mut header).unwrap_or(0) == 0 {
-                return;
-            }
-            let header = header.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = header.split_once(':') {
-                headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_string());
-            }
-        }
-        let header = |name: &str| headers.get(name).cloned().unwrap_or_default();
-        let host = header("host");
-        let host = host.split(':').next().unwrap_or_default().to_string();
-        let length = header("content-length")
-            .parse::<usize>()
-            .unwrap_or(0)
-            .min(1 << 20);
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        log(received, &host, format!("{method} {target}"));
-        if header("upgrade").eq_ignore_ascii_case("websocket") {
-            websocket(reader, &header("sec-websocket-key"), &host, received);
-            return;
-        }
-        let path = target.split('?').next().unwrap_or("/");
-        let response = if method == "GET" {
-            file_response(root, &host, path)
-        } else if method == "POST" && host == SITE && path == "/login" {
-            // The site's own submission: answered late, as a real login is.
-            std::thread::sleep(Duration::from_millis(400));
-            let page = b"<!doctype html><title>Welcome</title><p>Welcome.";
-            let mut head = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\r\n",
-                page.len()
-            )
-            .into_bytes();
-            head.extend_from_slice(page);
-            head
-        } else {
-            b"HTTP/1.1 204 No Content\r\nAccess-Control-Allow-Origin: *\r\nAccess-Control-Allow-Headers: content-type\r\nContent-Length: 0\r\n\r\n".to_vec()
-        };
-        if reader.get_mut().write_all(&response).is_err() {
-            return;
-        }
+fn answer(
+    request: Request,
+    connection: &mut BufReader<TcpStream>,
+    received: &Mutex<Vec<Received>>,
+) -> Reply {
+    let host = request.host();
+    log(
+        received,
+        &host,
+        format!("{} {}", request.method, request.target),
+    );
+    if request.header("upgrade").eq_ignore_ascii_case("websocket") {
+        websocket(
+            connection,
+            &request.header("sec-websocket-key"),
+            &host,
+            received,
+        );
+        return Reply::Done;
     }
-}
-
-fn file_response(root: &Path, host: &str, path: &str) -> Vec<u8> {
-    let path = if path.ends_with('/') {
-        format!("{path}index.html")
+    let path = request.path();
+    Reply::Send(if request.method == "GET" {
+        match fixture_file(&host, path) {
+            Some((kind, bytes)) => response(
+                "200 OK",
+                &[("Content-Type", kind), ("Cache-Control", "no-store")],
+                &bytes,
+            ),
+            // Pixels and anything else a collector is asked for.
+            None => response("204 No Content", &[], b""),
+        }
+    } else if request.method == "POST" && host == SITE && path == "/login" {
+        // The site's own submission: answered late, as a real login is.
+        std::thread::sleep(Duration::from_millis(400));
+        response(
+            "200 OK",
+            &[("Content-Type", "text/html; charset=utf-8")],
+            b"<!doctype html><title>Welcome</title><p>Welcome.",
+        )
     } else {
-        path.to_string()
-    };
-    let safe = Path::new(&path)
-        .components()
-        .all(|c| !matches!(c, Component::ParentDir));
-    let file = root.join(host).join(path.trim_start_matches('/'));
-    match safe.then(|| std::fs::read(&file)).and_then(Result::ok) {
-        Some(bytes) => {
-            let kind = if path.ends_with(".js") {
-                "text/javascript"
-            } else {
-                "text/html; charset=utf-8"
-            };
-            let mut head = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: {kind}\r\nCache-Control: no-store\r\nContent-Length: {}\r\n\r\n",
-                bytes.len()
-            )
-            .into_bytes();
-            head.extend(bytes);
-            head
-        }
-        // Pixels and anything else a collector is asked for.
-        None => b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n".to_vec(),
-    }
+        response(
+            "204 No Content",
+            &[
+                ("Access-Control-Allow-Origin", "*"),
+                ("Access-Control-Allow-Headers", "content-type"),
+            ],
+            b"",
+        )
+    })
 }
 
 /// Accepts the upgrade, then logs each frame the page sends until it closes.
 fn websocket<S: Read + Write>(
-    mut reader: BufReader<S>,
+    reader: &mut BufReader<S>,
     key: &str,
     host: &str,
     received: &Mutex<Vec<Received>>,
@@ -306,22 +231,8 @@ fn websocket<S: Read + Write>(
     }
 }
 
-/// One Chromium at a time across test processes (the same lock file as the
-/// other browser tests).
-fn browser_lock() -> File {
-    let path = std::env::temp_dir().join("outflow-capture-tests.lock");
-    let file = File::create(&path).expect("creating the test lock file");
-    file.lock().expect("locking the test lock file");
-    file
-}
-
 fn require_inputs() {
-    let chromium = chromium_path();
-    assert!(
-        chromium.is_file(),
-        "Chromium is missing at {}: run scripts/setup (it installs Debian's chromium package)",
-        chromium.display()
-    );
+    require_chromium();
     for file in [
         "leak.site.test/index.html",
         "leak.site.test/lookalike.html",
@@ -340,7 +251,10 @@ fn require_inputs() {
 async fn capture_of(page: &str, sites: &Sites) -> (Capture, BTreeMap<String, String>) {
     require_inputs();
     let options = ScanOptions {
-        mappings: vec![sites.mapping(SITE), sites.mapping(&format!("*.{VENDOR}"))],
+        mappings: vec![
+            sites.server.mapping(SITE),
+            sites.server.mapping(&format!("*.{VENDOR}")),
+        ],
         quiet: Duration::from_millis(800),
         timeout: Duration::from_secs(30),
         fill_forms: true,
@@ -354,11 +268,8 @@ async fn capture_of(page: &str, sites: &Sites) -> (Capture, BTreeMap<String, Str
         ..ScanOptions::default()
     };
     let url = format!("http://{SITE}/{page}");
-    let out = tokio::time::timeout(Duration::from_secs(180), scan(&url, &options))
-        .await
-        .expect("the scan finished within three minutes")
-        .expect("the scan started");
-    let capture = out.capture;
+    let (capture, sources) =
+        browser_support::scan_page(&url, &options, Duration::from_secs(180)).await;
     let typed: BTreeSet<&str> = capture.canaries.iter().map(|c| c.field.as_str()).collect();
     assert_eq!(
         capture.canaries.len(),
@@ -367,31 +278,14 @@ async fn capture_of(page: &str, sites: &Sites) -> (Capture, BTreeMap<String, Str
         capture.errors
     );
     assert!(capture.submitted, "not submitted: {:#?}", capture.errors);
-    (capture, out.sources)
+    (capture, sources)
 }
 
 /// Every rule over the capture, as the product's pipeline runs them: script
 /// bodies, and hosts attributed by the built-in intelligence with the
 /// page's final URL as the site.
 fn findings(capture: &Capture, sources: &BTreeMap<String, String>) -> Vec<Finding> {
-    let scripts: Vec<ScriptFacts> = capture
-        .scripts
-        .iter()
-        .map(|s| {
-            let url = match &s.origin {
-                ScriptOrigin::External { url } | ScriptOrigin::Worker { url } => Some(url.clone()),
-                _ => None,
-            };
-            ScriptFacts {
-                id: s.id.clone(),
-                name: url.clone().unwrap_or_else(|| format!("script {}", s.id)),
-                url,
-                sha256: s.sha256.clone(),
-                source: sources.get(&s.sha256).map(|b| Arc::from(b.as_str())),
-                analysis: None,
-            }
-        })
-        .collect();
+    let scripts = fingerprint_common::capture_scripts(capture, sources);
     let intel = Intel::load(&IntelOptions {
         ip_data: IpDataSource::Disabled,
         ..IntelOptions::default()

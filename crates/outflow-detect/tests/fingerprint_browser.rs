@@ -4,137 +4,41 @@
 //! Debian's Chromium: fails, saying so, when it is missing (scripts/setup
 //! installs it).
 
+mod browser_support;
 mod fingerprint_common;
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use outflow_capture::{HostMapping, ScanOptions, TypingPace, chromium_path, scan};
-use outflow_detect::{Facts, ScriptFacts};
-use outflow_model::{Capture, Finding, ScriptOrigin, Severity};
+use browser_support::{Reply, Server, browser_lock, fixture_file, response};
+use outflow_capture::{ScanOptions, TypingPace};
+use outflow_detect::Facts;
+use outflow_model::{Capture, Finding, Severity};
 
 /// A loopback server for `fixtures/detect/sites/<host>/<path>`; POSTs (the
 /// fingerprinters' beacons) get 204. Stops when dropped.
-struct Sites {
-    addr: SocketAddr,
-    stop: Arc<AtomicBool>,
-}
+struct Sites(Server);
 
 impl Sites {
     fn start() -> Self {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/detect/sites");
-        let listener = TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0");
-        listener
-            .set_nonblocking(true)
-            .expect("non-blocking listener");
-        let addr = listener.local_addr().expect("local address");
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopped = stop.clone();
-        std::thread::spawn(move || {
-            while !stopped.load(Ordering::SeqCst) {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        let root = root.clone();
-                        std::thread::spawn(move || serve(stream, &root));
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+        Self(Server::start(Duration::from_secs(10), |request, _| {
+            let reply = match (
+                request.method.as_str(),
+                fixture_file(&request.host(), request.path()),
+            ) {
+                ("GET", Some((kind, bytes))) => {
+                    response("200 OK", &[("Content-Type", kind)], &bytes)
                 }
-            }
-        });
-        Self { addr, stop }
+                ("GET", None) => response("404 Not Found", &[], b""),
+                _ => response(
+                    "204 No Content",
+                    &[("Access-Control-Allow-Origin", "*")],
+                    b"",
+                ),
+            };
+            Reply::Send(reply)
+        }))
     }
-
-    fn mapping(&self, host: &str) -> HostMapping {
-        HostMapping::parse(&format!("{host}={}", self.addr)).expect("a host mapping")
-    }
-}
-
-impl Drop for Sites {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-    }
-}
-
-fn serve(stream: TcpStream, root: &Path) {
-    let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut reader = BufReader::new(stream);
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        let mut parts = line.split_whitespace();
-        let method = parts.next().unwrap_or_default().to_string();
-        let target = parts.next().unwrap_or("/").to_string();
-        let (mut host, mut length) = (String::new(), 0usize);
-        loop {
-            let mut header = String::new();
-            if reader.read_line(&mut header).unwrap_or(0) == 0 {
-                return;
-            }
-            let header = header.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = header.split_once(':') {
-                match name.trim().to_ascii_lowercase().as_str() {
-                    "host" => {
-                        host = value
-                            .trim()
-                            .split(':')
-                            .next()
-                            .unwrap_or_default()
-                            .to_string()
-                    }
-                    "content-length" => length = value.trim().parse().unwrap_or(0).min(1 << 20),
-                    _ => {}
-                }
-            }
-        }
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        let path = target.split('?').next().unwrap_or("/");
-        let path = if path.ends_with('/') {
-            format!("{path}index.html")
-        } else {
-            path.to_string()
-        };
-        let file: PathBuf = root.join(&host).join(path.trim_start_matches('/'));
-        let safe = Path::new(&path)
-            .components()
-            .all(|c| !matches!(c, Component::ParentDir));
-        let response = match (method.as_str(), safe.then(|| std::fs::read(&file)).and_then(Result::ok)) {
-            ("GET", Some(bytes)) => {
-                let kind = if path.ends_with(".js") { "text/javascript" } else { "text/html; charset=utf-8" };
-                let mut head = format!("HTTP/1.1 200 OK\r\nContent-Type: {kind}\r\nContent-Length: {}\r\n\r\n", bytes.len()).into_bytes();
-                head.extend(bytes);
-                head
-            }
-            ("GET", None) => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_vec(),
-            _ => b"HTTP/1.1 204 No Content\r\nAccess-Control-Allow-Origin: *\r\nContent-Length: 0\r\n\r\n".to_vec(),
-        };
-        if reader.get_mut().write_all(&response).is_err() {
-            return;
-        }
-    }
-}
-
-/// One Chromium at a time across test processes (the same lock file as
-/// outflow-capture's browser tests).
-fn browser_lock() -> File {
-    let path = std::env::temp_dir().join("outflow-capture-tests.lock");
-    let file = File::create(&path).expect("creating the test lock file");
-    file.lock().expect("locking the test lock file");
-    file
 }
 
 async fn capture_of(url: &str, sites: &Sites) -> (Capture, BTreeMap<String, String>) {
@@ -146,12 +50,6 @@ async fn capture_with(
     sites: &Sites,
     quiet: Duration,
 ) -> (Capture, BTreeMap<String, String>) {
-    let path = chromium_path();
-    assert!(
-        path.is_file(),
-        "Chromium is missing at {}: run scripts/setup (it installs Debian's chromium package)",
-        path.display()
-    );
     let options = ScanOptions {
         mappings: [
             "fp.site.test",
@@ -161,7 +59,7 @@ async fn capture_with(
             "rec.replay-vendor.test",
         ]
         .iter()
-        .map(|h| sites.mapping(h))
+        .map(|h| sites.0.mapping(h))
         .collect(),
         quiet,
         timeout: Duration::from_secs(20),
@@ -172,34 +70,13 @@ async fn capture_with(
         },
         ..ScanOptions::default()
     };
-    let out = tokio::time::timeout(Duration::from_secs(120), scan(url, &options))
-        .await
-        .expect("the scan finished within two minutes")
-        .expect("the scan started");
-    (out.capture, out.sources)
+    browser_support::scan_page(url, &options, Duration::from_secs(120)).await
 }
 
 /// Every rule over a capture, scripts with their bodies but no static
 /// analysis: whatever is found was seen running.
 fn findings(capture: &Capture, sources: &BTreeMap<String, String>) -> Vec<Finding> {
-    let scripts: Vec<ScriptFacts> = capture
-        .scripts
-        .iter()
-        .map(|s| {
-            let url = match &s.origin {
-                ScriptOrigin::External { url } | ScriptOrigin::Worker { url } => Some(url.clone()),
-                _ => None,
-            };
-            ScriptFacts {
-                id: s.id.clone(),
-                name: url.clone().unwrap_or_else(|| format!("script {}", s.id)),
-                url,
-                sha256: s.sha256.clone(),
-                source: sources.get(&s.sha256).map(|b| Arc::from(b.as_str())),
-                analysis: None,
-            }
-        })
-        .collect();
+    let scripts = fingerprint_common::capture_scripts(capture, sources);
     let attributions = BTreeMap::new();
     outflow_detect::detect(&Facts {
         capture: Some(capture),

@@ -1,6 +1,6 @@
-//! Helpers shared by the fingerprinting, session-recording and identity-SDK
-//! tests: facts from fixture files (static) and synthetic captures
-//! (dynamic).
+//! Helpers shared by the fingerprinting, session-recording, identity-SDK
+//! and canary tests: facts from fixture files (static), synthetic captures
+//! (dynamic) and real browser captures.
 
 #![allow(dead_code)]
 
@@ -70,7 +70,19 @@ pub fn check_scripts(
 /// Runs one rule over a capture, with scripts known only by URL (no
 /// source), as when script bodies were not kept.
 pub fn check_capture(slug: &str, capture: &Capture) -> Vec<Finding> {
-    let scripts: Vec<ScriptFacts> = capture
+    check_scripts(
+        slug,
+        Some(capture),
+        &capture_scripts(capture, &BTreeMap::new()),
+    )
+}
+
+/// The scripts of a capture as the rules see them: named by URL (or
+/// `script ID` when they have none), with their bodies from `sources`
+/// (by SHA-256) when kept, and no static analysis, so that whatever is
+/// found was seen running.
+pub fn capture_scripts(capture: &Capture, sources: &BTreeMap<String, String>) -> Vec<ScriptFacts> {
+    capture
         .scripts
         .iter()
         .map(|s| {
@@ -80,15 +92,14 @@ pub fn check_capture(slug: &str, capture: &Capture) -> Vec<Finding> {
             };
             ScriptFacts {
                 id: s.id.clone(),
-                name: url.clone().unwrap_or_else(|| s.id.clone()),
+                name: url.clone().unwrap_or_else(|| format!("script {}", s.id)),
                 url,
                 sha256: s.sha256.clone(),
-                source: None,
+                source: sources.get(&s.sha256).map(|b| Arc::from(b.as_str())),
                 analysis: None,
             }
         })
-        .collect();
-    check_scripts(slug, Some(capture), &scripts)
+        .collect()
 }
 
 /// The most severe finding's severity, if any.
