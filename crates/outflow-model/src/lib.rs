@@ -33,7 +33,9 @@ pub use capture::{
 pub use document::{DocumentAnalysis, DocumentFormat};
 pub use finding::{Channel, Confidence, Evidence, Finding, Observation, Severity};
 pub use location::{Location, SourceSpan};
-pub use report::{Flow, InventoryScript, Report, Summary, Target, TargetKind};
+pub use report::{
+    Flow, IntegrityStatus, InventoryScript, Report, ScriptIntegrity, Summary, Target, TargetKind,
+};
 pub use script::{
     Access, ApiUse, ComputedBy, Endpoint, EndpointKind, Obfuscation, ObfuscationSignal,
     ObfuscationSignalKind, ParseDiagnostic, Recovery, ScriptAnalysis, ScriptInput, Sink, Technique,

@@ -164,6 +164,12 @@ pub struct Report {
     /// The scripts, in the capture's order (or input order).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inventory: Vec<InventoryScript>,
+    /// The Subresource Integrity check of each `<script src>` URL of the
+    /// page, sorted by URL: scripts the browser blocked are here too (they
+    /// never ran, so they are not in the inventory). `None` when the
+    /// capture recorded no script elements (HAR imports, local files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<Vec<ScriptIntegrity>>,
     /// Script → host edges, sorted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flows: Vec<Flow>,
@@ -174,4 +180,72 @@ pub struct Report {
     /// missing datasets); the report covers everything else.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
+}
+
+/// What the browser's integrity check says about a script.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IntegrityStatus {
+    /// No `integrity` attribute (or none the browser can use): nothing is
+    /// checked.
+    None,
+    /// The body served matches the attribute.
+    Verified,
+    /// The browser refuses it: the body served does not match, or the
+    /// cross-origin fetch cannot be checked. It did not run.
+    Mismatch,
+    /// The attribute is there but the body served was not captured.
+    Unverifiable,
+}
+
+impl IntegrityStatus {
+    /// The name used in JSON, CSV and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IntegrityStatus::None => "none",
+            IntegrityStatus::Verified => "verified",
+            IntegrityStatus::Mismatch => "mismatch",
+            IntegrityStatus::Unverifiable => "unverifiable",
+        }
+    }
+
+    /// Parses [`IntegrityStatus::as_str`].
+    pub fn parse(text: &str) -> Option<IntegrityStatus> {
+        [
+            IntegrityStatus::None,
+            IntegrityStatus::Verified,
+            IntegrityStatus::Mismatch,
+            IntegrityStatus::Unverifiable,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for IntegrityStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The integrity of one script URL of a page, from its elements.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ScriptIntegrity {
+    /// The script's URL (its inventory name).
+    pub name: String,
+    /// The verdict.
+    pub status: IntegrityStatus,
+    /// Why, in one sentence.
+    pub detail: String,
+    /// The `integrity` attribute, when one was written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<String>,
+    /// Lower-case hex SHA-256 of the body served, when read.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub served_sha256: String,
+    /// Size of the body served, when read.
+    #[serde(default)]
+    pub served_size: u64,
 }

@@ -79,6 +79,13 @@ pub(crate) fn report(pipeline: &Pipeline<'_>, parts: Parts) -> Report {
         findings,
         attributions: parts.attributions.into_values().collect(),
         inventory: parts.inventory,
+        // Recomputed from the recorded elements and served hashes, so that
+        // `outflow verify` checks it like the findings.
+        integrity: parts
+            .capture
+            .as_ref()
+            .and_then(|c| c.script_elements.as_deref())
+            .map(outflow_policy::integrity_of),
         flows: parts.flows,
         documents: parts.documents,
         errors: parts.errors,

@@ -78,20 +78,14 @@ impl Policy {
     /// subject. Hosts are the ones contacted during the visit (flows with
     /// requests); a host whose entity or country is unknown breaks no
     /// entity or country allow list, since nothing says it is outside it.
+    ///
+    /// With the integrity of the page's scripts in the report (see
+    /// [`crate::integrity_of`]), `require_sri` asks every third-party script
+    /// for a verified `integrity` attribute. Without it (`None`: the capture
+    /// recorded no script elements, e.g. a HAR file), `require_sri` falls
+    /// back to asking for a hash pinned in the policy.
     pub fn evaluate(&self, report: &Report) -> Vec<Violation> {
-        self.evaluate_with(report, None)
-    }
-
-    /// [`Policy::evaluate`] with the integrity of the page's scripts (see
-    /// [`crate::integrity_of`]): `require_sri` then asks every third-party
-    /// script for a verified `integrity` attribute. Without it (`None`: the
-    /// capture did not record script elements), `require_sri` falls back
-    /// to asking for a hash pinned in the policy.
-    pub fn evaluate_with(
-        &self,
-        report: &Report,
-        integrity: Option<&[ScriptIntegrity]>,
-    ) -> Vec<Violation> {
+        let integrity = report.integrity.as_deref();
         let mut violations = BTreeSet::new();
         let attributions: BTreeMap<&str, &Attribution> = report
             .attributions

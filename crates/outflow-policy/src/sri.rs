@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
+pub use outflow_model::{IntegrityStatus, ScriptIntegrity};
 use outflow_model::{ScriptElement, ServedBody};
 
 /// Most tokens of one attribute looked at; the rest are ignored (a real
@@ -159,72 +160,6 @@ fn attribute_value(algorithm: SriAlgorithm, served: &ServedBody) -> String {
         ),
         Err(_) => format!("{}-(unknown)", algorithm.as_str()),
     }
-}
-
-/// What the browser's integrity check says about a script.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum IntegrityStatus {
-    /// No `integrity` attribute (or none the browser can use): nothing is
-    /// checked.
-    None,
-    /// The body served matches the attribute.
-    Verified,
-    /// The browser refuses it: the body served does not match, or the
-    /// cross-origin fetch cannot be checked. It did not run.
-    Mismatch,
-    /// The attribute is there but the body served was not captured.
-    Unverifiable,
-}
-
-impl IntegrityStatus {
-    /// The name used in JSON, CSV and the database.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IntegrityStatus::None => "none",
-            IntegrityStatus::Verified => "verified",
-            IntegrityStatus::Mismatch => "mismatch",
-            IntegrityStatus::Unverifiable => "unverifiable",
-        }
-    }
-
-    /// Parses [`IntegrityStatus::as_str`].
-    pub fn parse(text: &str) -> Option<IntegrityStatus> {
-        [
-            IntegrityStatus::None,
-            IntegrityStatus::Verified,
-            IntegrityStatus::Mismatch,
-            IntegrityStatus::Unverifiable,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
-    }
-}
-
-impl std::fmt::Display for IntegrityStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The integrity of one script URL of a page, from its elements.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct ScriptIntegrity {
-    /// The script's URL (its inventory name).
-    pub name: String,
-    /// The verdict.
-    pub status: IntegrityStatus,
-    /// Why, in one sentence.
-    pub detail: String,
-    /// The `integrity` attribute, when one was written.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub integrity: Option<String>,
-    /// Lower-case hex SHA-256 of the body served, when read.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub served_sha256: String,
-    /// Size of the body served, when read.
-    #[serde(default)]
-    pub served_size: u64,
 }
 
 /// The verdict for one element.

@@ -65,6 +65,7 @@ fn page(version: u8) -> (Report, PageFacts) {
         findings,
         attributions: Vec::new(),
         inventory,
+        integrity: None,
         flows,
         documents: Vec::new(),
         errors: Vec::new(),

@@ -91,6 +91,22 @@ fn integrity_is_verified_in_the_inventory_and_the_policy_gate() {
         .collect();
     assert!(!ran.contains(&"http://cdn.test/bad.js"), "{ran:?}");
     assert!(ran.contains(&"http://cdn.test/dynamic.js"), "{ran:?}");
+    // The report itself carries each script's integrity verdict, the
+    // blocked one included, so that `outflow verify` and the HTML show it.
+    let verdicts: Vec<(&str, &str)> = report["integrity"]
+        .as_array()
+        .expect("integrity in the report")
+        .iter()
+        .map(|v| (v["name"].as_str().unwrap(), v["status"].as_str().unwrap()))
+        .collect();
+    assert!(
+        verdicts.contains(&("http://cdn.test/bad.js", "mismatch")),
+        "{verdicts:?}"
+    );
+    assert!(
+        verdicts.contains(&("http://cdn.test/good.js", "verified")),
+        "{verdicts:?}"
+    );
 
     // The inventory has every script, with its integrity verdict.
     let inventory = outflow(&["inventory", url, "--db", db, "--format", "json"]);

@@ -1,11 +1,12 @@
 //! The report's tables: the script inventory (origin, party, size,
-//! SHA-256, what each contacts and names) and destinations per country
+//! SHA-256, what each contacts and names, its Subresource Integrity verdict
+//! and the scripts the browser blocked) and destinations per country
 //! (owners, flags with their sources, legal notes).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use outflow_model::{Attribution, Party, Report, Severity};
+use outflow_model::{Attribution, IntegrityStatus, Party, Report, ScriptIntegrity, Severity};
 
 use super::escape::{link, text};
 
@@ -14,12 +15,22 @@ const HOSTS_PER_CELL: usize = 12;
 
 /// The script inventory's markup.
 pub(crate) fn inventory(report: &Report) -> String {
-    if report.inventory.is_empty() {
+    if report.inventory.is_empty() && report.integrity.as_ref().is_none_or(Vec::is_empty) {
         return "<p class=\"none\">No script.</p>".to_string();
     }
+    // The Subresource Integrity column, when the capture recorded script
+    // elements: each script's verdict by URL.
+    let integrity: Option<BTreeMap<&str, &ScriptIntegrity>> = report
+        .integrity
+        .as_ref()
+        .map(|list| list.iter().map(|i| (i.name.as_str(), i)).collect());
     let mut out = String::from(
-        "<table class=\"inventory\"><thead><tr><th>script</th><th>origin</th><th>party</th><th>size</th><th>sha256</th><th>obfuscation</th><th>contacts</th><th>names in code</th></tr></thead><tbody>",
+        "<table class=\"inventory\"><thead><tr><th>script</th><th>origin</th><th>party</th><th>size</th><th>sha256</th><th>obfuscation</th><th>contacts</th><th>names in code</th>",
     );
+    if integrity.is_some() {
+        out.push_str("<th>integrity</th>");
+    }
+    out.push_str("</tr></thead><tbody>");
     for script in &report.inventory {
         let party = match script.party {
             Some(Party::First) => "first",
@@ -28,7 +39,7 @@ pub(crate) fn inventory(report: &Report) -> String {
         };
         let _ = write!(
             out,
-            "<tr><td class=\"name\"><code>{}</code></td><td>{}</td><td>{party}</td><td class=\"num\">{}</td><td class=\"hash\"><code>{}</code></td><td class=\"num\">{:.2}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td class=\"name\"><code>{}</code></td><td>{}</td><td>{party}</td><td class=\"num\">{}</td><td class=\"hash\"><code>{}</code></td><td class=\"num\">{:.2}</td><td>{}</td><td>{}</td>",
             text(&script.name),
             text(&script.origin),
             script.size,
@@ -37,9 +48,47 @@ pub(crate) fn inventory(report: &Report) -> String {
             hosts(&script.contacts),
             hosts(&script.names),
         );
+        if let Some(integrity) = &integrity {
+            match integrity.get(script.name.as_str()) {
+                Some(verdict) => integrity_cell(&mut out, verdict),
+                None => out.push_str("<td></td>"),
+            }
+        }
+        out.push_str("</tr>");
     }
     out.push_str("</tbody></table>");
+    // Scripts the browser refused never ran: they are in no inventory row.
+    let blocked: Vec<&ScriptIntegrity> = report
+        .integrity
+        .iter()
+        .flatten()
+        .filter(|i| i.status == IntegrityStatus::Mismatch)
+        .filter(|i| !report.inventory.iter().any(|s| s.name == i.name))
+        .collect();
+    if !blocked.is_empty() {
+        out.push_str("<h3>Blocked by their integrity check</h3><table class=\"blocked\"><thead><tr><th>script</th><th>integrity</th></tr></thead><tbody>");
+        for verdict in blocked {
+            let _ = write!(
+                out,
+                "<tr><td class=\"name\"><code>{}</code></td>",
+                text(&verdict.name)
+            );
+            integrity_cell(&mut out, verdict);
+            out.push_str("</tr>");
+        }
+        out.push_str("</tbody></table>");
+    }
     out
+}
+
+fn integrity_cell(out: &mut String, verdict: &ScriptIntegrity) {
+    let _ = write!(
+        out,
+        "<td class=\"integrity i-{}\" title=\"{}\">{}</td>",
+        verdict.status.as_str(),
+        text(&verdict.detail),
+        verdict.status.as_str()
+    );
 }
 
 fn hosts(list: &[String]) -> String {

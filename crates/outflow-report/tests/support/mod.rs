@@ -283,6 +283,7 @@ pub fn sample_report() -> Report {
         findings,
         attributions,
         inventory,
+        integrity: None,
         flows,
         documents: Vec::new(),
         errors: vec!["Timeout: the page did not finish loading in 30 s".to_string()],
@@ -399,6 +400,28 @@ pub fn hostile_report(payload: &str) -> Report {
         flow.script = p(&flow.script);
         flow.host = p(&flow.host);
     }
+    // Integrity verdicts: one for a script of the inventory, one for a
+    // script the browser blocked (its own table), every string hostile.
+    let verdict =
+        |name: String, status: outflow_model::IntegrityStatus| outflow_model::ScriptIntegrity {
+            name,
+            status,
+            detail: p("detail "),
+            integrity: Some(p("sha384-")),
+            served_sha256: p("ab"),
+            served_size: 1,
+        };
+    let mut integrity = vec![verdict(
+        p("https://blocked.test/x.js"),
+        outflow_model::IntegrityStatus::Mismatch,
+    )];
+    if let Some(first) = report.inventory.first() {
+        integrity.push(verdict(
+            first.name.clone(),
+            outflow_model::IntegrityStatus::Verified,
+        ));
+    }
+    report.integrity = Some(integrity);
     report
 }
 

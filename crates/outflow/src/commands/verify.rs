@@ -242,6 +242,11 @@ fn compare(stated: &Report, recomputed: &Report) -> Vec<String> {
             if differing.len() > 5 { ", …" } else { "" }
         ));
     }
+    if stated.integrity != recomputed.integrity {
+        out.push(
+            "the integrity verdicts of the page's scripts differ from report.json".to_string(),
+        );
+    }
     if stated.summary.verdict != recomputed.summary.verdict {
         out.push(format!(
             "verdict {:?}, the evidence gives {:?}",

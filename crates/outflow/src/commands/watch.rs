@@ -268,7 +268,7 @@ pub fn follow_up(
             Ok(store) => store,
             Err(error) if !(follow.save_asked || follow.options.alert_on_change) => {
                 eprintln!("warning: not saved in the history ({error:#}); --no-save silences this");
-                return policy_gate(policy.as_ref(), reports, facts);
+                return policy_gate(policy.as_ref(), reports);
             }
             Err(error) => return Err(error),
         };
@@ -290,26 +290,18 @@ pub fn follow_up(
             }
         }
     }
-    policy_gate(policy.as_ref(), reports, facts)
+    policy_gate(policy.as_ref(), reports)
 }
 
 /// Prints each policy violation of each report (judging `require_sri` by
-/// the integrity its capture recorded, in `facts`); returns whether any.
-fn policy_gate(
-    policy: Option<&Policy>,
-    reports: &[Report],
-    facts: &[Option<PageFacts>],
-) -> anyhow::Result<bool> {
+/// the integrity in the report); returns whether any.
+fn policy_gate(policy: Option<&Policy>, reports: &[Report]) -> anyhow::Result<bool> {
     let Some(policy) = policy else {
         return Ok(false);
     };
     let mut violated = false;
-    for (index, report) in reports.iter().enumerate() {
-        let integrity = facts
-            .get(index)
-            .and_then(Option::as_ref)
-            .and_then(|f| f.integrity.as_deref());
-        let violations = policy.evaluate_with(report, integrity);
+    for report in reports {
+        let violations = policy.evaluate(report);
         if violations.is_empty() {
             eprintln!("policy: {} passes", report.target.value);
             continue;
