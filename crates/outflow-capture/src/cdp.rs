@@ -12,7 +12,7 @@ use std::time::Duration;
 use chromiumoxide::types::{Command, Method, MethodId};
 use chromiumoxide::{Browser, Page};
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// A DevTools command given by method name and JSON parameters.
 #[derive(Debug, Clone)]
@@ -99,4 +99,61 @@ async fn within(
             seconds: limit.as_secs_f64(),
         }),
     }
+}
+
+/// Evaluates `expression` in a fresh isolated world named `world` of
+/// `frame_id` (the page's own scripts cannot see or touch it); returns the
+/// world's context and the value.
+pub(crate) async fn in_isolated_world(
+    page: &Page,
+    frame_id: &str,
+    world: &str,
+    expression: &str,
+    limit: Duration,
+) -> Result<(i64, Value), String> {
+    let world = call(
+        page,
+        "Page.createIsolatedWorld",
+        json!({"frameId": frame_id, "worldName": world}),
+        limit,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let context = world
+        .get("executionContextId")
+        .and_then(Value::as_i64)
+        .ok_or("no execution context for the frame")?;
+    let value = evaluate(page, context, expression, limit).await?;
+    Ok((context, value))
+}
+
+/// Evaluates `expression` in execution context `context`, by value; an
+/// exception is an error with its description.
+pub(crate) async fn evaluate(
+    page: &Page,
+    context: i64,
+    expression: &str,
+    limit: Duration,
+) -> Result<Value, String> {
+    let result = call(
+        page,
+        "Runtime.evaluate",
+        json!({"expression": expression, "contextId": context, "returnByValue": true, "awaitPromise": false}),
+        limit,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    if let Some(exception) = result.get("exceptionDetails") {
+        let text = exception
+            .get("exception")
+            .and_then(|e| e.get("description"))
+            .and_then(Value::as_str)
+            .unwrap_or("exception");
+        return Err(text.chars().take(300).collect());
+    }
+    Ok(result
+        .get("result")
+        .and_then(|r| r.get("value"))
+        .cloned()
+        .unwrap_or(Value::Null))
 }

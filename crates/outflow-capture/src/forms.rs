@@ -14,7 +14,10 @@ use rand::Rng;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::cdp::call;
+use crate::cdp::{call, evaluate, in_isolated_world};
+
+/// The isolated world form filling reads and types in.
+const WORLD: &str = "outflow";
 
 /// How fast to type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,58 +184,6 @@ async fn frames_of(page: &Page, limit: Duration) -> Vec<(String, String)> {
     out
 }
 
-/// Evaluates `expression` in a fresh isolated world of `frame_id`.
-async fn in_isolated_world(
-    page: &Page,
-    frame_id: &str,
-    expression: &str,
-    limit: Duration,
-) -> Result<(i64, Value), String> {
-    let world = call(
-        page,
-        "Page.createIsolatedWorld",
-        json!({"frameId": frame_id, "worldName": "outflow"}),
-        limit,
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    let context = world
-        .get("executionContextId")
-        .and_then(Value::as_i64)
-        .ok_or("no execution context for the frame")?;
-    let value = evaluate(page, context, expression, limit).await?;
-    Ok((context, value))
-}
-
-async fn evaluate(
-    page: &Page,
-    context: i64,
-    expression: &str,
-    limit: Duration,
-) -> Result<Value, String> {
-    let result = call(
-        page,
-        "Runtime.evaluate",
-        json!({"expression": expression, "contextId": context, "returnByValue": true, "awaitPromise": false}),
-        limit,
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    if let Some(exception) = result.get("exceptionDetails") {
-        let text = exception
-            .get("exception")
-            .and_then(|e| e.get("description"))
-            .and_then(Value::as_str)
-            .unwrap_or("exception");
-        return Err(text.chars().take(300).collect());
-    }
-    Ok(result
-        .get("result")
-        .and_then(|r| r.get("value"))
-        .cloned()
-        .unwrap_or(Value::Null))
-}
-
 /// Fields found in one frame.
 struct FrameFields {
     frame_url: String,
@@ -244,7 +195,8 @@ struct FrameFields {
 async fn discover(page: &Page, limit: Duration) -> Vec<FrameFields> {
     let mut out = Vec::new();
     for (i, (frame_id, frame_url)) in frames_of(page, limit).await.into_iter().enumerate() {
-        let Ok((context, value)) = in_isolated_world(page, &frame_id, DISCOVER, limit).await else {
+        let Ok((context, value)) = in_isolated_world(page, &frame_id, WORLD, DISCOVER, limit).await
+        else {
             continue;
         };
         let Ok(discovery) = serde_json::from_value::<Discovery>(value) else {
@@ -301,7 +253,7 @@ pub(crate) async fn fill(
         before_navigation();
         for (frame_id, _) in frames_of(page, limit).await.into_iter().take(1) {
             if let Ok((_, Value::String(what))) =
-                in_isolated_world(page, &frame_id, FOLLOW_LOGIN, limit).await
+                in_isolated_world(page, &frame_id, WORLD, FOLLOW_LOGIN, limit).await
             {
                 outcome.followed = Some(what);
             }

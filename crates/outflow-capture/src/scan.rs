@@ -366,7 +366,7 @@ pub async fn scan(url: &str, options: &ScanOptions) -> Result<ScanOutput, Captur
         final_url,
         source: CaptureSource::Browser { headless: true },
         persona: options.persona.as_ref().map(|p| p.name.clone()),
-        started_at: rfc3339(started_at),
+        started_at: outflow_model::timestamp::rfc3339(started_at),
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         browser_version,
         user_agent,
@@ -766,48 +766,5 @@ async fn close(browser: &mut Browser) {
     if !exited {
         let _ = tokio::time::timeout(Duration::from_secs(5), browser.kill()).await;
         let _ = tokio::time::timeout(Duration::from_secs(5), browser.wait()).await;
-    }
-}
-
-/// RFC 3339 UTC, to the second.
-fn rfc3339(time: SystemTime) -> String {
-    let secs = time
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let days = secs / 86_400;
-    let rem = secs % 86_400;
-    let (year, month, day) = civil_from_days(i64::try_from(days).unwrap_or(0));
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
-}
-
-/// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
-    let month = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_are_rfc3339() {
-        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_824_000 + 3661);
-        assert_eq!(rfc3339(t), "2026-11-28T01:01:01Z");
-        assert_eq!(rfc3339(SystemTime::UNIX_EPOCH), "1970-01-01T00:00:00Z");
     }
 }

@@ -22,7 +22,7 @@ use outflow_model::{Frame, Request, ScriptElement, ServedBody};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
-use crate::cdp::call;
+use crate::cdp::{call, in_isolated_world};
 use crate::follow_up::{Shared, lock};
 use crate::recorder::{URL_LIMIT, truncate};
 
@@ -320,29 +320,8 @@ async fn sweep(
     frame_id: &str,
     limit: Duration,
 ) -> Result<(), String> {
-    let world = call(
-        page,
-        "Page.createIsolatedWorld",
-        json!({"frameId": frame_id, "worldName": WORLD}),
-        limit,
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    let context = world
-        .get("executionContextId")
-        .and_then(Value::as_i64)
-        .ok_or("no execution context")?;
-    let result = call(
-        page,
-        "Runtime.evaluate",
-        json!({"expression": OBSERVER, "contextId": context, "returnByValue": true, "timeout": 5000}),
-        limit,
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    if let Some(records) = result.get("result").and_then(|r| r.get("value")) {
-        lock(recorder).script_elements.add_all(records);
-    }
+    let (_, records) = in_isolated_world(page, frame_id, WORLD, OBSERVER, limit).await?;
+    lock(recorder).script_elements.add_all(&records);
     Ok(())
 }
 

@@ -20,6 +20,7 @@ pub mod finding;
 pub mod location;
 pub mod report;
 pub mod script;
+pub mod timestamp;
 
 pub use attribution::{
     Attribution, Entity, Flag, LegalNote, Network, Ownership, Party, SourcedFact,
