@@ -255,10 +255,7 @@ fn normalise(domain: &str) -> Option<String> {
 
 /// Today's date (UTC), for dating imports.
 pub fn today() -> String {
-    let seconds = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |duration| duration.as_secs());
-    crate::ipdata::civil_date(seconds / 86_400)
+    outflow_model::timestamp::date(std::time::SystemTime::now())
 }
 
 #[cfg(test)]

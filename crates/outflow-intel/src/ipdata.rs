@@ -251,26 +251,10 @@ fn package_version(path: &Path) -> String {
 
 /// The date a file was last written (`YYYY-MM-DD`, UTC).
 fn modified_date(path: &Path) -> String {
-    let seconds = std::fs::metadata(path)
+    let modified = std::fs::metadata(path)
         .and_then(|metadata| metadata.modified())
-        .ok()
-        .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |duration| duration.as_secs());
-    civil_date(seconds / 86_400)
-}
-
-/// Days since 1970-01-01 to a calendar date (Howard Hinnant's algorithm).
-pub(crate) fn civil_date(days: u64) -> String {
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+        .unwrap_or(std::time::UNIX_EPOCH);
+    outflow_model::timestamp::date(modified)
 }
 
 /// The fact an IP-derived country or network rests on. The date is the one
@@ -333,8 +317,5 @@ mod tests {
             dataset_fact("x", "unknown version", "l", "2027-01-01").date,
             "2027-01-01"
         );
-        assert_eq!(civil_date(0), "1970-01-01");
-        assert_eq!(civil_date(20_606), "2026-06-02");
-        assert_eq!(civil_date(11_016), "2000-02-29");
     }
 }

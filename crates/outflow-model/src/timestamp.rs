@@ -22,6 +22,13 @@ pub fn rfc3339(moment: SystemTime) -> String {
         .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_string())
 }
 
+/// The UTC calendar date of `moment` (`2026-11-29`), as sources are dated.
+pub fn date(moment: SystemTime) -> String {
+    let mut text = rfc3339(moment);
+    text.truncate(10);
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -45,6 +52,10 @@ mod tests {
             ),
             "1970-01-01T00:00:00Z"
         );
+        let day = |days: u64| SystemTime::UNIX_EPOCH + Duration::from_secs(days * 86_400);
+        assert_eq!(date(day(0)), "1970-01-01");
+        assert_eq!(date(day(20_606)), "2026-06-02");
+        assert_eq!(date(day(11_016)), "2000-02-29");
         if let Some(future) = SystemTime::UNIX_EPOCH.checked_add(far) {
             assert_eq!(rfc3339(future), "1970-01-01T00:00:00Z");
         }
