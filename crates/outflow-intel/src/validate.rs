@@ -42,7 +42,10 @@ impl LayerFile<'_> {
     /// `origin:line` of `domain` in the entity `entity_id`, or the origin
     /// alone when the line cannot be told.
     fn place(&self, entity_id: &str, domain: &str) -> String {
-        match self.text.and_then(|text| domain_line(text, entity_id, domain)) {
+        match self
+            .text
+            .and_then(|text| domain_line(text, entity_id, domain))
+        {
             Some(line) => format!("{}:{line}", self.origin),
             None => self.origin.to_owned(),
         }
