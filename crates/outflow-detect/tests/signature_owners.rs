@@ -17,7 +17,6 @@ const DATA_README: &str = include_str!("../../../data/README.md");
 /// source was found (each is listed in `data/README.md` with the reason).
 const OWNER_NOT_YET_SOURCED: &[&str] = &[
     "id6.me",
-    "e.189.cn",
     "wostore.cn",
     "wosms.cn",
     "onfido.com",

@@ -19,6 +19,42 @@ struct Expected {
 
 const HOSTS: &[Expected] = &[
     Expected {
+        host: "e.189.cn",
+        entity: "china-telecom",
+        name: "China Telecom",
+        parent: None,
+        country: Some("CN"),
+        ownership: Some("state_owned"),
+        source: "https://xmtwx.crm.189.cn/complaint_platform/Tymm/toPassLogin?channel=84511001",
+    },
+    Expected {
+        host: "open.e.189.cn",
+        entity: "china-telecom",
+        name: "China Telecom",
+        parent: None,
+        country: Some("CN"),
+        ownership: Some("state_owned"),
+        source: "https://xmtwx.crm.189.cn/complaint_platform/Tymm/toPassLogin?channel=84511001",
+    },
+    Expected {
+        host: "www.ctyun.cn",
+        entity: "tianyi-cloud",
+        name: "China Telecom Cloud (Tianyi Cloud)",
+        parent: Some("China Telecom"),
+        country: Some("CN"),
+        ownership: Some("state_owned"),
+        source: "https://ctyun.cn/portal/protocol/10501601",
+    },
+    Expected {
+        host: "ctaccount.21cn.com",
+        entity: "century-dragon",
+        name: "21CN (Tianyi Account)",
+        parent: None,
+        country: Some("CN"),
+        ownership: None,
+        source: "https://ctaccount.21cn.com/e_rule_ag.html?hidetop=true",
+    },
+    Expected {
         host: "onelogin.geetest.com",
         entity: "geetest",
         name: "GeeTest",
@@ -248,6 +284,8 @@ fn parents_and_flags_are_inherited_by_the_added_hosts() {
         "dypnsapi.aliyuncs.com",
         "www.baidu.com",
         "www.tencent.com",
+        "e.189.cn",
+        "www.ctyun.cn",
     ])))
     .expect("a JSON array");
     for attribution in &found {
