@@ -41,6 +41,15 @@ struct Expected {
 
 const HOSTS: &[Expected] = &[
     expected(
+        "global.jegotrip.com",
+        "china-mobile",
+        "China Mobile",
+        None,
+        Some("CN"),
+        Some("state_owned"),
+        "https://global.jegotrip.com/global/protocol/privacy.html",
+    ),
+    expected(
         "e.189.cn",
         "china-telecom",
         "China Telecom",
