@@ -15,6 +15,10 @@ pub const BUILT_IN_FILES: &[(&str, &str)] = &[
         "data/entities/cn-tech.toml",
         include_str!("../../../data/entities/cn-tech.toml"),
     ),
+    (
+        "data/entities/identity-vendors.toml",
+        include_str!("../../../data/entities/identity-vendors.toml"),
+    ),
 ];
 
 /// `(path under the repository, contents)` of each imported dataset.

@@ -35,6 +35,7 @@ pub mod schema;
 mod store;
 mod validate;
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -91,7 +92,8 @@ impl Intel {
     /// cannot be read or parsed, or breaks a schema rule (every problem is
     /// listed in the error).
     pub fn load(options: &IntelOptions) -> Result<Intel, IntelError> {
-        let mut files: Vec<(String, Layer, IntelFile)> = Vec::new();
+        // Each file keeps its text so that problems can name their line.
+        let mut files: Vec<(String, Layer, IntelFile, Option<Cow<'static, str>>)> = Vec::new();
         let mut imported = Vec::new();
         for dir in &options.intel_dirs {
             for path in data_files(dir, "json")? {
@@ -107,11 +109,9 @@ impl Intel {
             }
             for path in data_files(dir, "toml")? {
                 let text = read_user_file(&path)?;
-                files.push((
-                    path.display().to_string(),
-                    Layer::User,
-                    parse_toml(&path.display().to_string(), &text)?,
-                ));
+                let origin = path.display().to_string();
+                let file = parse_toml(&origin, &text)?;
+                files.push((origin, Layer::User, file, Some(Cow::Owned(text))));
             }
         }
         let mut extra = IntelFile::default();
@@ -125,12 +125,13 @@ impl Intel {
                 }
             }
         }
-        files.push(("--first-party".into(), Layer::User, extra));
+        files.push(("--first-party".into(), Layer::User, extra, None));
         for (origin, text) in embedded::BUILT_IN_FILES {
             files.push((
                 (*origin).to_owned(),
                 Layer::BuiltIn,
                 parse_toml(origin, text)?,
+                Some(Cow::Borrowed(*text)),
             ));
         }
         for (origin, text) in embedded::IMPORTED_FILES {
@@ -142,9 +143,14 @@ impl Intel {
             })?);
         }
 
-        let layered: Vec<(u8, &str, &IntelFile)> = files
+        let layered: Vec<validate::LayerFile<'_>> = files
             .iter()
-            .map(|(origin, layer, file)| (*layer as u8, origin.as_str(), file))
+            .map(|(origin, layer, file, text)| validate::LayerFile {
+                layer: *layer as u8,
+                origin,
+                file,
+                text: text.as_deref(),
+            })
             .collect();
         let problems = validate::validate_layers(&layered);
         if !problems.is_empty() {
@@ -152,7 +158,7 @@ impl Intel {
         }
         let layered: Vec<(Layer, IntelFile)> = files
             .into_iter()
-            .map(|(_, layer, file)| (layer, file))
+            .map(|(_, layer, file, _)| (layer, file))
             .collect();
         Ok(Intel {
             store: Store::build(&layered, &imported),

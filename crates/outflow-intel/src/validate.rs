@@ -13,24 +13,75 @@ use crate::schema::IntelFile;
 /// name lists and parents defined in another file. Returns one line per
 /// problem; empty when the data is valid.
 pub fn validate_files(files: &[(String, IntelFile)]) -> Vec<String> {
-    let layered: Vec<(u8, &str, &IntelFile)> = files
+    let layered: Vec<LayerFile<'_>> = files
         .iter()
-        .map(|(origin, file)| (0, origin.as_str(), file))
+        .map(|(origin, file)| LayerFile {
+            layer: 0,
+            origin,
+            file,
+            text: None,
+        })
         .collect();
     validate_layers(&layered)
+}
+
+/// One parsed file for [`validate_layers`], with its text when known so
+/// that problems can name the line they are on.
+pub(crate) struct LayerFile<'a> {
+    /// Precedence layer: lower numbers win.
+    pub layer: u8,
+    /// The file's path (or built-in name), as problems name it.
+    pub origin: &'a str,
+    /// Its parsed contents.
+    pub file: &'a IntelFile,
+    /// Its text, for line numbers.
+    pub text: Option<&'a str>,
+}
+
+impl LayerFile<'_> {
+    /// `origin:line` of `domain` in the entity `entity_id`, or the origin
+    /// alone when the line cannot be told.
+    fn place(&self, entity_id: &str, domain: &str) -> String {
+        match self
+            .text
+            .and_then(|text| domain_line(text, entity_id, domain))
+        {
+            Some(line) => format!("{}:{line}", self.origin),
+            None => self.origin.to_owned(),
+        }
+    }
+}
+
+/// The 1-based line on which the entity `entity_id` (its `id = "..."`
+/// line) next names `domain` as a quoted string. A user who claimed one
+/// domain for two owners is told where both claims are.
+fn domain_line(text: &str, entity_id: &str, domain: &str) -> Option<usize> {
+    let quoted = format!("\"{domain}\"");
+    let mut lines = text.lines().enumerate();
+    lines.by_ref().find(|(_, line)| {
+        line.trim()
+            .strip_prefix("id")
+            .map(str::trim_start)
+            .and_then(|rest| rest.strip_prefix('='))
+            .map(str::trim)
+            .is_some_and(|value| value.trim_matches('"') == entity_id)
+    })?;
+    lines
+        .find(|(_, line)| line.contains(&quoted))
+        .map(|(index, _)| index + 1)
 }
 
 /// [`validate_files`] over files of several precedence layers (lower
 /// numbers win): a domain or ASN may be named once per layer; a higher
 /// layer may name it again, and then owns it.
-pub(crate) fn validate_layers(files: &[(u8, &str, &IntelFile)]) -> Vec<String> {
+pub(crate) fn validate_layers(files: &[LayerFile<'_>]) -> Vec<String> {
     let mut problems = Vec::new();
     let mut lists = HashSet::new();
     let mut entity_ids: HashMap<&str, &str> = HashMap::new();
-    let mut domains: HashMap<(u8, String), (&str, &str)> = HashMap::new();
+    let mut domains: HashMap<(u8, String), (&str, &LayerFile<'_>)> = HashMap::new();
     let mut asns: HashMap<(u8, u32), &str> = HashMap::new();
 
-    for &(_, origin, file) in files {
+    for &LayerFile { origin, file, .. } in files {
         for list in &file.lists {
             if !is_identifier(&list.id) {
                 problems.push(format!(
@@ -67,7 +118,13 @@ pub(crate) fn validate_layers(files: &[(u8, &str, &IntelFile)]) -> Vec<String> {
         }
     }
 
-    for &(layer, origin, file) in files {
+    for source_file in files {
+        let LayerFile {
+            layer,
+            origin,
+            file,
+            ..
+        } = *source_file;
         for entity in &file.entities {
             let what = format!("entity {}", entity.id);
             if !is_identifier(&entity.id) {
@@ -94,12 +151,14 @@ pub(crate) fn validate_layers(files: &[(u8, &str, &IntelFile)]) -> Vec<String> {
                     problems.push(format!(
                         "{origin}: {what}: {domain:?} is not a lower-case ASCII host name"
                     ));
-                } else if let Some((other, other_origin)) =
-                    domains.insert((layer, domain.clone()), (&entity.id, origin))
+                } else if let Some((other, other_file)) =
+                    domains.insert((layer, domain.clone()), (&entity.id, source_file))
                 {
                     problems.push(format!(
-                        "{origin}: {domain} belongs to both {} and {other} ({other_origin})",
-                        entity.id
+                        "{}: {domain} belongs to both {} and {other} ({})",
+                        source_file.place(&entity.id, domain),
+                        entity.id,
+                        other_file.place(other, domain),
                     ));
                 }
             }
@@ -136,7 +195,7 @@ pub(crate) fn validate_layers(files: &[(u8, &str, &IntelFile)]) -> Vec<String> {
         }
     }
 
-    for &(_, origin, file) in files {
+    for &LayerFile { origin, file, .. } in files {
         for entity in &file.entities {
             if let Some(parent) = &entity.parent
                 && (parent == &entity.id || !entity_ids.contains_key(parent.as_str()))
