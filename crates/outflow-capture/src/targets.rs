@@ -18,6 +18,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
 
 use crate::connection::{self, Connection, Event};
+use crate::fields::str_of;
 use crate::follow_up::{self, CommandTarget, Shared, lock};
 use crate::persona::Persona;
 use crate::recorder::{BODY_LIMIT, FollowUp, Scope};
@@ -321,8 +322,4 @@ fn set_up_steps(kind: Kind, settings: &TargetSettings) -> Vec<(&'static str, Val
     }
     steps.push(("Runtime.runIfWaitingForDebugger", json!({})));
     steps
-}
-
-fn str_of<'a>(value: &'a Value, key: &str) -> &'a str {
-    value.get(key).and_then(Value::as_str).unwrap_or_default()
 }
