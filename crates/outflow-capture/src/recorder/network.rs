@@ -127,20 +127,8 @@ impl Recorder {
         if !matches!(resource_type.as_str(), "WebSocket" | "EventSource") {
             self.in_flight.insert(request_id.clone());
         }
-        // A redirect reuses the request id: close the previous hop with the
-        // redirect response, then record the new hop.
-        let mut redirected_from = None;
-        if let Some(redirect) = params.get("redirectResponse")
-            && let Some(&previous) = self
-                .by_request_id
-                .get(&request_id)
-                .and_then(|hops| hops.hops.last())
-        {
-            let response = response_of(redirect);
-            let hop = &mut self.requests[previous];
-            hop.response = Some(response);
-            redirected_from = Some(hop.id.clone());
-        }
+        // A redirect closes the previous hop, then the new hop is recorded.
+        let redirected_from = self.close_redirected_hop(&request_id, params);
         if self.requests.len() >= MAX_REQUESTS {
             self.dropped_requests += 1;
             return Vec::new();
@@ -190,6 +178,33 @@ impl Recorder {
         if let Some(for_id) = preflight_for.filter(|id| !id.is_empty()) {
             self.preflights.push((index, for_id));
         }
+        self.apply_early_events(&request_id, index, now);
+        if needs_fetch {
+            self.outstanding += 1;
+            return vec![FollowUp::PostData { request_id }];
+        }
+        Vec::new()
+    }
+
+    /// A redirect reuses the request id: closes the previous hop with the
+    /// redirect response. Returns the id of the hop redirected from.
+    fn close_redirected_hop(&mut self, request_id: &str, params: &Value) -> Option<String> {
+        let redirect = params.get("redirectResponse")?;
+        let &previous = self
+            .by_request_id
+            .get(request_id)
+            .and_then(|hops| hops.hops.last())?;
+        let response = response_of(redirect);
+        let hop = &mut self.requests[previous];
+        hop.response = Some(response);
+        Some(hop.id.clone())
+    }
+
+    /// Applies the events of the hop at `index` that came before it.
+    fn apply_early_events(&mut self, request_id: &str, index: usize, now: u64) {
+        let Some(hops) = self.by_request_id.get_mut(request_id) else {
+            return;
+        };
         // Extra infos that came first belong to the hops in order.
         if hops.extra_applied < hops.hops.len() && !hops.early_extra.is_empty() {
             let extra = hops.early_extra.remove(0);
@@ -204,11 +219,6 @@ impl Recorder {
         if let Some(failure) = early_end {
             self.on_finished(&serde_json::json!({"requestId": request_id}), failure, now);
         }
-        if needs_fetch {
-            self.outstanding += 1;
-            return vec![FollowUp::PostData { request_id }];
-        }
-        Vec::new()
     }
 
     /// Keeps a body within the capture's total budget.
