@@ -234,6 +234,10 @@ pub(crate) struct FillSettings {
     pub started: Instant,
 }
 
+/// Where a typed field is: its frame's context, its index there, whether
+/// the frame is the main one, and its position.
+type FieldSpot = (i64, u32, bool, f64, f64);
+
 /// Finds the form (following a login link once when the page shows none),
 /// types the canaries and blurs; submits when asked. `before_navigation`
 /// runs just before a click or key that may navigate;
@@ -247,6 +251,45 @@ pub(crate) async fn fill(
 ) -> FillOutcome {
     let limit = settings.command_timeout;
     let mut outcome = FillOutcome::default();
+    let found = find_fields(
+        page,
+        limit,
+        &before_navigation,
+        wait_after_follow,
+        &mut outcome,
+    )
+    .await;
+    if found.is_empty() {
+        outcome.problems.push((
+            CaptureErrorKind::Form,
+            match &outcome.followed {
+                Some(link) => {
+                    format!("no login or sign-up field found, even after clicking {link}")
+                }
+                None => "no login or sign-up field found".to_string(),
+            },
+        ));
+        return outcome;
+    }
+    let submit_from = type_canaries(page, &found, canaries, settings, &mut outcome).await;
+    if settings.submit
+        && let Some(spot) = submit_from
+    {
+        submit(page, spot, settings, &before_navigation, &mut outcome).await;
+    }
+    outcome
+}
+
+/// The login or sign-up fields of every frame; when the page shows none,
+/// a "log in" link or button is followed once (noted in
+/// `outcome.followed`) and the page searched again.
+async fn find_fields(
+    page: &Page,
+    limit: Duration,
+    before_navigation: &impl Fn(),
+    wait_after_follow: impl AsyncFnOnce(),
+    outcome: &mut FillOutcome,
+) -> Vec<FrameFields> {
     let mut found = discover(page, limit).await;
     if found.is_empty() {
         // The form may sit behind a "log in" link or button.
@@ -263,21 +306,22 @@ pub(crate) async fn fill(
             found = discover(page, limit).await;
         }
     }
-    if found.is_empty() {
-        outcome.problems.push((
-            CaptureErrorKind::Form,
-            match &outcome.followed {
-                Some(link) => {
-                    format!("no login or sign-up field found, even after clicking {link}")
-                }
-                None => "no login or sign-up field found".to_string(),
-            },
-        ));
-        return outcome;
-    }
-    let mut last: Option<(i64, u32, bool, f64, f64)> = None;
-    let mut password: Option<(i64, u32, bool, f64, f64)> = None;
-    for frame in &found {
+    found
+}
+
+/// Types a canary into each field (identifiers first, the password last,
+/// one field per kind per frame) and records it. Returns the field to
+/// submit from: the password, or else the last field typed.
+async fn type_canaries(
+    page: &Page,
+    found: &[FrameFields],
+    canaries: &CanarySet,
+    settings: &FillSettings,
+    outcome: &mut FillOutcome,
+) -> Option<FieldSpot> {
+    let mut last: Option<FieldSpot> = None;
+    let mut password: Option<FieldSpot> = None;
+    for frame in found {
         // Identifier fields first, the password last, as people do.
         let mut ordered: Vec<&FoundField> = frame.fields.iter().collect();
         ordered.sort_by_key(|f| f.kind == "password");
@@ -319,41 +363,48 @@ pub(crate) async fn fill(
             }
         }
     }
-    if settings.submit
-        && let Some((context, index, main, x, y)) = password.or(last)
-    {
-        let target = FoundField {
-            index,
-            kind: String::new(),
-            describe: String::new(),
-            x,
-            y,
-        };
-        let frame = FrameFields {
-            frame_url: String::new(),
-            main,
-            context,
-            fields: Vec::new(),
-        };
-        match focus(page, &frame, &target, limit).await {
-            Ok(()) => {
-                before_navigation();
-                let pressed_at_ms =
-                    u64::try_from(settings.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-                match press(page, Key::Enter, settings).await {
-                    Ok(()) => {
-                        outcome.submitted = true;
-                        outcome.submitted_at_ms = Some(pressed_at_ms);
-                    }
-                    Err(why) => outcome.problems.push((CaptureErrorKind::Form, why)),
+    password.or(last)
+}
+
+/// Focuses the field at `spot` and presses Enter, as a person submits.
+async fn submit(
+    page: &Page,
+    (context, index, main, x, y): FieldSpot,
+    settings: &FillSettings,
+    before_navigation: &impl Fn(),
+    outcome: &mut FillOutcome,
+) {
+    let limit = settings.command_timeout;
+    let target = FoundField {
+        index,
+        kind: String::new(),
+        describe: String::new(),
+        x,
+        y,
+    };
+    let frame = FrameFields {
+        frame_url: String::new(),
+        main,
+        context,
+        fields: Vec::new(),
+    };
+    match focus(page, &frame, &target, limit).await {
+        Ok(()) => {
+            before_navigation();
+            let pressed_at_ms =
+                u64::try_from(settings.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            match press(page, Key::Enter, settings).await {
+                Ok(()) => {
+                    outcome.submitted = true;
+                    outcome.submitted_at_ms = Some(pressed_at_ms);
                 }
+                Err(why) => outcome.problems.push((CaptureErrorKind::Form, why)),
             }
-            Err(why) => outcome
-                .problems
-                .push((CaptureErrorKind::Form, format!("submitting: {why}"))),
         }
+        Err(why) => outcome
+            .problems
+            .push((CaptureErrorKind::Form, format!("submitting: {why}"))),
     }
-    outcome
 }
 
 async fn focus(

@@ -59,23 +59,8 @@ pub fn import_har_file(path: &Path) -> Result<HarImport, CaptureFailure> {
 
 /// Reads HAR JSON; `path` names it in the capture and in messages.
 pub fn import_har(bytes: &[u8], path: &str) -> Result<HarImport, CaptureFailure> {
-    let bad = |message: String| CaptureFailure::Har {
-        path: path.to_string(),
-        message,
-    };
-    let root: Value = serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
-    let log = root
-        .get("log")
-        .ok_or_else(|| bad("no \"log\" object".to_string()))?;
-    let entries = log
-        .get("entries")
-        .and_then(Value::as_array)
-        .ok_or_else(|| bad("no \"log.entries\" array".to_string()))?;
-    let creator = log.get("creator").map(|c| {
-        format!("{} {}", text(c, "name"), text(c, "version"))
-            .trim()
-            .to_string()
-    });
+    let root: Value = serde_json::from_slice(bytes).map_err(|e| not_a_har(path, e.to_string()))?;
+    let (log, entries) = log_and_entries(&root, path)?;
     let mut errors = Vec::new();
     if entries.len() > MAX_ENTRIES {
         errors.push(CaptureError {
@@ -86,24 +71,7 @@ pub fn import_har(bytes: &[u8], path: &str) -> Result<HarImport, CaptureFailure>
             ),
         });
     }
-    let frames: Vec<Frame> = log
-        .get("pages")
-        .and_then(Value::as_array)
-        .map(|pages| {
-            pages
-                .iter()
-                .take(10_000)
-                .map(|p| Frame {
-                    id: text(p, "id").to_string(),
-                    parent_id: None,
-                    url: text(p, "title").to_string(),
-                    origin: None,
-                    name: None,
-                    popup: false,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let frames = pages_as_frames(log);
     let first_time = entries
         .iter()
         .filter_map(|e| parse_time_ms(text(e, "startedDateTime")))
@@ -113,149 +81,15 @@ pub fn import_har(bytes: &[u8], path: &str) -> Result<HarImport, CaptureFailure>
     let mut sources = BTreeMap::new();
     let mut skipped = 0usize;
     for (index, entry) in entries.iter().take(MAX_ENTRIES).enumerate() {
-        let (Some(request), Some(url)) = (
-            entry.get("request"),
-            entry
-                .get("request")
-                .and_then(|r| r.get("url"))
-                .and_then(Value::as_str),
-        ) else {
+        let Some(request) = entry_request(entry, index, first_time) else {
             skipped += 1;
             continue;
         };
-        let id = format!("har-{index}");
-        let response = entry.get("response");
-        let resource_type = entry
-            .get("_resourceType")
-            .and_then(Value::as_str)
-            .map(capitalise)
-            .unwrap_or_else(|| guess_type(response));
-        let started = parse_time_ms(text(entry, "startedDateTime"));
-        let initiator = entry
-            .get("_initiator")
-            .map(|i| {
-                let stack = i.get("stack").map(stack::from_cdp).unwrap_or_default();
-                Initiator {
-                    kind: i
-                        .get("type")
-                        .and_then(Value::as_str)
-                        .unwrap_or("other")
-                        .to_string(),
-                    url: i
-                        .get("url")
-                        .and_then(Value::as_str)
-                        .filter(|u| !u.is_empty())
-                        .map(str::to_string)
-                        .or_else(|| {
-                            stack
-                                .iter()
-                                .find(|f| !f.url.is_empty())
-                                .map(|f| f.url.clone())
-                        }),
-                    script_id: None,
-                    stack,
-                }
-            })
-            .unwrap_or(Initiator {
-                kind: "unknown".to_string(),
-                url: None,
-                script_id: None,
-                stack: Vec::new(),
-            });
-        let websocket_frames = entry
-            .get("_webSocketMessages")
-            .and_then(Value::as_array)
-            .map(|messages| {
-                messages
-                    .iter()
-                    .take(1000)
-                    .map(|m| {
-                        let data = text(m, "data");
-                        WebSocketFrame {
-                            sent: text(m, "type") == "send",
-                            opcode: m
-                                .get("opcode")
-                                .and_then(Value::as_u64)
-                                .and_then(|o| u8::try_from(o).ok())
-                                .unwrap_or(1),
-                            payload: data.chars().take(16 * 1024).collect(),
-                            truncated: data.chars().count() > 16 * 1024,
-                            time_ms: 0,
-                        }
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let status = response
-            .and_then(|r| r.get("status"))
-            .and_then(Value::as_u64)
-            .and_then(|s| u16::try_from(s).ok())
-            .unwrap_or(0);
-        requests.push(Request {
-            id: id.clone(),
-            url: url.to_string(),
-            method: text(request, "method").to_string(),
-            resource_type: resource_type.clone(),
-            headers: headers(request.get("headers")),
-            body: request.get("postData").and_then(post_body),
-            initiator,
-            frame_id: entry
-                .get("pageref")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            // Status 0 is how HAR writers record "no response".
-            response: response.filter(|_| status != 0).map(|r| Response {
-                status,
-                mime_type: r
-                    .get("content")
-                    .and_then(|c| c.get("mimeType"))
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                remote_address: entry
-                    .get("serverIPAddress")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                protocol: r
-                    .get("httpVersion")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                security_headers: headers(r.get("headers"))
-                    .into_iter()
-                    .filter(|h| is_security_header(&h.name))
-                    .collect(),
-            }),
-            failure: entry
-                .get("_error")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            redirected_from: None,
-            websocket_frames,
-            // HAR exporters do not keep server-sent events, nor which
-            // worker sent a request.
-            event_source_messages: Vec::new(),
-            worker_url: None,
-            time_ms: match (started, first_time) {
-                (Some(t), Some(first)) => u64::try_from(t - first).unwrap_or(0),
-                _ => 0,
-            },
-        });
-        if resource_type == "Script"
-            && let Some(source) = response.and_then(response_text)
-        {
-            let hash = sha256_hex(source.as_bytes());
-            scripts.push(Script {
-                id: id.clone(),
-                origin: ScriptOrigin::External {
-                    url: url.to_string(),
-                },
-                sha256: hash.clone(),
-                size: source.len() as u64,
-                frame_id: None,
-                module: false,
-                body_error: None,
-            });
-            sources.entry(hash).or_insert(source);
+        if let Some((script, source)) = entry_script(entry, &request) {
+            sources.entry(script.sha256.clone()).or_insert(source);
+            scripts.push(script);
         }
+        requests.push(request);
     }
     if skipped > 0 {
         errors.push(CaptureError {
@@ -269,36 +103,22 @@ pub fn import_har(bytes: &[u8], path: &str) -> Result<HarImport, CaptureFailure>
         .filter(|u| u.starts_with("http"))
         .or_else(|| requests.first().map(|r| r.url.clone()))
         .unwrap_or_default();
-    let started_at = entries
-        .first()
-        .map(|e| text(e, "startedDateTime").to_string())
-        .unwrap_or_default();
-    let duration_ms = match (
-        first_time,
-        entries
-            .iter()
-            .filter_map(|e| parse_time_ms(text(e, "startedDateTime")))
-            .max(),
-    ) {
-        (Some(a), Some(b)) => u64::try_from(b - a).unwrap_or(0),
-        _ => 0,
-    };
+    let (started_at, duration_ms) = time_span(entries, first_time);
     Ok(HarImport {
         capture: Capture {
             target,
             final_url: None,
             source: CaptureSource::Har {
                 path: path.to_string(),
-                creator: creator.clone().filter(|c| !c.is_empty()),
+                creator: log
+                    .get("creator")
+                    .map(name_and_version)
+                    .filter(|c| !c.is_empty()),
             },
             persona: None,
             started_at,
             duration_ms,
-            browser_version: log.get("browser").map(|b| {
-                format!("{} {}", text(b, "name"), text(b, "version"))
-                    .trim()
-                    .to_string()
-            }),
+            browser_version: log.get("browser").map(name_and_version),
             user_agent: None,
             frames,
             scripts,
@@ -315,6 +135,236 @@ pub fn import_har(bytes: &[u8], path: &str) -> Result<HarImport, CaptureFailure>
         },
         sources,
     })
+}
+
+/// The error for a file at `path` that is not a HAR.
+fn not_a_har(path: &str, message: String) -> CaptureFailure {
+    CaptureFailure::Har {
+        path: path.to_string(),
+        message,
+    }
+}
+
+/// The `log` object of HAR JSON and its `entries`, or why the JSON is not
+/// a HAR.
+fn log_and_entries<'a>(
+    root: &'a Value,
+    path: &str,
+) -> Result<(&'a Value, &'a Vec<Value>), CaptureFailure> {
+    let bad = |message: &str| not_a_har(path, message.to_string());
+    let log = root.get("log").ok_or_else(|| bad("no \"log\" object"))?;
+    let entries = log
+        .get("entries")
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad("no \"log.entries\" array"))?;
+    Ok((log, entries))
+}
+
+/// `"<name> <version>"` of a HAR `creator` or `browser` object.
+fn name_and_version(object: &Value) -> String {
+    format!("{} {}", text(object, "name"), text(object, "version"))
+        .trim()
+        .to_string()
+}
+
+/// The HAR's pages, as frames (a HAR page is a top-level document).
+fn pages_as_frames(log: &Value) -> Vec<Frame> {
+    log.get("pages")
+        .and_then(Value::as_array)
+        .map(|pages| {
+            pages
+                .iter()
+                .take(10_000)
+                .map(|p| Frame {
+                    id: text(p, "id").to_string(),
+                    parent_id: None,
+                    url: text(p, "title").to_string(),
+                    origin: None,
+                    name: None,
+                    popup: false,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The request of one HAR entry, `har-<index>`, timed from the first
+/// entry's start; `None` for an entry without a request URL.
+fn entry_request(entry: &Value, index: usize, first_time: Option<i64>) -> Option<Request> {
+    let (Some(request), Some(url)) = (
+        entry.get("request"),
+        entry
+            .get("request")
+            .and_then(|r| r.get("url"))
+            .and_then(Value::as_str),
+    ) else {
+        return None;
+    };
+    let id = format!("har-{index}");
+    let response = entry.get("response");
+    let resource_type = entry
+        .get("_resourceType")
+        .and_then(Value::as_str)
+        .map(capitalise)
+        .unwrap_or_else(|| guess_type(response));
+    let started = parse_time_ms(text(entry, "startedDateTime"));
+    let status = response
+        .and_then(|r| r.get("status"))
+        .and_then(Value::as_u64)
+        .and_then(|s| u16::try_from(s).ok())
+        .unwrap_or(0);
+    Some(Request {
+        id,
+        url: url.to_string(),
+        method: text(request, "method").to_string(),
+        resource_type,
+        headers: headers(request.get("headers")),
+        body: request.get("postData").and_then(post_body),
+        initiator: entry_initiator(entry),
+        frame_id: entry
+            .get("pageref")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        // Status 0 is how HAR writers record "no response".
+        response: response.filter(|_| status != 0).map(|r| Response {
+            status,
+            mime_type: r
+                .get("content")
+                .and_then(|c| c.get("mimeType"))
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            remote_address: entry
+                .get("serverIPAddress")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            protocol: r
+                .get("httpVersion")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            security_headers: headers(r.get("headers"))
+                .into_iter()
+                .filter(|h| is_security_header(&h.name))
+                .collect(),
+        }),
+        failure: entry
+            .get("_error")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        redirected_from: None,
+        websocket_frames: websocket_frames(entry),
+        // HAR exporters do not keep server-sent events, nor which
+        // worker sent a request.
+        event_source_messages: Vec::new(),
+        worker_url: None,
+        time_ms: match (started, first_time) {
+            (Some(t), Some(first)) => u64::try_from(t - first).unwrap_or(0),
+            _ => 0,
+        },
+    })
+}
+
+/// The initiator of an entry, from Chrome's `_initiator` extension.
+fn entry_initiator(entry: &Value) -> Initiator {
+    entry
+        .get("_initiator")
+        .map(|i| {
+            let stack = i.get("stack").map(stack::from_cdp).unwrap_or_default();
+            Initiator {
+                kind: i
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .unwrap_or("other")
+                    .to_string(),
+                url: i
+                    .get("url")
+                    .and_then(Value::as_str)
+                    .filter(|u| !u.is_empty())
+                    .map(str::to_string)
+                    .or_else(|| {
+                        stack
+                            .iter()
+                            .find(|f| !f.url.is_empty())
+                            .map(|f| f.url.clone())
+                    }),
+                script_id: None,
+                stack,
+            }
+        })
+        .unwrap_or(Initiator {
+            kind: "unknown".to_string(),
+            url: None,
+            script_id: None,
+            stack: Vec::new(),
+        })
+}
+
+/// The WebSocket frames of an entry, from Chrome's `_webSocketMessages`
+/// extension.
+fn websocket_frames(entry: &Value) -> Vec<WebSocketFrame> {
+    entry
+        .get("_webSocketMessages")
+        .and_then(Value::as_array)
+        .map(|messages| {
+            messages
+                .iter()
+                .take(1000)
+                .map(|m| {
+                    let data = text(m, "data");
+                    WebSocketFrame {
+                        sent: text(m, "type") == "send",
+                        opcode: m
+                            .get("opcode")
+                            .and_then(Value::as_u64)
+                            .and_then(|o| u8::try_from(o).ok())
+                            .unwrap_or(1),
+                        payload: data.chars().take(16 * 1024).collect(),
+                        truncated: data.chars().count() > 16 * 1024,
+                        time_ms: 0,
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The script a script request's response body is, with the body.
+fn entry_script(entry: &Value, request: &Request) -> Option<(Script, String)> {
+    if request.resource_type != "Script" {
+        return None;
+    }
+    let source = entry.get("response").and_then(response_text)?;
+    let script = Script {
+        id: request.id.clone(),
+        origin: ScriptOrigin::External {
+            url: request.url.clone(),
+        },
+        sha256: sha256_hex(source.as_bytes()),
+        size: source.len() as u64,
+        frame_id: None,
+        module: false,
+        body_error: None,
+    };
+    Some((script, source))
+}
+
+/// When the recording started (the first entry's own text) and how long
+/// it spans, first to last entry start.
+fn time_span(entries: &[Value], first_time: Option<i64>) -> (String, u64) {
+    let started_at = entries
+        .first()
+        .map(|e| text(e, "startedDateTime").to_string())
+        .unwrap_or_default();
+    let duration_ms = match (
+        first_time,
+        entries
+            .iter()
+            .filter_map(|e| parse_time_ms(text(e, "startedDateTime")))
+            .max(),
+    ) {
+        (Some(a), Some(b)) => u64::try_from(b - a).unwrap_or(0),
+        _ => 0,
+    };
+    (started_at, duration_ms)
 }
 
 fn headers(list: Option<&Value>) -> Vec<Header> {

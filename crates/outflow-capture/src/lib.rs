@@ -19,6 +19,7 @@
 mod cdp;
 mod connection;
 mod error;
+mod fields;
 mod follow_up;
 mod forms;
 mod har;

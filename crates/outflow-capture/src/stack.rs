@@ -5,7 +5,7 @@
 use outflow_model::{Location, StackFrame};
 use serde_json::Value;
 
-use crate::recorder::{URL_LIMIT, truncate};
+use crate::fields::{URL_LIMIT, clamp, truncate};
 
 /// Most frames kept from one stack, parents included.
 pub(crate) const MAX_FRAMES: usize = 32;
@@ -112,10 +112,6 @@ fn text(value: &Value, key: &str) -> String {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string()
-}
-
-fn clamp(value: u64) -> u32 {
-    u32::try_from(value).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
 
 use crate::connection::{self, Connection, Event};
+use crate::fields::str_of;
 use crate::follow_up::{self, CommandTarget, Shared, lock};
 use crate::persona::Persona;
 use crate::recorder::{BODY_LIMIT, FollowUp, Scope};
@@ -92,6 +93,8 @@ pub(crate) async fn start(
         .map_err(|_| "the page's own workers could not be watched".to_string())
 }
 
+/// Attaches every target the browser reports, one event at a time, until
+/// the connection closes.
 async fn watch(
     connection: Connection,
     mut events: mpsc::UnboundedReceiver<Event>,
@@ -99,142 +102,189 @@ async fn watch(
     settings: TargetSettings,
     ready: oneshot::Sender<()>,
 ) {
-    let mut ready = Some(ready);
-    // Dropped with this task: the set-ups and follow-up runners end too.
-    let mut running = JoinSet::new();
-    let mut sessions: HashMap<String, Attached> = HashMap::new();
-    let mut popups: HashSet<String> = HashSet::new();
-    let mut counts = (0usize, 0usize);
+    let mut watcher = Watcher {
+        connection,
+        recorder,
+        settings,
+        ready: Some(ready),
+        running: JoinSet::new(),
+        sessions: HashMap::new(),
+        popups: HashSet::new(),
+        counts: (0, 0),
+    };
     while let Some(event) = events.recv().await {
         match event.method.as_str() {
-            "Target.attachedToTarget" => {
-                let session = str_of(&event.params, "sessionId").to_string();
-                let info = event.params.get("targetInfo").cloned().unwrap_or_default();
-                let waiting = event
-                    .params
-                    .get("waitingForDebugger")
-                    .and_then(Value::as_bool)
-                    == Some(true);
-                if session.is_empty() {
-                    continue;
-                }
-                let target_id = str_of(&info, "targetId").to_string();
-                let opener = str_of(&info, "openerId");
-                let mut kind = match str_of(&info, "type") {
-                    "page" if target_id == settings.main_target => Kind::Main,
-                    // A page opened by the scanned page or one of its pop-ups;
-                    // pages that existed before the scan are not paused.
-                    "page"
-                        if opener == settings.main_target || popups.contains(opener) || waiting =>
-                    {
-                        Kind::Popup
-                    }
-                    "worker" | "shared_worker" | "service_worker" => Kind::Worker,
-                    _ => Kind::Other,
-                };
-                if matches!(kind, Kind::Popup | Kind::Worker) && sessions.len() >= MAX_SESSIONS {
-                    lock(&recorder).error(
-                        CaptureErrorKind::Limit,
-                        format!(
-                            "more than {MAX_SESSIONS} workers and pop-ups: {} runs unrecorded",
-                            str_of(&info, "url")
-                        ),
-                    );
-                    kind = Kind::Other;
-                }
-                let scope = match kind {
-                    Kind::Popup => {
-                        counts.0 += 1;
-                        popups.insert(target_id);
-                        Some(Scope::Popup {
-                            prefix: format!("p{}", counts.0),
-                        })
-                    }
-                    Kind::Worker => {
-                        counts.1 += 1;
-                        Some(Scope::Worker {
-                            prefix: format!("w{}", counts.1),
-                            url: str_of(&info, "url").to_string(),
-                        })
-                    }
-                    Kind::Main | Kind::Other => None,
-                };
-                let follow_tx = scope.as_ref().map(|_| {
-                    let (tx, rx) = mpsc::unbounded_channel();
-                    follow_up::spawn(
-                        &mut running,
-                        CommandTarget::Session {
-                            connection: connection.clone(),
-                            session: session.clone(),
-                        },
-                        recorder.clone(),
-                        rx,
-                        settings.limit,
-                    );
-                    tx
-                });
-                // Only recorded targets are remembered: a page that starts
-                // workers in a loop cannot grow this past the limit.
-                if scope.is_some() {
-                    sessions.insert(session.clone(), Attached { scope, follow_tx });
-                }
-                let steps = set_up_steps(kind, &settings);
-                let connection = connection.clone();
-                let recorder = recorder.clone();
-                let limit = settings.limit;
-                let url = str_of(&info, "url").to_string();
-                let ready = if kind == Kind::Main {
-                    ready.take()
-                } else {
-                    None
-                };
-                let recorded = matches!(kind, Kind::Popup | Kind::Worker);
-                if recorded {
-                    lock(&recorder).target_starting();
-                }
-                running.spawn(async move {
-                    for (method, params) in steps {
-                        if let Err(error) =
-                            connection.call(Some(&session), method, params, limit).await
-                            && kind != Kind::Other
-                        {
-                            // A worker that already ended cannot be set up;
-                            // that is no loss.
-                            let message = error.to_string();
-                            if !message.contains("not found") && !message.contains("closed") {
-                                lock(&recorder).error(
-                                    CaptureErrorKind::Protocol,
-                                    format!("setting up {url}: {message}"),
-                                );
-                            }
-                        }
-                    }
-                    if recorded {
-                        lock(&recorder).target_started();
-                    }
-                    if let Some(ready) = ready {
-                        let _ = ready.send(());
-                    }
-                });
-                // Reap finished set-ups so the set does not grow without
-                // bound.
-                while running.try_join_next().is_some() {}
-            }
+            "Target.attachedToTarget" => watcher.on_attached(&event.params),
             "Target.detachedFromTarget" => {
                 // Its follow-up runner ends once the sender is gone.
-                sessions.remove(str_of(&event.params, "sessionId"));
+                watcher.sessions.remove(str_of(&event.params, "sessionId"));
             }
-            _ => {
-                let Some(attached) = event.session.as_ref().and_then(|s| sessions.get(s)) else {
-                    continue;
-                };
-                let (Some(scope), Some(follow_tx)) = (&attached.scope, &attached.follow_tx) else {
-                    continue;
-                };
-                for follow in lock(&recorder).handle_in(scope, &event.method, &event.params) {
-                    let _ = follow_tx.send(follow);
+            _ => watcher.forward(&event),
+        }
+    }
+}
+
+/// The state of [`watch`]: the targets attached so far.
+struct Watcher {
+    connection: Connection,
+    recorder: Shared,
+    settings: TargetSettings,
+    /// Sent once the scanned page itself is attached.
+    ready: Option<oneshot::Sender<()>>,
+    /// Set-ups and follow-up runners; dropped with the watcher, so they end
+    /// too.
+    running: JoinSet<()>,
+    sessions: HashMap<String, Attached>,
+    popups: HashSet<String>,
+    /// Pop-ups and workers numbered so far (their script id prefixes).
+    counts: (usize, usize),
+}
+
+impl Watcher {
+    /// A target attached (paused when new): classified, given a scope and
+    /// a follow-up runner when recorded, set up and let run.
+    fn on_attached(&mut self, params: &Value) {
+        let session = str_of(params, "sessionId").to_string();
+        let info = params.get("targetInfo").cloned().unwrap_or_default();
+        let waiting = params.get("waitingForDebugger").and_then(Value::as_bool) == Some(true);
+        if session.is_empty() {
+            return;
+        }
+        let kind = self.kind_of(&info, waiting);
+        let scope = self.scope_for(kind, &info);
+        let follow_tx = scope.as_ref().map(|_| self.run_follow_ups(&session));
+        // Only recorded targets are remembered: a page that starts
+        // workers in a loop cannot grow this past the limit.
+        if scope.is_some() {
+            self.sessions
+                .insert(session.clone(), Attached { scope, follow_tx });
+        }
+        self.set_up(kind, session, str_of(&info, "url").to_string());
+        // Reap finished set-ups so the set does not grow without
+        // bound.
+        while self.running.try_join_next().is_some() {}
+    }
+
+    /// What the target of `info` is to the scan; pop-ups and workers past
+    /// [`MAX_SESSIONS`] run unrecorded.
+    fn kind_of(&self, info: &Value, waiting: bool) -> Kind {
+        let settings = &self.settings;
+        let target_id = str_of(info, "targetId");
+        let opener = str_of(info, "openerId");
+        let kind = match str_of(info, "type") {
+            "page" if target_id == settings.main_target => Kind::Main,
+            // A page opened by the scanned page or one of its pop-ups;
+            // pages that existed before the scan are not paused.
+            "page" if opener == settings.main_target || self.popups.contains(opener) || waiting => {
+                Kind::Popup
+            }
+            "worker" | "shared_worker" | "service_worker" => Kind::Worker,
+            _ => Kind::Other,
+        };
+        if matches!(kind, Kind::Popup | Kind::Worker) && self.sessions.len() >= MAX_SESSIONS {
+            lock(&self.recorder).error(
+                CaptureErrorKind::Limit,
+                format!(
+                    "more than {MAX_SESSIONS} workers and pop-ups: {} runs unrecorded",
+                    str_of(info, "url")
+                ),
+            );
+            return Kind::Other;
+        }
+        kind
+    }
+
+    /// The scope a recorded target's events are tagged with, numbered in
+    /// the order targets attach.
+    fn scope_for(&mut self, kind: Kind, info: &Value) -> Option<Scope> {
+        match kind {
+            Kind::Popup => {
+                self.counts.0 += 1;
+                self.popups.insert(str_of(info, "targetId").to_string());
+                Some(Scope::Popup {
+                    prefix: format!("p{}", self.counts.0),
+                })
+            }
+            Kind::Worker => {
+                self.counts.1 += 1;
+                Some(Scope::Worker {
+                    prefix: format!("w{}", self.counts.1),
+                    url: str_of(info, "url").to_string(),
+                })
+            }
+            Kind::Main | Kind::Other => None,
+        }
+    }
+
+    /// Starts running the recorder's follow-ups on `session`; returns
+    /// where to send them.
+    fn run_follow_ups(&mut self, session: &str) -> mpsc::UnboundedSender<FollowUp> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        follow_up::spawn(
+            &mut self.running,
+            CommandTarget::Session {
+                connection: self.connection.clone(),
+                session: session.to_string(),
+            },
+            self.recorder.clone(),
+            rx,
+            self.settings.limit,
+        );
+        tx
+    }
+
+    /// Sets the target up in the background and lets it run; the scanned
+    /// page's own set-up signals `ready`.
+    fn set_up(&mut self, kind: Kind, session: String, url: String) {
+        let steps = set_up_steps(kind, &self.settings);
+        let connection = self.connection.clone();
+        let recorder = self.recorder.clone();
+        let limit = self.settings.limit;
+        let ready = if kind == Kind::Main {
+            self.ready.take()
+        } else {
+            None
+        };
+        let recorded = matches!(kind, Kind::Popup | Kind::Worker);
+        if recorded {
+            lock(&recorder).target_starting();
+        }
+        self.running.spawn(async move {
+            for (method, params) in steps {
+                if let Err(error) = connection.call(Some(&session), method, params, limit).await
+                    && kind != Kind::Other
+                {
+                    // A worker that already ended cannot be set up;
+                    // that is no loss.
+                    let message = error.to_string();
+                    if !message.contains("not found") && !message.contains("closed") {
+                        lock(&recorder).error(
+                            CaptureErrorKind::Protocol,
+                            format!("setting up {url}: {message}"),
+                        );
+                    }
                 }
             }
+            if recorded {
+                lock(&recorder).target_started();
+            }
+            if let Some(ready) = ready {
+                let _ = ready.send(());
+            }
+        });
+    }
+
+    /// Any other event of a recorded target: to the recorder, tagged with
+    /// the target's scope.
+    fn forward(&self, event: &Event) {
+        let Some(attached) = event.session.as_ref().and_then(|s| self.sessions.get(s)) else {
+            return;
+        };
+        let (Some(scope), Some(follow_tx)) = (&attached.scope, &attached.follow_tx) else {
+            return;
+        };
+        for follow in lock(&self.recorder).handle_in(scope, &event.method, &event.params) {
+            let _ = follow_tx.send(follow);
         }
     }
 }
@@ -321,8 +371,4 @@ fn set_up_steps(kind: Kind, settings: &TargetSettings) -> Vec<(&'static str, Val
     }
     steps.push(("Runtime.runIfWaitingForDebugger", json!({})));
     steps
-}
-
-fn str_of<'a>(value: &'a Value, key: &str) -> &'a str {
-    value.get(key).and_then(Value::as_str).unwrap_or_default()
 }
