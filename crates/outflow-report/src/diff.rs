@@ -82,8 +82,11 @@ pub fn diff_terminal(diff: &ScanDiff) -> String {
             out,
             "  ~ header {}: {} → {}",
             clean(&h.name),
-            h.from.as_deref().map_or_else(|| "(absent)".to_string(), clean),
-            h.to.as_deref().map_or_else(|| "(absent)".to_string(), clean)
+            h.from
+                .as_deref()
+                .map_or_else(|| "(absent)".to_string(), clean),
+            h.to.as_deref()
+                .map_or_else(|| "(absent)".to_string(), clean)
         );
     }
     for i in &diff.integrity_changed {
@@ -146,7 +149,10 @@ mod tests {
         }])));
         assert!(!text.contains('\u{1b}'), "{text:?}");
         assert!(!text.contains('\u{202e}'), "{text:?}");
-        assert!(text.contains("~ header content-security-policy: (absent) → a\\u{1b}[31mb"), "{text}");
+        assert!(
+            text.contains("~ header content-security-policy: (absent) → a\\u{1b}[31mb"),
+            "{text}"
+        );
         assert!(text.ends_with('\n'));
     }
 

@@ -92,12 +92,16 @@ fn settings(analyser: &Analyser, bundle: &Bundle) -> Result<AnalysisSettings> {
     if settings.intel {
         settings.first_party = analyser.options().first_party.clone();
         for dir in &analyser.options().intel_dirs {
-            settings.intel_dirs.push(bundle.add_intel_dir(dir).map_err(|source| {
-                SessionError::IntelDir {
-                    dir: dir.clone(),
-                    source,
-                }
-            })?);
+            settings
+                .intel_dirs
+                .push(
+                    bundle
+                        .add_intel_dir(dir)
+                        .map_err(|source| SessionError::IntelDir {
+                            dir: dir.clone(),
+                            source,
+                        })?,
+                );
         }
     }
     Ok(settings)

@@ -40,8 +40,8 @@ pub use gate::{load_policy, policy_gate};
 pub use har::{HarRequest, har};
 pub use history::{open_store, page_facts};
 pub use output::{
-    ExitStatus, OutputOptions, ReportFormat, emit, exit_status, print_captures, render,
-    rule_docs, summarise, write_stdout,
+    ExitStatus, OutputOptions, ReportFormat, emit, exit_status, print_captures, render, rule_docs,
+    summarise, write_stdout,
 };
 pub use runtime::runtime;
 pub use scan::{ScanRequest, scan};

@@ -70,12 +70,12 @@ pub fn render(reports: &[Report], format: ReportFormat, color: ColorMode) -> Res
         }
         ReportFormat::Json => match reports {
             [one] => outflow_report::json(one),
-            many => serde_json::to_string_pretty(many).map_err(|source| {
-                SessionError::Serialise {
+            many => {
+                serde_json::to_string_pretty(many).map_err(|source| SessionError::Serialise {
                     what: "serialising reports",
                     source,
-                }
-            })?,
+                })?
+            }
         },
         ReportFormat::Sarif => outflow_report::sarif(reports, &rule_docs()),
         ReportFormat::Html => outflow_report::html_many(reports),

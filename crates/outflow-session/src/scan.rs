@@ -43,10 +43,7 @@ pub fn scan(request: &ScanRequest) -> Result<ExitStatus> {
     let personas = resolve_personas(&request.personas)?;
     let evidence = request.out.as_deref().map(Evidence::create).transpose()?;
     base.scripts_dir = evidence.as_ref().map(Evidence::scripts_dir);
-    let session = Session::start(Analyser::load(
-        &request.attribution,
-        !request.capture_only,
-    )?)?;
+    let session = Session::start(Analyser::load(&request.attribution, !request.capture_only)?)?;
     let mut run = Run::new(
         session.analyser(),
         evidence.as_ref(),
