@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use outflow_store::{ScanDiff, SetChange};
+use outflow_store::{ScanDiff, ScriptRef, SetChange};
 
 use crate::style::clean;
 
@@ -27,24 +27,8 @@ pub fn diff_terminal(diff: &ScanDiff) -> String {
         }
         return out;
     }
-    for s in &diff.scripts_added {
-        let _ = writeln!(
-            out,
-            "  + script {} [{}] sha256 {}",
-            clean(&s.name),
-            clean(&s.origin),
-            clean(&s.sha256.join(" "))
-        );
-    }
-    for s in &diff.scripts_removed {
-        let _ = writeln!(
-            out,
-            "  - script {} [{}] sha256 {}",
-            clean(&s.name),
-            clean(&s.origin),
-            clean(&s.sha256.join(" "))
-        );
-    }
+    script_lines(&mut out, '+', &diff.scripts_added);
+    script_lines(&mut out, '-', &diff.scripts_removed);
     for s in &diff.scripts_changed {
         let _ = writeln!(
             out,
@@ -103,6 +87,18 @@ pub fn diff_terminal(diff: &ScanDiff) -> String {
         let _ = writeln!(out, "  (security headers not recorded in both scans)");
     }
     out
+}
+
+fn script_lines(out: &mut String, sign: char, scripts: &[ScriptRef]) {
+    for s in scripts {
+        let _ = writeln!(
+            out,
+            "  {sign} script {} [{}] sha256 {}",
+            clean(&s.name),
+            clean(&s.origin),
+            clean(&s.sha256.join(" "))
+        );
+    }
 }
 
 fn set_lines(out: &mut String, what: &str, change: &SetChange) {
