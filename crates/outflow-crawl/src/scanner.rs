@@ -1,10 +1,10 @@
-//! Scanning one job: a Chromium capture analysed into a report.
+//! Scanning one job: a Chromium capture analysed into a report by the
+//! scan session's analyser; the runner keeps its own time limit and stop.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use outflow_capture::{CaptureFailure, HostMapping, Persona, ScanOptions, capture_failed};
-use outflow_intel::Intel;
+use outflow_capture::{CaptureFailure, HostMapping, ScanOptions, capture_failed};
+use outflow_session::{Analyser, VisitOptions, page_facts, resolve_persona, with_persona};
 
 use crate::job::ClaimedJob;
 use crate::rows::ResultRows;
@@ -20,56 +20,45 @@ pub trait JobScanner: Send + Sync {
 }
 
 /// The real scanner: [`outflow_capture::scan`] in a fresh Chromium, then
-/// [`outflow_pipeline::report_capture`].
+/// the session's [`Analyser`]. The job's stored configuration becomes capture
+/// options the way the command line's arguments do ([`VisitOptions`]).
 pub struct SiteScanner {
     runtime: tokio::runtime::Handle,
-    intel: Option<Arc<Intel>>,
-    js: outflow_js::Options,
+    analyser: Analyser,
     extra_mappings: Vec<HostMapping>,
-    tool_version: String,
 }
 
 impl SiteScanner {
-    /// A scanner driving browsers on `runtime`, attributing hosts with
-    /// `intel`, adding `extra_mappings` (this machine's `--map-host`) to each
-    /// crawl's own.
+    /// A scanner driving browsers on `runtime`, analysing with `analyser`,
+    /// adding `extra_mappings` (this machine's `--map-host`) to each crawl's
+    /// own.
     pub fn new(
         runtime: tokio::runtime::Handle,
-        intel: Option<Arc<Intel>>,
+        analyser: Analyser,
         extra_mappings: Vec<HostMapping>,
-        tool_version: &str,
     ) -> Self {
         Self {
             runtime,
-            intel,
-            js: outflow_js::Options::default(),
+            analyser,
             extra_mappings,
-            tool_version: tool_version.to_string(),
         }
     }
 
     fn options(&self, job: &ClaimedJob) -> Result<ScanOptions, String> {
-        let mut mappings = job
-            .config
-            .map_host
-            .iter()
-            .map(|rule| HostMapping::parse(rule))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| e.to_string())?;
-        mappings.extend(self.extra_mappings.iter().cloned());
-        let persona = if job.persona.is_empty() {
-            None
-        } else {
-            Some(Persona::resolve(&job.persona).map_err(|e| e.to_string())?)
-        };
-        Ok(ScanOptions {
-            mappings,
-            persona,
-            timeout: Duration::from_secs(job.config.page_timeout_secs.max(1)),
+        let visit = VisitOptions {
+            map_host: job.config.map_host.clone(),
+            timeout_secs: job.config.page_timeout_secs,
             fill_forms: job.config.fill_forms,
             submit: false,
-            ..ScanOptions::default()
-        })
+            ignore_https_errors: false,
+        };
+        let mut options = visit.scan_options(None).map_err(|e| e.to_string())?;
+        options.mappings.extend(self.extra_mappings.iter().cloned());
+        if job.persona.is_empty() {
+            return Ok(options);
+        }
+        let persona = resolve_persona(&job.persona).map_err(|e| e.to_string())?;
+        Ok(with_persona(&options, Some(&persona)))
     }
 }
 
@@ -121,18 +110,8 @@ impl JobScanner for SiteScanner {
                 why.join("; ")
             ));
         }
-        let facts = outflow_store::PageFacts::of(&output.capture);
-        let pipeline = outflow_pipeline::Pipeline {
-            js: &self.js,
-            intel: self.intel.as_deref(),
-            site: None,
-            tool_version: &self.tool_version,
-        };
-        let report = outflow_pipeline::report_capture(
-            output.capture,
-            outflow_pipeline::Sources::Map(&output.sources),
-            &pipeline,
-        );
+        let facts = page_facts(&output.capture);
+        let report = self.analyser.report(output.capture, &output.sources);
         let duration = started.elapsed().as_millis().min(u64::MAX as u128) as u64;
         match ResultRows::from_report(&report, duration).and_then(|rows| rows.with_facts(&facts)) {
             Ok(rows) => ScanAttempt::Scanned(Box::new(rows)),

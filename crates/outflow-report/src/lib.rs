@@ -8,20 +8,26 @@
 //!   [`REPORT_SCHEMA`].
 //! - [`sarif`]: SARIF 2.1.0 for code-scanning tools.
 //! - [`html`]: one self-contained HTML file, safe with hostile content.
+//! - [`diff_terminal`]: what changed between two saved scans.
+//! - [`whois_terminal`]: who is behind a host, with sources.
 //! - [`bundle`]: the evidence bundle (`--out DIR`) and its manifest.
 
 pub mod bundle;
+mod diff;
 mod html;
 mod js_terminal;
 mod sarif;
 mod style;
 mod terminal;
+mod whois;
 
+pub use diff::diff_terminal;
 pub use html::{html, html_many};
 pub use js_terminal::js_terminal;
 pub use sarif::{RuleDoc, SARIF_SCHEMA_URI, sarif, uri_of};
 pub use style::{ColorMode, MIN_WIDTH, TerminalOptions, clean};
 pub use terminal::{channel_name, evidence_line, terminal, terminal_with};
+pub use whois::whois_terminal;
 
 use outflow_model::Report;
 

@@ -2,6 +2,7 @@
 //! its module under `commands/`. Exit codes: 0 nothing at or above
 //! `--fail-on`, 1 findings at or above it, 2 usage or runtime error.
 
+mod args;
 mod commands;
 
 use std::process::ExitCode;

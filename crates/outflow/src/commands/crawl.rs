@@ -5,168 +5,11 @@
 use std::io::BufReader;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context;
-use outflow_capture::HostMapping;
-use outflow_crawl::{
-    CrawlConfig, DbTarget, HistorySink, ProgressBarReporter, Queue, RunOptions, RunSummary, Runner,
-    SiteScanner, Stats, StopHandle, handle_interrupts, read_targets, worker_id,
-};
+use outflow_crawl::{CrawlConfig, Queue, Stats, read_targets};
 
-/// Where the crawl database is.
-#[derive(Debug, Clone, clap::Args)]
-pub struct CrawlDbArgs {
-    /// The crawl database: a SQLite file, or a PostgreSQL URL
-    /// (postgres://user@host:port/db) shared by `outflow worker`s on other
-    /// machines. Default: outflow/crawl.db in the per-user data folder.
-    #[arg(long, value_name = "PATH|postgres://...", env = "OUTFLOW_CRAWL_DB")]
-    pub db: Option<String>,
-}
-
-impl CrawlDbArgs {
-    /// The database to open.
-    pub fn target(&self) -> anyhow::Result<DbTarget> {
-        match &self.db {
-            Some(text) => Ok(DbTarget::parse(text)),
-            None => Ok(DbTarget::default_sqlite()?),
-        }
-    }
-
-    /// Opens it, creating or migrating the schema.
-    pub fn open(&self) -> anyhow::Result<(DbTarget, Box<dyn Queue>)> {
-        let target = self.target()?;
-        let queue = outflow_crawl::open(&target)
-            .with_context(|| format!("opening the crawl database {}", target.display()))?;
-        Ok((target, queue))
-    }
-}
-
-/// Options of running jobs, shared with `outflow worker`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct RunArgs {
-    /// Sites scanned at the same time (one Chromium each).
-    #[arg(long, default_value_t = 2, value_name = "N")]
-    pub concurrency: usize,
-
-    /// Do not attribute hosts to their owners.
-    #[arg(long)]
-    pub no_intel: bool,
-
-    /// On Ctrl-C or SIGTERM: seconds the scans in progress may take to
-    /// finish before they are abandoned (their sites go back to the queue).
-    /// A second Ctrl-C quits at once.
-    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
-    pub grace: u64,
-
-    /// The scan history where a SQLite crawl also saves each site's report,
-    /// so that `outflow history URL` and `outflow diff` see crawled sites
-    /// (default: the history database of `outflow scan`). PostgreSQL crawls
-    /// keep their results in PostgreSQL only.
-    #[arg(long = "history", value_name = "PATH", env = "OUTFLOW_DB")]
-    pub history: Option<PathBuf>,
-
-    /// Keep results in the crawl database only, not in the scan history
-    /// (wins over --history and OUTFLOW_DB).
-    #[arg(long)]
-    pub no_history: bool,
-}
-
-/// How a run ended.
-#[derive(Debug, Clone, Copy)]
-pub struct RunEnd {
-    /// What this process did.
-    pub summary: RunSummary,
-    /// Set when Ctrl-C or SIGTERM stopped the run: the exit code to give
-    /// (128 + the signal: 130 for Ctrl-C, 143 for SIGTERM).
-    pub interrupted: Option<u8>,
-}
-
-impl RunArgs {
-    /// Runs jobs of `crawl` (or of every open crawl) until none is left,
-    /// or until Ctrl-C or SIGTERM.
-    pub fn run(
-        &self,
-        target: DbTarget,
-        crawl: Option<i64>,
-        wait: bool,
-        extra_mappings: Vec<HostMapping>,
-    ) -> anyhow::Result<RunEnd> {
-        let history = match (&target, self.no_history) {
-            (DbTarget::Sqlite(_), false) => Some(match &self.history {
-                Some(path) => path.clone(),
-                None => outflow_store::Store::default_path()?,
-            }),
-            _ => None,
-        };
-        if let Some(path) = &history {
-            // Results a crashed run stored but did not save in the history.
-            let mut sink = HistorySink::open(path)
-                .with_context(|| format!("opening the scan history {}", path.display()))?;
-            let mut queue = outflow_crawl::open(&target)?;
-            let saved = sink
-                .catch_up(queue.as_mut(), crawl)
-                .context("saving earlier results in the scan history")?;
-            if saved > 0 {
-                eprintln!("{saved} earlier results saved in the scan history");
-            }
-        }
-        let intel = if self.no_intel {
-            None
-        } else {
-            Some(Arc::new(
-                outflow_intel::Intel::load(&outflow_intel::IntelOptions::default())
-                    .context("loading intelligence data")?,
-            ))
-        };
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .context("starting the async runtime")?;
-        let stop = StopHandle::new();
-        let interrupts = handle_interrupts(
-            runtime.handle(),
-            stop.clone(),
-            std::time::Duration::from_secs(self.grace),
-        )?;
-        let scanner = SiteScanner::new(
-            runtime.handle().clone(),
-            intel,
-            extra_mappings,
-            env!("CARGO_PKG_VERSION"),
-        );
-        let options = RunOptions {
-            concurrency: self.concurrency.clamp(1, 256),
-            worker: worker_id(),
-            crawl,
-            wait,
-            poll: std::time::Duration::from_millis(500),
-            history,
-        };
-        eprintln!("worker {} on {}", options.worker, target.display());
-        let runner = Runner::new(
-            target,
-            options,
-            Arc::new(scanner),
-            Arc::new(ProgressBarReporter::new()),
-        )
-        .with_stop(stop);
-        let summary = runner.run()?;
-        let interrupted = interrupts.exit_code();
-        if interrupted.is_some() {
-            eprintln!(
-                "stopped: this process stored {} sites, {} failed, {} released unscanned; \
-                 run the same command again to finish",
-                summary.done, summary.failed, summary.released
-            );
-        }
-        Ok(RunEnd {
-            summary,
-            interrupted,
-        })
-    }
-}
+use crate::args::{CrawlDbArgs, RunArgs};
 
 /// Arguments of `outflow crawl`.
 #[derive(Debug, clap::Args)]
@@ -289,12 +132,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .input
         .clone()
         .context("give --input FILE (the sites to crawl), or a subcommand: stats, status")?;
-    for rule in &args.map_host {
-        HostMapping::parse(rule)?;
-    }
-    for persona in &args.persona {
-        outflow_capture::Persona::resolve(persona.trim())?;
-    }
+    outflow_session::parse_mappings(&args.map_host)?;
+    outflow_session::resolve_personas(&args.persona)?;
     let name = match &args.name {
         Some(name) => name.clone(),
         None => input

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 
-use super::history::{DbArgs, Format};
+use crate::args::{DbArgs, DocumentFormat as Format};
 
 /// Arguments of `outflow csp`.
 #[derive(Debug, clap::Args)]

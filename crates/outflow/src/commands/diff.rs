@@ -1,13 +1,12 @@
 //! `outflow diff`: what changed between two saved scans (the PCI DSS
 //! 11.6.1 change record).
 
-use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use outflow_store::{ScanDiff, SetChange, Store};
+use outflow_store::{ScanDiff, Store};
 
-use super::history::{DbArgs, Format};
+use crate::args::{DbArgs, DocumentFormat as Format};
 
 /// Arguments of `outflow diff`.
 #[derive(Debug, clap::Args)]
@@ -40,7 +39,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let diff = ScanDiff::between(&store.scan(from)?, &store.scan(to)?);
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&diff)?),
-        Format::Terminal => print!("{}", render(&diff)),
+        Format::Terminal => print!("{}", outflow_report::diff_terminal(&diff)),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -83,111 +82,5 @@ fn resolve(store: &Store, args: &Args) -> anyhow::Result<(i64, i64)> {
             }
         }
         (Err(_), Some(_)) => bail!("give two scan ids, or one page URL"),
-    }
-}
-
-/// The diff as text for a terminal or a log.
-pub fn render(diff: &ScanDiff) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}: scan {} ({}) → scan {} ({})",
-        diff.to.url, diff.from.id, diff.from.started_at, diff.to.id, diff.to.started_at
-    );
-    if diff.is_empty() {
-        let _ = writeln!(out, "  no change");
-        if !diff.headers_compared {
-            let _ = writeln!(out, "  (security headers not recorded in both scans)");
-        }
-        return printable(&out);
-    }
-    for s in &diff.scripts_added {
-        let _ = writeln!(
-            out,
-            "  + script {} [{}] sha256 {}",
-            s.name,
-            s.origin,
-            s.sha256.join(" ")
-        );
-    }
-    for s in &diff.scripts_removed {
-        let _ = writeln!(
-            out,
-            "  - script {} [{}] sha256 {}",
-            s.name,
-            s.origin,
-            s.sha256.join(" ")
-        );
-    }
-    for s in &diff.scripts_changed {
-        let _ = writeln!(
-            out,
-            "  ~ script {} [{}] sha256 {} → {}",
-            s.name,
-            s.origin,
-            s.from_sha256.join(" "),
-            s.to_sha256.join(" ")
-        );
-    }
-    set_lines(&mut out, "destination", &diff.destinations);
-    set_lines(&mut out, "entity", &diff.entities);
-    set_lines(&mut out, "country", &diff.countries);
-    set_lines(&mut out, "flag", &diff.flags);
-    for f in &diff.findings_new {
-        let _ = writeln!(out, "  + finding [{}] {}: {}", f.severity, f.rule, f.title);
-    }
-    for f in &diff.findings_resolved {
-        let _ = writeln!(
-            out,
-            "  - finding [{}] {}: {} (resolved)",
-            f.severity, f.rule, f.title
-        );
-    }
-    for h in &diff.headers_changed {
-        let _ = writeln!(
-            out,
-            "  ~ header {}: {} → {}",
-            h.name,
-            h.from.as_deref().unwrap_or("(absent)"),
-            h.to.as_deref().unwrap_or("(absent)")
-        );
-    }
-    for i in &diff.integrity_changed {
-        let _ = writeln!(
-            out,
-            "  ! integrity {}: {} → {} ({})",
-            i.name, i.from, i.to, i.detail
-        );
-    }
-    if !diff.headers_compared {
-        let _ = writeln!(out, "  (security headers not recorded in both scans)");
-    }
-    printable(&out)
-}
-
-/// Replaces control characters (other than line ends) so that a value a
-/// page controls, such as a header, cannot drive the terminal.
-fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() && c != '\n' { '?' } else { c })
-        .collect()
-}
-
-fn set_lines(out: &mut String, what: &str, change: &SetChange) {
-    for value in &change.added {
-        let _ = writeln!(out, "  + {what} {value}");
-    }
-    for value in &change.removed {
-        let _ = writeln!(out, "  - {what} {value}");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::printable;
-
-    #[test]
-    fn control_characters_are_replaced() {
-        assert_eq!(printable("a\u{1b}[31mb\n"), "a?[31mb\n");
     }
 }

@@ -3,10 +3,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use outflow_capture::{CaptureDir, capture_name};
+use outflow_session::HarRequest;
 
-use super::report_output::{Analyser, ReportArgs};
-use super::scan::{Analysed, finish_run, summarise};
+use crate::args::{FollowArgs, ReportArgs};
 
 /// Arguments of `outflow har`.
 #[derive(Debug, clap::Args)]
@@ -33,7 +32,7 @@ pub struct Args {
     pub save: bool,
 
     #[command(flatten)]
-    pub follow: super::watch::FollowArgs,
+    pub follow: FollowArgs,
 
     #[command(flatten)]
     pub report: ReportArgs,
@@ -42,58 +41,13 @@ pub struct Args {
 /// Runs `outflow har`. Exits 2 when a file could not be read as HAR, after
 /// converting the others.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    args.follow.check()?;
-    let dir = args.out.as_deref().map(CaptureDir::create).transpose()?;
-    let analyser = Analyser::load(&args.report, !args.capture_only)?;
-    let mut any_failed = false;
-    let mut printed = Vec::new();
-    let mut reports = Vec::new();
-    let mut page_facts = Vec::new();
-    for file in &args.files {
-        match outflow_capture::import_har_file(file) {
-            Ok(import) => {
-                let stem = file
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let name = capture_name(&stem, None);
-                summarise(&name, &import.capture);
-                if !args.capture_only {
-                    // History is kept by page URL: a recording without one
-                    // cannot be saved.
-                    let saveable = !import.capture.target.is_empty();
-                    if !saveable && (args.save || args.follow.alert_on_change) {
-                        eprintln!("  {name}: no page URL in the HAR file; not saved");
-                    }
-                    page_facts
-                        .push(saveable.then(|| outflow_store::PageFacts::of(&import.capture)));
-                }
-                let analysed = Analysed {
-                    dir: dir.as_ref(),
-                    name: &name,
-                    capture_only: args.capture_only,
-                    analyser: &analyser,
-                };
-                analysed.finish(import.capture, &import.sources, &mut printed, &mut reports)?;
-            }
-            Err(error) => {
-                eprintln!("error: {error}");
-                any_failed = true;
-            }
-        }
-    }
-    let follow = super::watch::FollowUp {
-        save: args.save && !args.capture_only,
-        save_asked: args.save,
-        options: super::watch::FollowArgs {
-            alert_on_change: args.follow.alert_on_change && !args.capture_only,
-            ..args.follow.clone()
-        },
+    let request = HarRequest {
+        follow: args.follow.options(args.save, args.save),
+        files: args.files,
+        out: args.out,
+        capture_only: args.capture_only,
+        attribution: args.report.attribution(),
+        output: args.report.output(),
     };
-    let code = finish_run(printed, &reports, &args.report, any_failed)?;
-    let violated = super::watch::follow_up(&follow, &reports, &page_facts)?;
-    if violated && !any_failed {
-        return Ok(ExitCode::from(1));
-    }
-    Ok(code)
+    Ok(ExitCode::from(outflow_session::har(&request)?))
 }

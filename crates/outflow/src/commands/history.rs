@@ -1,46 +1,10 @@
-//! `outflow history`: the saved scans of a page, newest first; and the
-//! database option every store command shares.
+//! `outflow history`: the saved scans of a page, newest first.
 
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use outflow_store::Store;
 
-/// Output formats of the history commands (`history`, `diff`, `csp`,
-/// `watch`): their documents are not reports, so only these two apply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// Readable text.
-    Terminal,
-    /// JSON.
-    Json,
-}
-
-/// Where the scan history lives.
-#[derive(Debug, Clone, clap::Args)]
-pub struct DbArgs {
-    /// The history database (default: outflow/outflow.db in the per-user
-    /// data folder, e.g. ~/.local/share/outflow/outflow.db).
-    #[arg(long, value_name = "PATH", env = "OUTFLOW_DB")]
-    pub db: Option<PathBuf>,
-}
-
-impl DbArgs {
-    /// Opens the database, creating and migrating it when needed.
-    pub fn open(&self) -> anyhow::Result<Store> {
-        open_store(self.db.as_deref())
-    }
-}
-
-/// Opens `db`, or the per-user default database.
-pub fn open_store(db: Option<&Path>) -> anyhow::Result<Store> {
-    let path = match db {
-        Some(path) => path.to_path_buf(),
-        None => Store::default_path()?,
-    };
-    Store::open(&path).with_context(|| format!("opening the history database {}", path.display()))
-}
+use crate::args::{DbArgs, DocumentFormat as Format, parse_interval};
 
 /// Arguments of `outflow history`.
 #[derive(Debug, clap::Args)]
@@ -78,7 +42,7 @@ pub struct Args {
     /// number with s, m, h or d: `90d`). With --keep, the newest N of each
     /// page stay whatever their age.
     #[arg(long, value_name = "AGE", group = "retention", requires = "prune",
-          value_parser = super::watch::parse_interval)]
+          value_parser = parse_interval)]
     pub older_than: Option<std::time::Duration>,
 
     #[command(flatten)]

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use outflow_policy::Policy;
 
-use super::history::DbArgs;
+use crate::args::DbArgs;
 
 /// Inventory formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

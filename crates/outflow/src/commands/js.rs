@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use super::report_output::{Format, ReportArgs, emit_with, exit_code};
+use crate::args::{Format, ReportArgs};
 
 /// Arguments of `outflow js`.
 #[derive(Debug, clap::Args)]
@@ -41,12 +41,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         max_decoded_depth: args.max_decoded_depth,
         ..outflow_js::Options::default()
     };
-    let intel = args.report.intel()?;
+    let intel = args.report.attribution().intel()?;
     let pipeline = outflow_pipeline::Pipeline {
         js: &options,
         intel: intel.as_ref(),
         site: args.site.as_deref(),
-        tool_version: env!("CARGO_PKG_VERSION"),
+        tool_version: outflow_session::TOOL_VERSION,
     };
     let report = outflow_pipeline::report_files(&args.inputs, &pipeline);
     match args.report.format {
@@ -58,7 +58,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .write_all(text.as_bytes())
                 .context("writing the report")?;
         }
-        format => emit_with(std::slice::from_ref(&report), format, args.report.color)?,
+        _ => {
+            let output = args.report.output();
+            outflow_session::emit(std::slice::from_ref(&report), output.format, output.color)?
+        }
     }
     let failed: Vec<&str> = report
         .documents
@@ -69,9 +72,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for path in &failed {
         tracing::warn!("not analysed: {path}");
     }
-    Ok(exit_code(
+    Ok(ExitCode::from(outflow_session::exit_status(
         std::slice::from_ref(&report),
         args.report.fail_on,
         !failed.is_empty(),
-    ))
+    )))
 }

@@ -15,7 +15,6 @@ mod har;
 mod history;
 mod inventory;
 mod js;
-mod report_output;
 mod rules;
 mod scan;
 mod verify;

@@ -1,19 +1,12 @@
 //! `outflow scan`: visit pages in Chromium, record what they do, and
 //! report what was found.
 
-use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
-use anyhow::Context;
-use outflow_capture::{
-    CaptureDir, HostMapping, Persona, ScanOptions, capture_failed, capture_name,
-};
-use outflow_model::{Capture, Report};
+use outflow_session::{ScanRequest, VisitOptions};
 
-use super::report_output::{Analyser, ReportArgs, emit_with, exit_code, rule_docs};
+use crate::args::{FollowArgs, ReportArgs};
 
 /// Arguments of `outflow scan`.
 #[derive(Debug, clap::Args)]
@@ -71,7 +64,7 @@ pub struct Args {
     pub no_save: bool,
 
     #[command(flatten)]
-    pub follow: super::watch::FollowArgs,
+    pub follow: FollowArgs,
 
     #[command(flatten)]
     pub report: ReportArgs,
@@ -80,233 +73,23 @@ pub struct Args {
 /// Runs `outflow scan`. Exits 2 when a browser could not start or a page
 /// could not be loaded at all, after writing every capture it could make.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    args.follow.check()?;
-    let mappings = args
-        .map_host
-        .iter()
-        .map(|rule| HostMapping::parse(rule))
-        .collect::<Result<Vec<_>, _>>()?;
-    let personas: Vec<Option<Persona>> = if args.persona.is_empty() {
-        vec![None]
-    } else {
-        args.persona
-            .iter()
-            .map(|name| Persona::resolve(name.trim()).map(Some))
-            .collect::<Result<_, _>>()?
+    let request = ScanRequest {
+        visit: VisitOptions {
+            map_host: args.map_host,
+            timeout_secs: args.timeout,
+            fill_forms: !args.no_forms,
+            submit: args.submit,
+            ignore_https_errors: args.ignore_https_errors,
+        },
+        follow: args
+            .follow
+            .options(!args.no_save, args.save || args.follow.db.db.is_some()),
+        urls: args.urls,
+        personas: args.persona,
+        out: args.out,
+        capture_only: args.capture_only,
+        attribution: args.report.attribution(),
+        output: args.report.output(),
     };
-    let dir = args.out.as_deref().map(CaptureDir::create).transpose()?;
-    let base = ScanOptions {
-        mappings,
-        timeout: Duration::from_secs(args.timeout.max(1)),
-        fill_forms: !args.no_forms,
-        submit: args.submit,
-        ignore_https_errors: args.ignore_https_errors,
-        scripts_dir: dir.as_ref().map(CaptureDir::scripts_dir),
-        ..ScanOptions::default()
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
-    let analyser = Analyser::load(&args.report, !args.capture_only)?;
-    let mut any_failed = false;
-    let mut printed = Vec::new();
-    let mut reports = Vec::new();
-    let mut page_facts = Vec::new();
-    for url in &args.urls {
-        for persona in &personas {
-            let options = ScanOptions {
-                persona: persona.clone(),
-                ..base.clone()
-            };
-            let name = capture_name(url, persona.as_ref().map(|p| p.name.as_str()));
-            eprintln!(
-                "scanning {url}{}",
-                persona
-                    .as_ref()
-                    .map(|p| format!(" as {}", p.name))
-                    .unwrap_or_default()
-            );
-            match runtime.block_on(outflow_capture::scan(url, &options)) {
-                Ok(output) => {
-                    any_failed |= capture_failed(&output.capture);
-                    summarise(&name, &output.capture);
-                    if !args.capture_only {
-                        page_facts.push(
-                            (!capture_failed(&output.capture))
-                                .then(|| outflow_store::PageFacts::of(&output.capture)),
-                        );
-                    }
-                    let analysed = Analysed {
-                        dir: dir.as_ref(),
-                        name: &name,
-                        capture_only: args.capture_only,
-                        analyser: &analyser,
-                    };
-                    analysed.finish(output.capture, &output.sources, &mut printed, &mut reports)?;
-                }
-                Err(error) => {
-                    eprintln!("error: {url}: {error}");
-                    any_failed = true;
-                }
-            }
-        }
-    }
-    let follow = super::watch::FollowUp {
-        save: !args.no_save && !args.capture_only,
-        save_asked: args.save || args.follow.db.db.is_some(),
-        options: args.follow.clone(),
-    };
-    let code = finish_run(printed, &reports, &args.report, any_failed)?;
-    let violated = super::watch::follow_up(&follow, &reports, &page_facts)?;
-    if violated && !any_failed {
-        return Ok(ExitCode::from(1));
-    }
-    Ok(code)
-}
-
-/// Where one capture goes once made: saved, printed or analysed.
-pub struct Analysed<'a> {
-    /// The `--out` folder, when given.
-    pub dir: Option<&'a CaptureDir>,
-    /// The capture's file name stem.
-    pub name: &'a str,
-    /// `--capture-only`: keep the capture, skip analysis.
-    pub capture_only: bool,
-    /// How to analyse it.
-    pub analyser: &'a Analyser,
-}
-
-impl Analysed<'_> {
-    /// Saves the capture (and its report) to the `--out` folder, and either
-    /// holds the capture for printing (`--capture-only`) or analyses it.
-    pub fn finish(
-        &self,
-        capture: Capture,
-        sources: &BTreeMap<String, String>,
-        printed: &mut Vec<Capture>,
-        reports: &mut Vec<Report>,
-    ) -> anyhow::Result<()> {
-        if self.capture_only {
-            return save(self.dir, self.name, capture, sources, printed);
-        }
-        let report = match self.dir {
-            Some(dir) => self.write_bundle(dir, capture, sources)?,
-            None => outflow_pipeline::report_capture(
-                capture,
-                outflow_pipeline::Sources::Map(sources),
-                &self.analyser.pipeline(),
-            ),
-        };
-        reports.push(report);
-        Ok(())
-    }
-
-    /// Adds the capture to the evidence bundle in the `--out` folder (see
-    /// [`outflow_report::bundle`]): the report is made from the bundle's
-    /// own copy of the scripts, exactly as `outflow verify` will remake it.
-    fn write_bundle(
-        &self,
-        dir: &CaptureDir,
-        capture: Capture,
-        sources: &BTreeMap<String, String>,
-    ) -> anyhow::Result<Report> {
-        let scripts = dir.scripts_dir();
-        let root = scripts.parent().unwrap_or(&scripts);
-        let bundle = outflow_report::bundle::Bundle::create(root)?;
-        // Bodies a live scan already wrote to scripts/ are not in `sources`;
-        // HAR imports bring theirs here.
-        bundle.add_scripts(sources)?;
-        let kept = capture.clone();
-        let pipeline = self.analyser.pipeline();
-        let report = outflow_pipeline::report_capture(
-            capture,
-            outflow_pipeline::Sources::Dir(&bundle.scripts_dir()),
-            &pipeline,
-        );
-        let html = outflow_report::html(&report);
-        let sarif = outflow_report::sarif(std::slice::from_ref(&report), &rule_docs());
-        let folder = bundle.add_capture(
-            self.name,
-            &kept,
-            &outflow_report::bundle::RenderedReports {
-                report: &report,
-                html: &html,
-                sarif: &sarif,
-            },
-            self.analyser.bundle_settings(&bundle)?,
-            pipeline.tool_version,
-        )?;
-        eprintln!("  written: {}", folder.display());
-        Ok(report)
-    }
-}
-
-/// Prints what a run made (captures or reports) and turns it into the exit
-/// status.
-pub fn finish_run(
-    printed: Vec<Capture>,
-    reports: &[Report],
-    args: &ReportArgs,
-    any_failed: bool,
-) -> anyhow::Result<ExitCode> {
-    print_captures(printed)?;
-    if !reports.is_empty() {
-        emit_with(reports, args.format, args.color)?;
-    }
-    Ok(exit_code(reports, args.fail_on, any_failed))
-}
-
-/// Writes a capture into `dir`, or holds it for standard output.
-pub fn save(
-    dir: Option<&CaptureDir>,
-    name: &str,
-    capture: Capture,
-    sources: &BTreeMap<String, String>,
-    printed: &mut Vec<Capture>,
-) -> anyhow::Result<()> {
-    match dir {
-        Some(dir) => {
-            let path = dir.write(name, &capture, sources)?;
-            eprintln!("  written: {}", path.display());
-        }
-        None => printed.push(capture),
-    }
-    Ok(())
-}
-
-/// Prints held captures: one as an object, several as an array.
-pub fn print_captures(printed: Vec<Capture>) -> anyhow::Result<()> {
-    if printed.is_empty() {
-        return Ok(());
-    }
-    let mut stdout = std::io::stdout().lock();
-    if printed.len() == 1 {
-        serde_json::to_writer_pretty(&mut stdout, &printed[0])
-    } else {
-        serde_json::to_writer_pretty(&mut stdout, &printed)
-    }
-    .context("writing the capture")?;
-    stdout.write_all(b"\n").context("writing the capture")?;
-    Ok(())
-}
-
-/// One line per capture on standard error, then its problems.
-pub fn summarise(name: &str, capture: &Capture) {
-    let calls = capture
-        .api_calls
-        .as_ref()
-        .map(|c| c.len().to_string())
-        .unwrap_or_else(|| "n/a".to_string());
-    eprintln!(
-        "{name}: {} requests, {} scripts, {calls} API call records, {} canaries, {} problems",
-        capture.requests.len(),
-        capture.scripts.len(),
-        capture.canaries.len(),
-        capture.errors.len()
-    );
-    for error in &capture.errors {
-        eprintln!("  {:?}: {}", error.kind, error.message);
-    }
+    Ok(ExitCode::from(outflow_session::scan(&request)?))
 }

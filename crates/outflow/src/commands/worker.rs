@@ -3,9 +3,7 @@
 
 use std::process::ExitCode;
 
-use outflow_capture::HostMapping;
-
-use super::crawl::{CrawlDbArgs, RunArgs};
+use crate::args::{CrawlDbArgs, RunArgs};
 
 /// Arguments of `outflow worker`.
 #[derive(Debug, clap::Args)]
@@ -34,11 +32,7 @@ pub struct Args {
 /// `--wait`), or until Ctrl-C or SIGTERM (exit 130 or 143, the jobs in
 /// progress released).
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let mappings = args
-        .map_host
-        .iter()
-        .map(|rule| HostMapping::parse(rule))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mappings = outflow_session::parse_mappings(&args.map_host)?;
     let (target, mut queue) = args.db.open()?;
     let crawl = match &args.crawl {
         Some(name) => Some(

@@ -1,0 +1,108 @@
+//! The `--out` folder: the one place of this crate that writes captures and
+//! evidence bundles into it (see [`outflow_report::bundle`]).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use outflow_capture::CaptureDir;
+use outflow_model::{Capture, Report};
+use outflow_report::bundle::{AnalysisSettings, Bundle, RenderedReports};
+
+use crate::analyser::Analyser;
+use crate::error::{Result, SessionError};
+use crate::output::rule_docs;
+
+/// An `--out` folder, created when the session starts.
+pub struct Evidence {
+    dir: CaptureDir,
+}
+
+impl Evidence {
+    /// Creates `root` and its `scripts/` folder.
+    pub fn create(root: &Path) -> Result<Self> {
+        Ok(Self {
+            dir: CaptureDir::create(root)?,
+        })
+    }
+
+    /// Where a live scan writes script bodies.
+    pub fn scripts_dir(&self) -> PathBuf {
+        self.dir.scripts_dir()
+    }
+
+    /// Writes a capture alone (`--capture-only`); returns its path.
+    pub fn write_capture(
+        &self,
+        name: &str,
+        capture: &Capture,
+        sources: &BTreeMap<String, String>,
+    ) -> Result<PathBuf> {
+        Ok(self.dir.write(name, capture, sources)?)
+    }
+
+    /// Adds the capture to the evidence bundle with its reports; returns
+    /// the report, made from the bundle's own copy of the scripts exactly
+    /// as `outflow verify` will remake it, and the capture's folder.
+    pub fn add(
+        &self,
+        name: &str,
+        capture: Capture,
+        sources: &BTreeMap<String, String>,
+        analyser: &Analyser,
+    ) -> Result<(Report, PathBuf)> {
+        let scripts = self.dir.scripts_dir();
+        let root = scripts.parent().unwrap_or(&scripts);
+        let bundle = Bundle::create(root)?;
+        // Bodies a live scan already wrote to scripts/ are not in `sources`;
+        // HAR imports bring theirs here.
+        bundle.add_scripts(sources)?;
+        let kept = capture.clone();
+        let pipeline = analyser.pipeline();
+        let report = outflow_pipeline::report_capture(
+            capture,
+            outflow_pipeline::Sources::Dir(&bundle.scripts_dir()),
+            &pipeline,
+        );
+        let html = outflow_report::html(&report);
+        let sarif = outflow_report::sarif(std::slice::from_ref(&report), &rule_docs());
+        let folder = bundle.add_capture(
+            name,
+            &kept,
+            &RenderedReports {
+                report: &report,
+                html: &html,
+                sarif: &sarif,
+            },
+            settings(analyser, &bundle)?,
+            pipeline.tool_version,
+        )?;
+        Ok((report, folder))
+    }
+}
+
+/// Records in `bundle` how reports are made: whether hosts are attributed,
+/// the `--first-party` domains, and a copy of each `--intel` folder, so
+/// that `outflow verify` needs no option.
+fn settings(analyser: &Analyser, bundle: &Bundle) -> Result<AnalysisSettings> {
+    let mut settings = AnalysisSettings {
+        intel: analyser.attributes(),
+        site: analyser.pipeline().site.map(str::to_string),
+        ..Default::default()
+    };
+    if settings.intel {
+        settings.first_party = analyser.options().first_party.clone();
+        for dir in &analyser.options().intel_dirs {
+            settings
+                .intel_dirs
+                .push(
+                    bundle
+                        .add_intel_dir(dir)
+                        .map_err(|source| SessionError::IntelDir {
+                            dir: dir.clone(),
+                            source,
+                        })?,
+                );
+        }
+    }
+    Ok(settings)
+}

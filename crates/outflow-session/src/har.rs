@@ -1,0 +1,68 @@
+//! `outflow har`: HAR 1.2 recordings as captures, analysed like visits.
+
+use std::path::PathBuf;
+
+use outflow_capture::capture_name;
+
+use crate::analyser::{Analyser, AttributionOptions};
+use crate::error::Result;
+use crate::evidence::Evidence;
+use crate::follow::FollowOptions;
+use crate::output::{ExitStatus, OutputOptions, summarise};
+use crate::session::Run;
+
+/// What `outflow har` was asked.
+#[derive(Debug, Clone)]
+pub struct HarRequest {
+    /// HAR files.
+    pub files: Vec<PathBuf>,
+    /// The evidence folder.
+    pub out: Option<PathBuf>,
+    /// Keep the captures, skip analysis.
+    pub capture_only: bool,
+    /// How hosts are attributed.
+    pub attribution: AttributionOptions,
+    /// How reports are printed.
+    pub output: OutputOptions,
+    /// History, policy and alerts.
+    pub follow: FollowOptions,
+}
+
+/// Imports and analyses each file: exit 2 when a file could not be read as
+/// HAR (after converting the others), 1 when a finding reaches `--fail-on`
+/// or the policy is broken.
+pub fn har(request: &HarRequest) -> Result<ExitStatus> {
+    request.follow.check()?;
+    let evidence = request.out.as_deref().map(Evidence::create).transpose()?;
+    let analyser = Analyser::load(&request.attribution, !request.capture_only)?;
+    let follow = FollowOptions {
+        save: request.follow.save && !request.capture_only,
+        alert_on_change: request.follow.alert_on_change && !request.capture_only,
+        ..request.follow.clone()
+    };
+    let mut run = Run::new(&analyser, evidence.as_ref(), request.capture_only, true);
+    for file in &request.files {
+        match outflow_capture::import_har_file(file) {
+            Ok(import) => {
+                let stem = file
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let name = capture_name(&stem, None);
+                summarise(&name, &import.capture);
+                // History is kept by page URL: a recording without one
+                // cannot be saved.
+                let saveable = !import.capture.target.is_empty();
+                if !request.capture_only && !saveable && (follow.save || follow.alert_on_change) {
+                    eprintln!("  {name}: no page URL in the HAR file; not saved");
+                }
+                run.add(&name, import.capture, &import.sources, saveable)?;
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                run.any_failed = true;
+            }
+        }
+    }
+    run.finish(&request.output, Some(&follow))
+}
