@@ -297,18 +297,7 @@ fn analyze_json(document: &mut DocumentAnalysis, text: &str, options: &Options) 
         let name = format!("{}#{}", document.path, pointer);
         let mut found = Vec::new();
         analyze_text(
-            ScriptText {
-                name: &name,
-                input,
-                text: &code,
-                located: Located {
-                    document: &code,
-                    base: 0,
-                },
-                module: None,
-                options,
-                depth: 0,
-            },
+            ScriptText::standalone(&name, input, &code, options, 0),
             &mut found,
         );
         // A string that does not parse as code is data, not a script.

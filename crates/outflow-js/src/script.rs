@@ -45,16 +45,8 @@ pub(crate) fn analyze_script_here(
     let mut out = Vec::new();
     analyze_text(
         ScriptText {
-            name,
-            input,
-            text: &text,
-            located: Located {
-                document: &text,
-                base: 0,
-            },
             module: is_module_hint(name),
-            options,
-            depth: 0,
+            ..ScriptText::standalone(name, input, &text, options, 0)
         },
         &mut out,
     );
@@ -110,6 +102,32 @@ pub(crate) struct ScriptText<'s> {
     pub options: &'s Options,
     /// Layers of decoded code above this one (0 for a script as read).
     pub depth: u32,
+}
+
+impl<'s> ScriptText<'s> {
+    /// A script that is a whole document by itself (a file, a string of a
+    /// JSON document, decoded code), located from its first byte, whose
+    /// kind (module or script) the parser decides.
+    pub fn standalone(
+        name: &'s str,
+        input: ScriptInput,
+        text: &'s str,
+        options: &'s Options,
+        depth: u32,
+    ) -> Self {
+        Self {
+            name,
+            input,
+            text,
+            located: Located {
+                document: text,
+                base: 0,
+            },
+            module: None,
+            options,
+            depth,
+        }
+    }
 }
 
 /// Analyses a script's text and pushes its analysis, then those of the code
@@ -484,18 +502,7 @@ fn analyze_decoded(
                 }));
         } else {
             analyze_text(
-                ScriptText {
-                    name: &child_name,
-                    input,
-                    text: &code,
-                    located: Located {
-                        document: &code,
-                        base: 0,
-                    },
-                    module: None,
-                    options: script.options,
-                    depth: script.depth + 1,
-                },
+                ScriptText::standalone(&child_name, input, &code, script.options, script.depth + 1),
                 &mut decoded,
             );
         }
