@@ -227,7 +227,7 @@ pub fn property_key_name(key: &PropertyKey<'_>) -> Option<String> {
     match key {
         PropertyKey::StaticIdentifier(id) => Some(id.name.to_string()),
         PropertyKey::StringLiteral(s) => Some(s.value.to_string()),
-        PropertyKey::NumericLiteral(n) => crate::value::number_to_string(n.value),
+        PropertyKey::NumericLiteral(n) => Some(outflow_js_value::number_to_string(n.value)),
         _ => None,
     }
 }
@@ -239,7 +239,7 @@ pub fn property_key_str<'a>(key: &PropertyKey<'a>, allocator: &'a Allocator) -> 
         PropertyKey::StaticIdentifier(id) => Some(id.name.as_str()),
         PropertyKey::StringLiteral(s) => Some(s.value.as_str()),
         PropertyKey::NumericLiteral(n) => {
-            crate::value::number_to_string(n.value).map(|k| allocator.alloc_str(&k))
+            Some(allocator.alloc_str(&outflow_js_value::number_to_string(n.value)))
         }
         _ => None,
     }
@@ -482,7 +482,7 @@ fn member_target<'a>(
             };
             let key = match &m.expression {
                 Expression::StringLiteral(s) => s.value.as_str(),
-                other => allocator.alloc_str(&evaluate(other, &NoScope)?.to_js_string()?),
+                other => allocator.alloc_str(&evaluate(other, &NoScope)?.to_js_string()),
             };
             Some((o.name.as_str(), key))
         }

@@ -154,10 +154,7 @@ fn decode_payload(expr: &Expression<'_>, depth: u32) -> Result<Option<(String, S
         Expression::StringLiteral(_)
         | Expression::TemplateLiteral(_)
         | Expression::BinaryExpression(_) => {
-            if let Some(v) = evaluate(expr, &NoScope)
-                && let Some(s) = v.to_js_string()
-                && matches!(v, crate::value::Value::Str(_))
-            {
+            if let Some(crate::value::Value::Str(s)) = evaluate(expr, &NoScope) {
                 return Ok(Some((s, "literal".into())));
             }
             if let Expression::BinaryExpression(b) = expr
@@ -227,7 +224,7 @@ fn decode_payload(expr: &Expression<'_>, depth: u32) -> Result<Option<(String, S
                         let Some(v) = a.as_expression().and_then(|e| evaluate(e, &NoScope)) else {
                             return Ok(None);
                         };
-                        let code = crate::value::to_int32(v.to_number()) as u32 & 0xffff;
+                        let code = outflow_js_value::to_int32(v.to_number()) as u32 & 0xffff;
                         out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
                         if out.len() > MAX_PAYLOAD {
                             return Err("payload too large".into());

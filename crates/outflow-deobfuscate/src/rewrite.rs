@@ -91,7 +91,7 @@ impl MemberKey<'_> {
     fn with_str<T>(&self, f: impl FnOnce(&str) -> Option<T>) -> Option<T> {
         match self {
             MemberKey::Name(name) => f(name),
-            MemberKey::Computed(value) => f(&value.to_js_string()?),
+            MemberKey::Computed(value) => f(&value.to_js_string()),
         }
     }
 }

@@ -15,7 +15,8 @@ use oxc_span::{GetSpan, Span};
 
 use crate::bindings::{Bindings, MAX_WALK_DEPTH, ObjectScope};
 use crate::sandbox::{self, Limits, SandboxError};
-use crate::value::{Value, evaluate, evaluate_argument, number_to_string};
+use crate::value::{Value, evaluate, evaluate_argument};
+use outflow_js_value::number_to_string;
 
 /// Deepest wrapper chain followed (the obfuscator emits at most a handful).
 const MAX_CHAIN: u32 = 16;
@@ -465,19 +466,8 @@ pub struct Decoded {
 fn js_value(v: &Value) -> String {
     match v {
         Value::Str(s) => sandbox::js_string_literal(s),
-        Value::Num(n) => {
-            if n.is_nan() {
-                "NaN".into()
-            } else if n.is_infinite() {
-                if *n > 0.0 {
-                    "Infinity".into()
-                } else {
-                    "-Infinity".into()
-                }
-            } else {
-                number_to_string(*n).unwrap_or_else(|| format!("{n:e}"))
-            }
-        }
+        // `NaN` and `Infinity` are globals, and exponent forms are literals.
+        Value::Num(n) => number_to_string(*n),
         Value::Bool(b) => b.to_string(),
         Value::Undefined => "undefined".into(),
         Value::Null => "null".into(),

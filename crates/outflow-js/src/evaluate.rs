@@ -25,7 +25,9 @@ use oxc_ast::ast::{
 use oxc_syntax::operator::{BinaryOperator, LogicalOperator, UnaryOperator};
 
 use crate::bindings::{Bindings, ScopeIndex};
-use crate::value::{MAX_ARRAY_LEN, MAX_STRING_BYTES, PartialString, Value, join, number_to_string};
+use outflow_js_value::{exponentiate, number_to_string, to_int32, to_uint32};
+
+use crate::value::{MAX_ARRAY_LEN, MAX_STRING_BYTES, PartialString, Value, join};
 
 /// Nodes visited by one top-level evaluation, at most.
 const STEP_BUDGET: u32 = 20_000;
@@ -387,7 +389,7 @@ impl<'b, 'a> Evaluator<'b, 'a> {
             BinaryOperator::Multiplication => l * r,
             BinaryOperator::Division => l / r,
             BinaryOperator::Remainder => l % r,
-            BinaryOperator::Exponential => l.powf(r),
+            BinaryOperator::Exponential => exponentiate(l, r),
             BinaryOperator::BitwiseOR => f64::from(to_int32(l) | to_int32(r)),
             BinaryOperator::BitwiseXOR => f64::from(to_int32(l) ^ to_int32(r)),
             BinaryOperator::BitwiseAnd => f64::from(to_int32(l) & to_int32(r)),
@@ -398,7 +400,7 @@ impl<'b, 'a> Evaluator<'b, 'a> {
                 f64::from(to_int32(l).wrapping_shr(to_int32(r) as u32 & 31))
             }
             BinaryOperator::ShiftRightZeroFill => {
-                f64::from((to_int32(l) as u32).wrapping_shr(to_int32(r) as u32 & 31))
+                f64::from(to_uint32(l).wrapping_shr(to_uint32(r) & 31))
             }
             BinaryOperator::StrictEquality | BinaryOperator::Equality => {
                 return Value::Bool(l == r);
@@ -778,15 +780,6 @@ fn object_property<'a>(object: &'a ObjectExpression<'a>, name: &str) -> Option<&
         }
     }
     found
-}
-
-/// JavaScript's ToInt32.
-fn to_int32(n: f64) -> i32 {
-    if !n.is_finite() {
-        return 0;
-    }
-    let n = n.trunc().rem_euclid(4_294_967_296.0);
-    (n as u64 as u32) as i32
 }
 
 fn relative_index(i: f64, len: f64) -> f64 {

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use crate::Options;
 use crate::endpoint::recognise;
 use crate::line_index::LineIndex;
-use crate::script::{Located, analyze_text, sha256_hex};
+use crate::script::{Located, ScriptText, analyze_text, sha256_hex};
 use crate::value::PartialString;
 
 /// File extensions read when walking a directory.
@@ -217,19 +217,20 @@ pub(crate) fn analyze_html_text(
             document: name.to_owned(),
             index: u32::try_from(index).unwrap_or(u32::MAX),
         });
-        let mut located = Located {
-            document: text,
-            base: script.range.0,
-        };
         let script_name = format!("{name}#script[{index}]");
         analyze_text(
-            &script_name,
-            script_input,
-            body,
-            &mut located,
-            script.module.then_some(true),
-            options,
-            depth,
+            ScriptText {
+                name: &script_name,
+                input: script_input,
+                text: body,
+                located: Located {
+                    document: text,
+                    base: script.range.0,
+                },
+                module: script.module.then_some(true),
+                options,
+                depth,
+            },
             out,
         );
     }
@@ -294,19 +295,9 @@ fn analyze_json(document: &mut DocumentAnalysis, text: &str, options: &Options) 
             pointer: pointer.clone(),
         };
         let name = format!("{}#{}", document.path, pointer);
-        let mut located = Located {
-            document: &code,
-            base: 0,
-        };
         let mut found = Vec::new();
         analyze_text(
-            &name,
-            input,
-            &code,
-            &mut located,
-            None,
-            options,
-            0,
+            ScriptText::standalone(&name, input, &code, options, 0),
             &mut found,
         );
         // A string that does not parse as code is data, not a script.

@@ -1,7 +1,7 @@
 //! Values that static evaluation computes from literals, possibly with
 //! unknown parts.
 
-use std::fmt::Write;
+use outflow_js_value::{number_to_string, string_to_number};
 
 /// The text that stands for a part of a string that could not be resolved.
 pub const UNKNOWN_PART: &str = "{*}";
@@ -162,24 +162,14 @@ impl Value {
         }
     }
 
-    /// JavaScript's `ToNumber` for the cases that matter to obfuscated
-    /// arithmetic.
+    /// JavaScript's `ToNumber`, where it can be computed.
     pub fn to_number(&self) -> Option<f64> {
         match self {
             Value::Num(n) => Some(*n),
             Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
             Value::Null => Some(0.0),
             Value::Undefined => Some(f64::NAN),
-            Value::Str(s) => {
-                let text = s.as_known()?.trim();
-                if text.is_empty() {
-                    return Some(0.0);
-                }
-                if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
-                    return u64::from_str_radix(hex, 16).ok().map(|v| v as f64);
-                }
-                text.parse::<f64>().ok().or(Some(f64::NAN))
-            }
+            Value::Str(s) => s.as_known().map(string_to_number),
             Value::Array(items) if items.is_empty() => Some(0.0),
             Value::Array(items) if items.len() == 1 => items[0].to_number(),
             Value::Array(_) => Some(f64::NAN),
@@ -218,31 +208,6 @@ pub fn join(items: &[Value], separator: &str) -> PartialString {
     out
 }
 
-/// JavaScript's `Number.prototype.toString()` for the values obfuscators
-/// produce (integers above all); others use Rust's shortest representation.
-pub fn number_to_string(n: f64) -> String {
-    if n.is_nan() {
-        return "NaN".into();
-    }
-    if n.is_infinite() {
-        return if n > 0.0 {
-            "Infinity".into()
-        } else {
-            "-Infinity".into()
-        };
-    }
-    if n == n.trunc() && n.abs() < 1e21 {
-        let mut s = String::new();
-        // Exact for every integer below 2^53; larger ones print as Rust does.
-        let _ = write!(s, "{n:.0}");
-        if s == "-0" {
-            s = "0".into();
-        }
-        return s;
-    }
-    format!("{n}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,14 +229,6 @@ mod tests {
         let mut s = PartialString::known("x".repeat(MAX_STRING_BYTES));
         assert!(!s.push_known("y"));
         assert!(s.has_unknown());
-    }
-
-    #[test]
-    fn numbers_print_like_javascript() {
-        assert_eq!(number_to_string(42.0), "42");
-        assert_eq!(number_to_string(-0.0), "0");
-        assert_eq!(number_to_string(1.5), "1.5");
-        assert_eq!(number_to_string(f64::NAN), "NaN");
     }
 
     #[test]
