@@ -8,9 +8,10 @@
 //!   [`REPORT_SCHEMA`].
 //! - [`sarif`]: SARIF 2.1.0 for code-scanning tools.
 //! - [`html`]: one self-contained HTML file, safe with hostile content.
-//! - [`bundle`]: the evidence bundle (`--out DIR`) and its manifest.
+//!
+//! Writing these to files (the evidence bundle, `--out DIR`) is
+//! `outflow-bundle`'s.
 
-pub mod bundle;
 mod html;
 mod js_terminal;
 mod sarif;

@@ -8,9 +8,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use outflow_capture::{
-    CaptureDir, HostMapping, Persona, ScanOptions, capture_failed, capture_name,
-};
+use outflow_bundle::{Bundle, capture_name};
+use outflow_capture::{HostMapping, Persona, ScanOptions, capture_failed};
 use outflow_demo::{DemoSite, PAGES};
 
 use super::report_output::{Analyser, ReportArgs};
@@ -41,7 +40,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         address: IpAddr::V4(Ipv4Addr::LOCALHOST),
         port: Some(site.addr().port()),
     };
-    let dir = CaptureDir::create(&args.out)?;
+    let dir = Bundle::create(&args.out)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use outflow_capture::{CaptureDir, capture_name};
+use outflow_bundle::{Bundle, capture_name};
 
 use super::report_output::{Analyser, ReportArgs};
 use super::scan::{Analysed, finish_run, summarise};
@@ -43,7 +43,7 @@ pub struct Args {
 /// converting the others.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     args.follow.check()?;
-    let dir = args.out.as_deref().map(CaptureDir::create).transpose()?;
+    let dir = args.out.as_deref().map(Bundle::create).transpose()?;
     let analyser = Analyser::load(&args.report, !args.capture_only)?;
     let mut any_failed = false;
     let mut printed = Vec::new();

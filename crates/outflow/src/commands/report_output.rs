@@ -110,10 +110,10 @@ impl Analyser {
     /// `--intel` folder, so that `outflow verify` needs no option.
     pub fn bundle_settings(
         &self,
-        bundle: &outflow_report::bundle::Bundle,
-    ) -> anyhow::Result<outflow_report::bundle::AnalysisSettings> {
+        bundle: &outflow_bundle::Bundle,
+    ) -> anyhow::Result<outflow_bundle::AnalysisSettings> {
         let pipeline = self.pipeline();
-        let mut settings = outflow_report::bundle::AnalysisSettings {
+        let mut settings = outflow_bundle::AnalysisSettings {
             intel: pipeline.intel.is_some(),
             site: pipeline.site.map(str::to_string),
             ..Default::default()

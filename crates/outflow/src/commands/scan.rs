@@ -8,9 +8,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use outflow_capture::{
-    CaptureDir, HostMapping, Persona, ScanOptions, capture_failed, capture_name,
-};
+use outflow_bundle::{Bundle, capture_name};
+use outflow_capture::{HostMapping, Persona, ScanOptions, capture_failed};
 use outflow_model::{Capture, Report};
 
 use super::report_output::{Analyser, ReportArgs, emit_with, exit_code, rule_docs};
@@ -94,14 +93,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .map(|name| Persona::resolve(name.trim()).map(Some))
             .collect::<Result<_, _>>()?
     };
-    let dir = args.out.as_deref().map(CaptureDir::create).transpose()?;
+    let dir = args.out.as_deref().map(Bundle::create).transpose()?;
     let base = ScanOptions {
         mappings,
         timeout: Duration::from_secs(args.timeout.max(1)),
         fill_forms: !args.no_forms,
         submit: args.submit,
         ignore_https_errors: args.ignore_https_errors,
-        scripts_dir: dir.as_ref().map(CaptureDir::scripts_dir),
+        scripts_dir: dir.as_ref().map(Bundle::scripts_dir),
         ..ScanOptions::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -169,7 +168,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 /// Where one capture goes once made: saved, printed or analysed.
 pub struct Analysed<'a> {
     /// The `--out` folder, when given.
-    pub dir: Option<&'a CaptureDir>,
+    pub dir: Option<&'a Bundle>,
     /// The capture's file name stem.
     pub name: &'a str,
     /// `--capture-only`: keep the capture, skip analysis.
@@ -204,17 +203,14 @@ impl Analysed<'_> {
     }
 
     /// Adds the capture to the evidence bundle in the `--out` folder (see
-    /// [`outflow_report::bundle`]): the report is made from the bundle's
-    /// own copy of the scripts, exactly as `outflow verify` will remake it.
+    /// [`outflow_bundle`]): the report is made from the bundle's own copy
+    /// of the scripts, exactly as `outflow verify` will remake it.
     fn write_bundle(
         &self,
-        dir: &CaptureDir,
+        bundle: &Bundle,
         capture: Capture,
         sources: &BTreeMap<String, String>,
     ) -> anyhow::Result<Report> {
-        let scripts = dir.scripts_dir();
-        let root = scripts.parent().unwrap_or(&scripts);
-        let bundle = outflow_report::bundle::Bundle::create(root)?;
         // Bodies a live scan already wrote to scripts/ are not in `sources`;
         // HAR imports bring theirs here.
         bundle.add_scripts(sources)?;
@@ -230,12 +226,12 @@ impl Analysed<'_> {
         let folder = bundle.add_capture(
             self.name,
             &kept,
-            &outflow_report::bundle::RenderedReports {
+            &outflow_bundle::RenderedReports {
                 report: &report,
                 html: &html,
                 sarif: &sarif,
             },
-            self.analyser.bundle_settings(&bundle)?,
+            self.analyser.bundle_settings(bundle)?,
             pipeline.tool_version,
         )?;
         eprintln!("  written: {}", folder.display());
@@ -260,7 +256,7 @@ pub fn finish_run(
 
 /// Writes a capture into `dir`, or holds it for standard output.
 pub fn save(
-    dir: Option<&CaptureDir>,
+    dir: Option<&Bundle>,
     name: &str,
     capture: Capture,
     sources: &BTreeMap<String, String>,
@@ -268,7 +264,7 @@ pub fn save(
 ) -> anyhow::Result<()> {
     match dir {
         Some(dir) => {
-            let path = dir.write(name, &capture, sources)?;
+            let path = dir.add_bare_capture(name, &capture, sources)?;
             eprintln!("  written: {}", path.display());
         }
         None => printed.push(capture),

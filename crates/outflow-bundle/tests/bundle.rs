@@ -1,10 +1,25 @@
 //! The evidence bundle's files and manifest: layout for one and several
 //! captures, and every way the files can disagree with the manifest.
 
-mod support;
+use outflow_bundle::{AnalysisSettings, Bundle, FileProblem, RenderedReports};
 
-use outflow_report::bundle::{AnalysisSettings, Bundle, FileProblem, RenderedReports};
-use support::sample_report;
+/// A report of `capture`, made by the pipeline without attribution: what
+/// the bundle stores needs no particular finding.
+fn report_of(capture: &outflow_model::Capture) -> outflow_model::Report {
+    let js = outflow_js::Options::default();
+    let pipeline = outflow_pipeline::Pipeline {
+        js: &js,
+        intel: None,
+        site: None,
+        tool_version: "0.1.0",
+    };
+    let sources = std::collections::BTreeMap::new();
+    outflow_pipeline::report_capture(
+        capture.clone(),
+        outflow_pipeline::Sources::Map(&sources),
+        &pipeline,
+    )
+}
 
 /// A capture with one request body, read from JSON so that fields added
 /// later with defaults need no change here.
@@ -33,10 +48,11 @@ fn capture(target: &str) -> outflow_model::Capture {
 }
 
 fn add(bundle: &Bundle, name: &str) -> std::path::PathBuf {
-    let report = sample_report();
+    let capture = capture(&format!("https://{name}/"));
+    let report = report_of(&capture);
     let mut sources = std::collections::BTreeMap::new();
     sources.insert(
-        outflow_report::bundle::sha256_hex(b"console.log(1)"),
+        outflow_bundle::sha256_hex(b"console.log(1)"),
         "console.log(1)".to_string(),
     );
     sources.insert("../../etc/passwd".to_string(), "not a hash".to_string());
@@ -44,7 +60,7 @@ fn add(bundle: &Bundle, name: &str) -> std::path::PathBuf {
     bundle
         .add_capture(
             name,
-            &capture(&format!("https://{name}/")),
+            &capture,
             &RenderedReports {
                 report: &report,
                 html: "<!DOCTYPE html>",
@@ -63,7 +79,7 @@ fn one_capture_at_the_top_then_one_folder_each() {
     let first = add(&bundle, "a.test");
     assert_eq!(first, dir.path().join(""));
     assert!(dir.path().join("capture.json").is_file());
-    let body = outflow_report::bundle::sha256_hex(b"hello");
+    let body = outflow_bundle::sha256_hex(b"hello");
     assert!(
         dir.path().join(format!("bodies/{body}.bin")).is_file(),
         "base64 body kept as raw bytes"
@@ -101,7 +117,7 @@ fn every_disagreement_is_reported() {
     std::fs::write(dir.path().join("extra.txt"), "x").expect("write");
     let script = format!(
         "scripts/{}.js",
-        outflow_report::bundle::sha256_hex(b"console.log(1)")
+        outflow_bundle::sha256_hex(b"console.log(1)")
     );
     std::fs::write(dir.path().join(&script), "console.log(2)").expect("write");
     #[cfg(unix)]
