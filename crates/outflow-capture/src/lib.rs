@@ -15,6 +15,10 @@
 //! Problems met during a visit (timeouts, crashes, TLS errors, dialogs) are
 //! recorded in the capture beside what was recorded before them; only a
 //! browser that cannot start is an error ([`CaptureFailure`]).
+//!
+//! Script bodies go to memory or, when [`ScanOptions::scripts_dir`] names
+//! one, to a folder as `<sha256>.js`; what else is kept of a capture, and
+//! where, is `outflow-bundle`'s.
 
 mod cdp;
 mod connection;
@@ -26,7 +30,7 @@ mod har;
 mod host_map;
 mod instrumentation;
 mod launch;
-mod output;
+mod outcome;
 mod persona;
 mod recorder;
 mod scan;
@@ -39,7 +43,7 @@ pub use forms::TypingPace;
 pub use har::{HAR_SIZE_LIMIT, HarImport, import_har, import_har_file};
 pub use host_map::{HostMapping, host_resolver_rules};
 pub use launch::{DEFAULT_CHROMIUM, chromium_path};
-pub use output::{CaptureDir, capture_failed, capture_name};
+pub use outcome::capture_failed;
 pub use persona::Persona;
 pub use recorder::BODY_LIMIT;
 pub use scan::{ScanOptions, ScanOutput, scan};

@@ -10,9 +10,10 @@
 //! - [`html`]: one self-contained HTML file, safe with hostile content.
 //! - [`diff_terminal`]: what changed between two saved scans.
 //! - [`whois_terminal`]: who is behind a host, with sources.
-//! - [`bundle`]: the evidence bundle (`--out DIR`) and its manifest.
+//!
+//! Writing these to files (the evidence bundle, `--out DIR`) is
+//! `outflow-bundle`'s.
 
-pub mod bundle;
 mod diff;
 mod html;
 mod js_terminal;

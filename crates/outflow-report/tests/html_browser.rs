@@ -19,6 +19,7 @@ use chromiumoxide::cdp::js_protocol::runtime::EventExceptionThrown;
 use chromiumoxide::page::ScreenshotParams;
 use futures::StreamExt;
 use outflow_model::{Attribution, Flow, InventoryScript, Party, Report};
+use sha2::Digest;
 use support::{PAYLOADS, hostile_report, repo, sample_report};
 
 /// Debian's Chromium, or `OUTFLOW_CHROMIUM`.
@@ -148,8 +149,8 @@ const PROBE: &str = r#"(() => {
 
 async fn load(headless: &Headless, html: &str, dir: &Path, screenshot: bool) -> Loaded {
     let path = dir.join(format!(
-        "report-{}.html",
-        outflow_report::bundle::sha256_hex(html.as_bytes())
+        "report-{:x}.html",
+        sha2::Sha256::digest(html.as_bytes())
     ));
     std::fs::write(&path, html).expect("report written");
     let url = format!("file://{}", path.display());

@@ -5,7 +5,8 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 
-use outflow_capture::{HostMapping, capture_name};
+use outflow_bundle::capture_name;
+use outflow_capture::HostMapping;
 use outflow_demo::{DemoSite, PAGES};
 
 use crate::analyser::{Analyser, AttributionOptions};

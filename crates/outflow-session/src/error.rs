@@ -13,7 +13,7 @@ pub enum SessionError {
     Capture(#[from] outflow_capture::CaptureFailure),
     /// The evidence bundle could not be written.
     #[error(transparent)]
-    Bundle(#[from] outflow_report::bundle::BundleError),
+    Bundle(#[from] outflow_bundle::BundleError),
     /// An `--intel` folder could not be copied into the bundle.
     #[error("copying {} into the bundle", dir.display())]
     IntelDir {
@@ -21,7 +21,7 @@ pub enum SessionError {
         dir: PathBuf,
         /// Why not.
         #[source]
-        source: outflow_report::bundle::BundleError,
+        source: outflow_bundle::BundleError,
     },
     /// The async runtime that drives the browsers did not start.
     #[error("starting the async runtime")]

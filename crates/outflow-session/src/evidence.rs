@@ -1,12 +1,11 @@
 //! The `--out` folder: the one place of this crate that writes captures and
-//! evidence bundles into it (see [`outflow_report::bundle`]).
+//! evidence bundles into it (see [`outflow_bundle`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use outflow_capture::CaptureDir;
 use outflow_model::{Capture, Report};
-use outflow_report::bundle::{AnalysisSettings, Bundle, RenderedReports};
+use outflow_bundle::{AnalysisSettings, Bundle, RenderedReports};
 
 use crate::analyser::Analyser;
 use crate::error::{Result, SessionError};
@@ -14,20 +13,20 @@ use crate::output::rule_docs;
 
 /// An `--out` folder, created when the session starts.
 pub struct Evidence {
-    dir: CaptureDir,
+    bundle: Bundle,
 }
 
 impl Evidence {
     /// Creates `root` and its `scripts/` folder.
     pub fn create(root: &Path) -> Result<Self> {
         Ok(Self {
-            dir: CaptureDir::create(root)?,
+            bundle: Bundle::create(root)?,
         })
     }
 
     /// Where a live scan writes script bodies.
     pub fn scripts_dir(&self) -> PathBuf {
-        self.dir.scripts_dir()
+        self.bundle.scripts_dir()
     }
 
     /// Writes a capture alone (`--capture-only`); returns its path.
@@ -37,7 +36,7 @@ impl Evidence {
         capture: &Capture,
         sources: &BTreeMap<String, String>,
     ) -> Result<PathBuf> {
-        Ok(self.dir.write(name, capture, sources)?)
+        Ok(self.bundle.add_bare_capture(name, capture, sources)?)
     }
 
     /// Adds the capture to the evidence bundle with its reports; returns
@@ -50,9 +49,7 @@ impl Evidence {
         sources: &BTreeMap<String, String>,
         analyser: &Analyser,
     ) -> Result<(Report, PathBuf)> {
-        let scripts = self.dir.scripts_dir();
-        let root = scripts.parent().unwrap_or(&scripts);
-        let bundle = Bundle::create(root)?;
+        let bundle = &self.bundle;
         // Bodies a live scan already wrote to scripts/ are not in `sources`;
         // HAR imports bring theirs here.
         bundle.add_scripts(sources)?;
@@ -73,7 +70,7 @@ impl Evidence {
                 html: &html,
                 sarif: &sarif,
             },
-            settings(analyser, &bundle)?,
+            settings(analyser, bundle)?,
             pipeline.tool_version,
         )?;
         Ok((report, folder))

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use outflow_capture::capture_name;
+use outflow_bundle::capture_name;
 
 use crate::analyser::{Analyser, AttributionOptions};
 use crate::error::Result;

@@ -119,12 +119,12 @@ fn a_good_bundle_stands() {
     ] {
         assert!(dir.join(file).is_file(), "{file} in the bundle");
     }
-    let script = outflow_report::bundle::sha256_hex(LOGIN_JS.as_bytes());
+    let script = outflow_bundle::sha256_hex(LOGIN_JS.as_bytes());
     assert!(
         dir.join(format!("scripts/{script}.js")).is_file(),
         "script kept by hash"
     );
-    let body = outflow_report::bundle::sha256_hex(b"phone=+15550100");
+    let body = outflow_bundle::sha256_hex(b"phone=+15550100");
     assert!(
         dir.join(format!("bodies/{body}.bin")).is_file(),
         "request body kept"
@@ -137,7 +137,7 @@ fn a_good_bundle_stands() {
     for (path, hash) in files {
         let bytes = std::fs::read(dir.join(path)).expect("listed file exists");
         assert_eq!(
-            outflow_report::bundle::sha256_hex(&bytes),
+            outflow_bundle::sha256_hex(&bytes),
             hash.as_str().expect("hash")
         );
     }
@@ -163,7 +163,7 @@ fn a_tampered_script_is_caught() {
     let dir = bundle(work.path(), &["https://shop.example/"]);
     let script = dir.join(format!(
         "scripts/{}.js",
-        outflow_report::bundle::sha256_hex(LOGIN_JS.as_bytes())
+        outflow_bundle::sha256_hex(LOGIN_JS.as_bytes())
     ));
     // The evidence is made to look innocent.
     std::fs::write(&script, "function login() { return 1; }\n").expect("tampered");
@@ -200,8 +200,7 @@ fn a_tampered_report_is_caught_even_with_a_forged_manifest() {
 
     // The manifest rewritten to match: the hashes agree, the evidence does not.
     let mut manifest = manifest(&dir);
-    manifest["files"]["report.json"] =
-        serde_json::json!(outflow_report::bundle::sha256_hex(&forged));
+    manifest["files"]["report.json"] = serde_json::json!(outflow_bundle::sha256_hex(&forged));
     std::fs::write(
         dir.join("manifest.json"),
         serde_json::to_vec_pretty(&manifest).expect("JSON"),
