@@ -104,3 +104,20 @@ fn missing_samples_are_an_error_naming_the_setup_script() {
     assert!(error.to_string().contains("scripts/setup"), "{error}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_rule_the_labels_name_must_be_a_declared_rule() {
+    let dir = std::env::temp_dir().join(format!("outflow-eval-unknown-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("labels.toml"),
+        "[[sample]]\nname = 'typo'\npath = 'typo.js'\nrole = 'positive'\nexpected = ['canvas-fingerprinting', 'canvas-fingerprintng']\n",
+    )
+    .unwrap();
+    let error = Labels::load(&dir).unwrap_err();
+    assert!(
+        matches!(&error, outflow_eval::EvalError::UnknownRules { rules, .. } if rules == &["canvas-fingerprintng"]),
+        "{error}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
