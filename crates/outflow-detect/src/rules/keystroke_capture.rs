@@ -102,7 +102,7 @@ const SENSITIVE_WORDS: [&str; 14] = [
     "otp",
 ];
 /// How many pieces of evidence of each sort a finding lists.
-const MAX_EVIDENCE: usize = 5;
+pub const MAX_EVIDENCE: usize = 5;
 
 crate::rules::declare_rule! {
     /// The rule; see the module documentation.

@@ -68,7 +68,7 @@ type HostEvidence = (Vec<Evidence>, Vec<Evidence>, Option<String>);
 
 /// How many code places and requests a finding lists per host: enough to
 /// check, few enough to read.
-const MAX_EVIDENCE: usize = 10;
+pub const MAX_EVIDENCE: usize = 10;
 
 impl Check for RestrictedDestination {
     fn check(&self, facts: &Facts<'_>) -> Vec<Finding> {
