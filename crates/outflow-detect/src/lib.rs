@@ -14,14 +14,13 @@ pub mod canary;
 mod evidence;
 mod facts;
 mod fingerprint;
-mod registry;
 mod rule;
 pub mod rules;
 
 pub use evidence::{code_evidence, endpoint_detail, snippet_at};
 pub use facts::{Facts, ScriptFacts, host_of};
-pub use registry::{RULES, rule};
-pub use rule::Rule;
+pub use rule::{Check, Rule, Threshold};
+pub use rules::{RULES, rule};
 
 use outflow_model::Finding;
 #[doc(no_inline)]

@@ -1,31 +1,85 @@
-//! What every rule provides.
+//! What a rule is: its declaration (slug, source file, thresholds) and its
+//! check.
 
 use outflow_model::Finding;
 
 use crate::facts::Facts;
 
-/// A detection rule. Implementations live one per file under `rules/`.
-pub trait Rule: Sync + Send {
+/// What a rule's file implements: from the facts to the findings.
+pub trait Check: Sync + Send {
+    /// Checks the facts and returns what it found (nothing is normal).
+    fn check(&self, facts: &Facts<'_>) -> Vec<Finding>;
+}
+
+/// A numeric constant a rule decides by, as its declaration exports it: the
+/// rule's documentation states it as ``[`NAME`] (value)``.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Threshold {
+    /// The constant's name, e.g. `MIN_DISTINCT_CHARS`.
+    pub name: &'static str,
+    /// Its value (every threshold is a count, a size, a time or a score;
+    /// all of them fit an `f64` exactly).
+    pub value: f64,
+}
+
+/// A detection rule, as `declare_rule!` declares it in its own file under
+/// `rules/`: slug, source file and thresholds, with the check that runs it.
+pub struct Rule {
+    slug: &'static str,
+    source_file: &'static str,
+    thresholds: &'static [Threshold],
+    check: &'static dyn Check,
+}
+
+impl Rule {
+    /// What `declare_rule!` expands to; a rule is declared nowhere else.
+    #[doc(hidden)]
+    pub const fn declared(
+        slug: &'static str,
+        source_file: &'static str,
+        thresholds: &'static [Threshold],
+        check: &'static dyn Check,
+    ) -> Self {
+        Self {
+            slug,
+            source_file,
+            thresholds,
+            check,
+        }
+    }
+
     /// The stable slug, e.g. `credential-exfiltration`.
-    fn slug(&self) -> &'static str;
+    pub fn slug(&self) -> &'static str {
+        self.slug
+    }
 
     /// The text of the rule's own source file (`include_str!`), whose
     /// module documentation (`//!` lines) is the rule's documentation: the
     /// doc comment a developer reads in the code is the page a user reads
     /// with `outflow rules SLUG`.
-    fn source_file(&self) -> &'static str;
+    pub fn source_file(&self) -> &'static str {
+        self.source_file
+    }
+
+    /// The numeric constants the rule decides by, each stated in its
+    /// documentation with its value.
+    pub fn thresholds(&self) -> &'static [Threshold] {
+        self.thresholds
+    }
 
     /// Checks the facts and returns what it found (nothing is normal).
-    fn check(&self, facts: &Facts<'_>) -> Vec<Finding>;
+    pub fn check(&self, facts: &Facts<'_>) -> Vec<Finding> {
+        self.check.check(facts)
+    }
 
     /// The rule's documentation, without comment markers.
-    fn documentation(&self) -> String {
-        module_doc(self.source_file())
+    pub fn documentation(&self) -> String {
+        module_doc(self.source_file)
     }
 
     /// The first sentence of the documentation, for rule lists and SARIF's
     /// short description.
-    fn summary(&self) -> String {
+    pub fn summary(&self) -> String {
         let doc = self.documentation();
         let paragraph = doc
             .split("\n\n")
@@ -40,6 +94,15 @@ pub trait Rule: Sync + Send {
             Some(end) => text[..=end].to_string(),
             None => text,
         }
+    }
+}
+
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rule")
+            .field("slug", &self.slug)
+            .field("thresholds", &self.thresholds)
+            .finish_non_exhaustive()
     }
 }
 

@@ -36,6 +36,7 @@ fn credential_exfiltration_reports_a_hashed_password_sent_on_submission() {
     );
     let findings = run("credential-exfiltration", &capture, &[SITE]);
     assert_eq!(findings.len(), 1, "{findings:#?}");
+    insta::assert_json_snapshot!("credential-exfiltration", findings);
     let f = &findings[0];
     assert_eq!(f.severity, Severity::Critical);
     assert_eq!(f.confidence, Confidence::High);
@@ -102,6 +103,7 @@ fn pii_before_submit_reports_an_email_read_while_typing() {
     );
     let findings = run("pii-before-submit", &capture, &[SITE]);
     assert_eq!(findings.len(), 1, "{findings:#?}");
+    insta::assert_json_snapshot!("pii-before-submit", findings);
     assert_eq!(findings[0].severity, Severity::High);
     assert!(findings[0].title.contains("before the form was submitted"));
     assert!(run("credential-exfiltration", &capture, &[SITE]).is_empty());

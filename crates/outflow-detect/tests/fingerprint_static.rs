@@ -4,8 +4,16 @@
 
 mod fingerprint_common;
 
-use fingerprint_common::{check_static, worst};
-use outflow_model::{Evidence, Observation, Severity};
+use fingerprint_common::{check_static, fixture, worst};
+use outflow_model::{Evidence, Finding, Observation, Severity};
+
+/// The findings as JSON, with the fixtures folder (an absolute path, which
+/// differs from one checkout to the next) written `[fixtures]`.
+fn redacted(findings: &[Finding]) -> serde_json::Value {
+    let folder = fixture("").to_string_lossy().into_owned();
+    let json = serde_json::to_string(findings).expect("findings serialise");
+    serde_json::from_str(&json.replace(&folder, "[fixtures]/")).expect("still JSON")
+}
 
 fn assert_trigger(slug: &str, fixture: &str) {
     let findings = check_static(slug, fixture);
@@ -28,6 +36,7 @@ fn assert_trigger(slug: &str, fixture: &str) {
     );
     assert!(!finding.evidence.is_empty(), "{slug}: no evidence");
     assert!(!finding.explanation.is_empty());
+    insta::assert_json_snapshot!(slug, redacted(&findings));
 }
 
 fn assert_lookalike(slug: &str, fixture: &str) {

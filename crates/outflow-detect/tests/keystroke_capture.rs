@@ -98,6 +98,7 @@ fn a_keyup_listener_on_a_sensitive_field_with_the_value_leaving_is_keystroke_cap
     let c = capture(&["keyup on input[type=email][name=email]#email"]);
     let findings = run("keystroke-capture", &c, None);
     assert_eq!(findings.len(), 1, "{findings:#?}");
+    insta::assert_json_snapshot!("keystroke-capture", findings);
     assert_eq!(findings[0].severity, Severity::High);
     assert_eq!(findings[0].confidence, Confidence::High);
     assert_eq!(findings[0].script.as_deref(), Some(SCRIPT));

@@ -108,6 +108,7 @@ fn a_listed_owner_named_only_in_code_is_high_and_contacted_is_critical() {
     );
     let restricted = of(&latent, "restricted-destination");
     assert_eq!(restricted.len(), 1, "{latent:#?}");
+    insta::assert_json_snapshot!("restricted-destination", restricted);
     assert_eq!(restricted[0].severity, Severity::High);
     assert_eq!(restricted[0].destinations, ["wap.cmpassport.com"]);
     assert!(
@@ -154,6 +155,7 @@ fn latent_hosts_are_those_named_but_never_contacted_and_third_party() {
     let findings = run("https://brightpost-news.com/", &scripts, &[]);
     let latent = of(&findings, "latent-endpoint");
     assert_eq!(latent.len(), 1, "{findings:#?}");
+    insta::assert_json_snapshot!("latent-endpoint", latent);
     assert_eq!(latent[0].severity, Severity::Info);
     assert_eq!(latent[0].destinations, ["api.weatherly-metrics.com"]);
 
@@ -193,6 +195,7 @@ fn obfuscated_code_is_reported_with_what_decoding_revealed_and_plain_code_is_not
     let findings = run("https://lumina-chat.com/", &scripts, &[]);
     let reported = of(&findings, "obfuscated-script");
     assert_eq!(reported.len(), 1, "{findings:#?}");
+    insta::assert_json_snapshot!("obfuscated-script", reported);
     assert_eq!(reported[0].severity, Severity::Medium);
     assert!(
         reported[0]

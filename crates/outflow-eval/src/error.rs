@@ -21,6 +21,18 @@ pub enum EvalError {
         /// What is wrong.
         message: String,
     },
+    /// The labels name rules that are not declared (a misspelt slug would
+    /// otherwise be judged on nothing and count every sample as missed).
+    #[error(
+        "the labels file {path} names unknown rules: {}; `outflow rules` lists them",
+        .rules.join(", ")
+    )]
+    UnknownRules {
+        /// The file.
+        path: PathBuf,
+        /// The slugs no rule has, sorted.
+        rules: Vec<String>,
+    },
     /// Samples named by the labels are missing on disk.
     #[error(
         "{} sample(s) of the corpus are missing: {}; the npm corpus is installed by scripts/setup (scripts/setup.d/40-eval-corpus.sh)",

@@ -75,7 +75,8 @@ fn default_min_severity() -> Severity {
 }
 
 impl Labels {
-    /// Reads a labels file, or `labels.toml` inside a directory.
+    /// Reads a labels file, or `labels.toml` inside a directory, and checks
+    /// that every rule it names is one of outflow's rules.
     pub fn load(path: &Path) -> Result<Self, EvalError> {
         let file = if path.is_dir() {
             path.join("labels.toml")
@@ -90,6 +91,17 @@ impl Labels {
             path: file.clone(),
             message,
         })?;
+        let unknown: Vec<String> = labels
+            .judged_rules()
+            .into_iter()
+            .filter(|slug| outflow_detect::rule(slug).is_none())
+            .collect();
+        if !unknown.is_empty() {
+            return Err(EvalError::UnknownRules {
+                path: file,
+                rules: unknown,
+            });
+        }
         labels.base = file
             .parent()
             .map(Path::to_path_buf)

@@ -83,15 +83,20 @@ fn the_corpus_meets_its_targets() {
     );
 }
 
+/// A temporary corpus folder holding only a labels file.
+fn corpus_with_labels(name: &str, labels: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("outflow-eval-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("labels.toml"), labels).unwrap();
+    dir
+}
+
 #[test]
 fn missing_samples_are_an_error_naming_the_setup_script() {
-    let dir = std::env::temp_dir().join(format!("outflow-eval-missing-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("labels.toml"),
+    let dir = corpus_with_labels(
+        "missing",
         "[[sample]]\nname = 'gone'\npath = 'gone.js'\nrole = 'positive'\nexpected = ['canvas-fingerprinting']\n",
-    )
-    .unwrap();
+    );
     let labels = Labels::load(&dir).unwrap();
     let options = outflow_js::Options::default();
     let pipeline = outflow_pipeline::Pipeline {
@@ -102,5 +107,19 @@ fn missing_samples_are_an_error_naming_the_setup_script() {
     };
     let error = evaluate(&labels, &pipeline).unwrap_err();
     assert!(error.to_string().contains("scripts/setup"), "{error}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_rule_the_labels_name_must_be_a_declared_rule() {
+    let dir = corpus_with_labels(
+        "unknown",
+        "[[sample]]\nname = 'typo'\npath = 'typo.js'\nrole = 'positive'\nexpected = ['canvas-fingerprinting', 'canvas-fingerprintng']\n",
+    );
+    let error = Labels::load(&dir).unwrap_err();
+    assert!(
+        matches!(&error, outflow_eval::EvalError::UnknownRules { rules, .. } if rules == &["canvas-fingerprintng"]),
+        "{error}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -72,13 +72,16 @@ const READS: [&str; 3] = [
 const WHY: &str = "A sound rendered offline and read back differs slightly with the audio \
                    stack and processor: the samples identify the device without a cookie.";
 
-/// The rule; see the module documentation.
-pub struct AudioFingerprinting;
+crate::rules::declare_rule! {
+    /// The rule; see the module documentation.
+    pub struct AudioFingerprinting;
+    slug: "audio-fingerprinting",
+    source: "audio_fingerprinting.rs",
+    thresholds: [CO_LOCATED_BYTES],
+}
 
 crate::rules::technique_rule!(
     AudioFingerprinting,
-    "audio-fingerprinting",
-    include_str!("audio_fingerprinting.rs"),
     "Audio fingerprinting",
     WHY,
     assess,
@@ -142,12 +145,3 @@ pub(crate) fn assess(apis: &ScriptApis<'_>) -> Option<Verdict> {
     })
 }
 
-#[cfg(test)]
-mod documentation_tests {
-    use super::*;
-
-    #[test]
-    fn the_documentation_states_every_threshold_with_its_value() {
-        crate::rules::assert_thresholds_documented!(AudioFingerprinting, CO_LOCATED_BYTES);
-    }
-}

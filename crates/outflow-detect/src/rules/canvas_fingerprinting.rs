@@ -109,13 +109,22 @@ const WHY: &str = "Text drawn on a canvas and read back renders differently on e
                    GPU, driver and font set: the pixels identify the device without a cookie \
                    (Englehardt & Narayanan, CCS 2016).";
 
-/// The rule; see the module documentation.
-pub struct CanvasFingerprinting;
+crate::rules::declare_rule! {
+    /// The rule; see the module documentation.
+    pub struct CanvasFingerprinting;
+    slug: "canvas-fingerprinting",
+    source: "canvas_fingerprinting.rs",
+    thresholds: [
+        MIN_CANVAS_SIDE,
+        MIN_DISTINCT_CHARS,
+        MIN_COLOURS,
+        MIN_READBACK_SIDE,
+        CO_LOCATED_BYTES,
+    ],
+}
 
 crate::rules::technique_rule!(
     CanvasFingerprinting,
-    "canvas-fingerprinting",
-    include_str!("canvas_fingerprinting.rs"),
     "Canvas fingerprinting",
     WHY,
     assess,
@@ -373,19 +382,3 @@ mod tests {
     }
 }
 
-#[cfg(test)]
-mod documentation_tests {
-    use super::*;
-
-    #[test]
-    fn the_documentation_states_every_threshold_with_its_value() {
-        crate::rules::assert_thresholds_documented!(
-            CanvasFingerprinting,
-            MIN_CANVAS_SIDE,
-            MIN_DISTINCT_CHARS,
-            MIN_COLOURS,
-            MIN_READBACK_SIDE,
-            CO_LOCATED_BYTES
-        );
-    }
-}

@@ -36,12 +36,12 @@
 //! SHA-224, SHA-256, SHA-384, SHA-512, SHA3-224/256/384/512, RIPEMD-160,
 //! Whirlpool, Leaky Forms' salted SHA-256 and MurmurHash3 (32-bit, 128-bit,
 //! and its 64-bit halves) as hex, base64 or decimal, of the value or of
-//! another layer (`HASH_LAYERS` = 3; truncated values
-//! `TRUNCATED_HASH_LAYERS` = 1); and inside gzip, zlib, deflate and brotli
+//! another layer ([`HASH_LAYERS`] (3); truncated values
+//! [`TRUNCATED_HASH_LAYERS`] (1)); and inside gzip, zlib, deflate and brotli
 //! bodies and LZ-string compression (base64, UTF-16, URI-component and byte
 //! forms). Decoding stops at fixed limits (1 MiB per decompression, 512
 //! decoded views and 8 MiB per haystack), so a decompression bomb cannot
-//! stall the scan. Values shorter than `MIN_TERM_CHARS` = 5 are not
+//! stall the scan. Values shorter than [`MIN_TERM_CHARS`] (5) are not
 //! searched.
 //!
 //! - A password to a third party: **critical**. An e-mail address or phone
@@ -72,21 +72,19 @@
 use outflow_model::Finding;
 
 use crate::canary::leaks::{find_leaks, findings};
+use crate::canary::{HASH_LAYERS, MIN_TERM_CHARS, TRUNCATED_HASH_LAYERS};
 use crate::facts::Facts;
-use crate::rule::Rule;
+use crate::rule::Check;
 
-/// The rule; see the module documentation.
-pub struct CredentialExfiltration;
+crate::rules::declare_rule! {
+    /// The rule; see the module documentation.
+    pub struct CredentialExfiltration;
+    slug: "credential-exfiltration",
+    source: "credential_exfiltration.rs",
+    thresholds: [HASH_LAYERS, TRUNCATED_HASH_LAYERS, MIN_TERM_CHARS],
+}
 
-impl Rule for CredentialExfiltration {
-    fn slug(&self) -> &'static str {
-        "credential-exfiltration"
-    }
-
-    fn source_file(&self) -> &'static str {
-        include_str!("credential_exfiltration.rs")
-    }
-
+impl Check for CredentialExfiltration {
     fn check(&self, facts: &Facts<'_>) -> Vec<Finding> {
         let Some(capture) = facts.capture else {
             return Vec::new();
@@ -103,7 +101,7 @@ impl Rule for CredentialExfiltration {
             })
             .collect();
         findings(
-            self.slug(),
+            Self::SLUG,
             facts,
             leaks,
             "on submission",

@@ -57,7 +57,7 @@ use outflow_model::{Confidence, Evidence, Finding, Observation, Severity};
 use crate::facts::Facts;
 use crate::fingerprint::weights::{Attribute, weights};
 use crate::fingerprint::{ScriptApis, script_apis};
-use crate::rule::Rule;
+use crate::rule::Check;
 use crate::rules::{
     audio_fingerprinting, canvas_fingerprinting, font_fingerprinting, webgl_fingerprinting,
 };
@@ -69,18 +69,15 @@ pub const RANK_2_BITS: f64 = 20.0;
 /// Score from which a script ranks 1.
 pub const RANK_1_BITS: f64 = 5.0;
 
-/// The rule; see the module documentation.
-pub struct DeviceFingerprinting;
+crate::rules::declare_rule! {
+    /// The rule; see the module documentation.
+    pub struct DeviceFingerprinting;
+    slug: "device-fingerprinting",
+    source: "device_fingerprinting.rs",
+    thresholds: [RANK_3_BITS, RANK_2_BITS, RANK_1_BITS],
+}
 
-impl Rule for DeviceFingerprinting {
-    fn slug(&self) -> &'static str {
-        "device-fingerprinting"
-    }
-
-    fn source_file(&self) -> &'static str {
-        include_str!("device_fingerprinting.rs")
-    }
-
+impl Check for DeviceFingerprinting {
     fn check(&self, facts: &Facts<'_>) -> Vec<Finding> {
         script_apis(facts)
             .iter()
@@ -208,7 +205,7 @@ impl DeviceFingerprinting {
             }
         }
         Finding {
-            rule: self.slug().to_string(),
+            rule: Self::SLUG.to_string(),
             severity: if rank >= 3 {
                 Severity::Medium
             } else {
@@ -246,17 +243,3 @@ impl DeviceFingerprinting {
     }
 }
 
-#[cfg(test)]
-mod documentation_tests {
-    use super::*;
-
-    #[test]
-    fn the_documentation_states_every_threshold_with_its_value() {
-        crate::rules::assert_thresholds_documented!(
-            DeviceFingerprinting,
-            RANK_3_BITS,
-            RANK_2_BITS,
-            RANK_1_BITS
-        );
-    }
-}

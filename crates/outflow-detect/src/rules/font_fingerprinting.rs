@@ -76,13 +76,16 @@ const ELEMENT_MEASURES: [&str; 3] = ["offsetWidth", "offsetHeight", "getBounding
 const WHY: &str = "The fonts installed on a computer reflect its operating system, language \
                    packs and applications; measured one by one, they identify the device.";
 
-/// The rule; see the module documentation.
-pub struct FontFingerprinting;
+crate::rules::declare_rule! {
+    /// The rule; see the module documentation.
+    pub struct FontFingerprinting;
+    slug: "font-fingerprinting",
+    source: "font_fingerprinting.rs",
+    thresholds: [MIN_FONTS, MIN_MEASURE_CALLS, MIN_NAMED_FONTS],
+}
 
 crate::rules::technique_rule!(
     FontFingerprinting,
-    "font-fingerprinting",
-    include_str!("font_fingerprinting.rs"),
     "Font fingerprinting",
     WHY,
     assess,
@@ -180,17 +183,3 @@ pub(crate) fn assess(apis: &ScriptApis<'_>) -> Option<Verdict> {
     })
 }
 
-#[cfg(test)]
-mod documentation_tests {
-    use super::*;
-
-    #[test]
-    fn the_documentation_states_every_threshold_with_its_value() {
-        crate::rules::assert_thresholds_documented!(
-            FontFingerprinting,
-            MIN_FONTS,
-            MIN_MEASURE_CALLS,
-            MIN_NAMED_FONTS
-        );
-    }
-}

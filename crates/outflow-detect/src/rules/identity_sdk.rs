@@ -50,7 +50,7 @@ use outflow_model::{Confidence, Finding, Severity};
 
 use crate::facts::Facts;
 use crate::fingerprint::signatures::SignatureSet;
-use crate::rule::Rule;
+use crate::rule::Check;
 
 /// The kind of SDK that gets the phone number from the operator.
 pub const CARRIER_ONE_TAP: &str = "carrier-one-tap";
@@ -62,18 +62,15 @@ fn signatures() -> &'static SignatureSet {
     SignatureSet::compiled(&SET, SIGNATURES, "sdk")
 }
 
-/// The rule; see the module documentation.
-pub struct IdentitySdk;
+crate::rules::declare_rule! {
+    /// The rule; see the module documentation.
+    pub struct IdentitySdk;
+    slug: "identity-sdk",
+    source: "identity_sdk.rs",
+    thresholds: [],
+}
 
-impl Rule for IdentitySdk {
-    fn slug(&self) -> &'static str {
-        "identity-sdk"
-    }
-
-    fn source_file(&self) -> &'static str {
-        include_str!("identity_sdk.rs")
-    }
-
+impl Check for IdentitySdk {
     fn check(&self, facts: &Facts<'_>) -> Vec<Finding> {
         let set = signatures();
         set.find(facts)
@@ -95,7 +92,7 @@ impl Rule for IdentitySdk {
                     format!("an identity-verification service run by {operator}")
                 };
                 Finding {
-                    rule: self.slug().to_string(),
+                    rule: Self::SLUG.to_string(),
                     severity: if carrier {
                         Severity::Medium
                     } else {

@@ -20,7 +20,7 @@
 //!   events and `InputValue`), and
 //! - while the typed data leaves the page: a canary (any encoding, see
 //!   `credential-exfiltration`) or a prefix of one at least
-//!   `MIN_PREFIX_CHARS` = 8 characters and half the value long (a value
+//!   [`MIN_PREFIX_CHARS`] (8) characters and half the value long (a value
 //!   sent key by key) found in a request to a third party.
 //!
 //! Only these events count. A script that reads a field when it loses
@@ -45,6 +45,8 @@
 //!   confidence when the data went to the script's host, else **low**.
 //! - A listener without any typed data leaving is not reported: forms
 //!   validate and auto-complete on key presses for honest reasons.
+//! - Evidence: up to [`MAX_EVIDENCE`] (5) listeners seen running, as many
+//!   places in the code, and as many requests that carried the data.
 //!
 //! ## Known false positives
 //!
@@ -69,7 +71,7 @@ use outflow_model::{
 use crate::canary::leaks::find_leaks;
 use crate::evidence::code_evidence;
 use crate::facts::{Facts, host_of};
-use crate::rule::Rule;
+use crate::rule::Check;
 
 /// Event types that fire on each key press or edit.
 pub const KEY_EVENTS: [&str; 6] = [
@@ -100,10 +102,15 @@ const SENSITIVE_WORDS: [&str; 14] = [
     "otp",
 ];
 /// How many pieces of evidence of each sort a finding lists.
-const MAX_EVIDENCE: usize = 5;
+pub const MAX_EVIDENCE: usize = 5;
 
-/// The rule; see the module documentation.
-pub struct KeystrokeCapture;
+crate::rules::declare_rule! {
+    /// The rule; see the module documentation.
+    pub struct KeystrokeCapture;
+    slug: "keystroke-capture",
+    source: "keystroke_capture.rs",
+    thresholds: [MIN_PREFIX_CHARS, MAX_EVIDENCE],
+}
 
 /// What one script did.
 #[derive(Default)]
@@ -113,15 +120,7 @@ struct Listener {
     name: String,
 }
 
-impl Rule for KeystrokeCapture {
-    fn slug(&self) -> &'static str {
-        "keystroke-capture"
-    }
-
-    fn source_file(&self) -> &'static str {
-        include_str!("keystroke_capture.rs")
-    }
-
+impl Check for KeystrokeCapture {
     fn check(&self, facts: &Facts<'_>) -> Vec<Finding> {
         let Some(capture) = facts.capture else {
             return Vec::new();
@@ -173,7 +172,7 @@ impl Rule for KeystrokeCapture {
             destinations.sort();
             destinations.dedup();
             out.push(Finding {
-                rule: self.slug().to_string(),
+                rule: Self::SLUG.to_string(),
                 severity,
                 confidence,
                 title: format!(

@@ -47,20 +47,17 @@ use outflow_model::{Confidence, EndpointKind, Evidence, Finding, Severity};
 
 use crate::evidence::{code_evidence, endpoint_detail};
 use crate::facts::Facts;
-use crate::rule::Rule;
+use crate::rule::Check;
 
-/// The rule; see the module documentation.
-pub struct LatentEndpoint;
+crate::rules::declare_rule! {
+    /// The rule; see the module documentation.
+    pub struct LatentEndpoint;
+    slug: "latent-endpoint",
+    source: "latent_endpoint.rs",
+    thresholds: [],
+}
 
-impl Rule for LatentEndpoint {
-    fn slug(&self) -> &'static str {
-        "latent-endpoint"
-    }
-
-    fn source_file(&self) -> &'static str {
-        include_str!("latent_endpoint.rs")
-    }
-
+impl Check for LatentEndpoint {
     fn check(&self, facts: &Facts<'_>) -> Vec<Finding> {
         if facts.capture.is_none() {
             return Vec::new();
@@ -100,7 +97,7 @@ impl Rule for LatentEndpoint {
             let any_sink = latent.values().any(|(_, sink)| *sink);
             let hosts: Vec<String> = latent.keys().map(|h| h.to_string()).collect();
             findings.push(Finding {
-                rule: self.slug().to_string(),
+                rule: Self::SLUG.to_string(),
                 severity: Severity::Info,
                 confidence: if any_sink {
                     Confidence::Medium

@@ -8,7 +8,7 @@
 //! Scripts whose obfuscation score (from the static analysis: string arrays
 //! behind decoder functions, `_0x` identifiers, packers, code built at run
 //! time, flattened control flow, escaped or high-entropy strings) reaches
-//! [`OBFUSCATED_SCORE`]. The finding lists the signals and every
+//! [`OBFUSCATED_SCORE`] (0.5). The finding lists the signals and every
 //! destination that was only readable after deobfuscation, at the call site
 //! that produces it and with how it was recovered (e.g. "string array,
 //! rc4").
@@ -22,10 +22,10 @@
 //!
 //! ## How it decides
 //!
-//! - Score at least [`OBFUSCATED_SCORE`]: reported.
+//! - Score at least [`OBFUSCATED_SCORE`] (0.5): reported.
 //! - Severity **medium** when decoding revealed third-party destinations
 //!   the plain text did not show, else **low**.
-//! - Confidence **high** at a score of [`CERTAIN_SCORE`] or more, else
+//! - Confidence **high** at a score of [`CERTAIN_SCORE`] (0.8) or more, else
 //!   **medium**.
 //!
 //! ## Known false positives
@@ -48,7 +48,7 @@ use outflow_model::{Confidence, Evidence, Finding, Severity};
 
 use crate::evidence::{code_evidence, endpoint_detail};
 use crate::facts::Facts;
-use crate::rule::Rule;
+use crate::rule::Check;
 
 /// The obfuscation score from which a script is reported.
 pub const OBFUSCATED_SCORE: f64 = 0.5;
@@ -56,18 +56,15 @@ pub const OBFUSCATED_SCORE: f64 = 0.5;
 /// The score from which the rule is sure.
 pub const CERTAIN_SCORE: f64 = 0.8;
 
-/// The rule; see the module documentation.
-pub struct ObfuscatedScript;
+crate::rules::declare_rule! {
+    /// The rule; see the module documentation.
+    pub struct ObfuscatedScript;
+    slug: "obfuscated-script",
+    source: "obfuscated_script.rs",
+    thresholds: [OBFUSCATED_SCORE, CERTAIN_SCORE],
+}
 
-impl Rule for ObfuscatedScript {
-    fn slug(&self) -> &'static str {
-        "obfuscated-script"
-    }
-
-    fn source_file(&self) -> &'static str {
-        include_str!("obfuscated_script.rs")
-    }
-
+impl Check for ObfuscatedScript {
     fn check(&self, facts: &Facts<'_>) -> Vec<Finding> {
         let mut findings = Vec::new();
         for script in facts.scripts {
@@ -142,7 +139,7 @@ impl Rule for ObfuscatedScript {
                 }
             );
             findings.push(Finding {
-                rule: self.slug().to_string(),
+                rule: Self::SLUG.to_string(),
                 severity: if revealed.is_empty() {
                     Severity::Low
                 } else {

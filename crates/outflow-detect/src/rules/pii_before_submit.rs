@@ -50,20 +50,17 @@ use outflow_model::Finding;
 
 use crate::canary::leaks::{find_leaks, findings};
 use crate::facts::Facts;
-use crate::rule::Rule;
+use crate::rule::Check;
 
-/// The rule; see the module documentation.
-pub struct PiiBeforeSubmit;
+crate::rules::declare_rule! {
+    /// The rule; see the module documentation.
+    pub struct PiiBeforeSubmit;
+    slug: "pii-before-submit",
+    source: "pii_before_submit.rs",
+    thresholds: [],
+}
 
-impl Rule for PiiBeforeSubmit {
-    fn slug(&self) -> &'static str {
-        "pii-before-submit"
-    }
-
-    fn source_file(&self) -> &'static str {
-        include_str!("pii_before_submit.rs")
-    }
-
+impl Check for PiiBeforeSubmit {
     fn check(&self, facts: &Facts<'_>) -> Vec<Finding> {
         let Some(capture) = facts.capture else {
             return Vec::new();
@@ -78,7 +75,7 @@ impl Rule for PiiBeforeSubmit {
             })
             .collect();
         findings(
-            self.slug(),
+            Self::SLUG,
             facts,
             leaks,
             "before the form was submitted",

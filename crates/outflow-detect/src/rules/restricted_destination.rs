@@ -25,10 +25,12 @@
 //! ## How it decides
 //!
 //! - A request to a flagged host during the visit: **critical**, high
-//!   confidence, with every such request as evidence.
-//! - A flagged host named only in code: **high**, high confidence, with the
-//!   call site that produces the name (for obfuscated code, the decoder call
-//!   the name was recovered from, and how it was recovered).
+//!   confidence, with the first [`MAX_EVIDENCE`] (10) such requests as
+//!   evidence.
+//! - A flagged host named only in code: **high**, high confidence, with up
+//!   to [`MAX_EVIDENCE`] (10) call sites that produce the name, those that
+//!   send to it first (for obfuscated code, the decoder call the name was
+//!   recovered from, and how it was recovered).
 //! - One finding per host; the flags, with their sources, are in the
 //!   report's attribution of the host.
 //!
@@ -51,27 +53,24 @@ use outflow_model::{Channel, Confidence, Evidence, Finding, Severity};
 
 use crate::evidence::{code_evidence, endpoint_detail};
 use crate::facts::{Facts, host_of};
-use crate::rule::Rule;
+use crate::rule::Check;
 
-/// The rule; see the module documentation.
-pub struct RestrictedDestination;
+crate::rules::declare_rule! {
+    /// The rule; see the module documentation.
+    pub struct RestrictedDestination;
+    slug: "restricted-destination",
+    source: "restricted_destination.rs",
+    thresholds: [MAX_EVIDENCE],
+}
 
 /// Per host: code places, requests, and the script first seen with it.
 type HostEvidence = (Vec<Evidence>, Vec<Evidence>, Option<String>);
 
 /// How many code places and requests a finding lists per host: enough to
 /// check, few enough to read.
-const MAX_EVIDENCE: usize = 10;
+pub const MAX_EVIDENCE: usize = 10;
 
-impl Rule for RestrictedDestination {
-    fn slug(&self) -> &'static str {
-        "restricted-destination"
-    }
-
-    fn source_file(&self) -> &'static str {
-        include_str!("restricted_destination.rs")
-    }
-
+impl Check for RestrictedDestination {
     fn check(&self, facts: &Facts<'_>) -> Vec<Finding> {
         let flagged = |host: &str| facts.attribution(host).is_some_and(|a| !a.flags.is_empty());
         let mut by_host: BTreeMap<String, HostEvidence> = BTreeMap::new();
@@ -175,7 +174,7 @@ impl Rule for RestrictedDestination {
                 let mut evidence = requests;
                 evidence.extend(code);
                 Finding {
-                    rule: self.slug().to_string(),
+                    rule: Self::SLUG.to_string(),
                     severity,
                     confidence: Confidence::High,
                     title,

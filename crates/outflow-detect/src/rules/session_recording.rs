@@ -58,7 +58,7 @@ use outflow_model::{Confidence, Evidence, Finding, Observation, Severity};
 use crate::facts::{Facts, host_of};
 use crate::fingerprint::signatures::SignatureSet;
 use crate::fingerprint::{ScriptApis, script_apis};
-use crate::rule::Rule;
+use crate::rule::Check;
 
 /// Requests with a body to one host that count as periodic uploads.
 pub const MIN_PAYLOADS: usize = 3;
@@ -82,18 +82,15 @@ fn signatures() -> &'static SignatureSet {
     SignatureSet::compiled(&SET, SIGNATURES, "recorder")
 }
 
-/// The rule; see the module documentation.
-pub struct SessionRecording;
+crate::rules::declare_rule! {
+    /// The rule; see the module documentation.
+    pub struct SessionRecording;
+    slug: "session-recording",
+    source: "session_recording.rs",
+    thresholds: [MIN_PAYLOADS, MIN_PAYLOAD_SPAN_MS],
+}
 
-impl Rule for SessionRecording {
-    fn slug(&self) -> &'static str {
-        "session-recording"
-    }
-
-    fn source_file(&self) -> &'static str {
-        include_str!("session_recording.rs")
-    }
-
+impl Check for SessionRecording {
     fn check(&self, facts: &Facts<'_>) -> Vec<Finding> {
         let set = signatures();
         let mut findings = Vec::new();
@@ -106,7 +103,7 @@ impl Rule for SessionRecording {
             evidence.push(signature.citation());
             known_scripts.push(product.script_name.clone());
             findings.push(Finding {
-                rule: self.slug().to_string(),
+                rule: Self::SLUG.to_string(),
                 severity: Severity::Medium,
                 confidence: if product.strong() {
                     Confidence::High
@@ -236,7 +233,7 @@ impl SessionRecording {
             ));
         }
         Some(Finding {
-            rule: self.slug().to_string(),
+            rule: Self::SLUG.to_string(),
             severity: Severity::Medium,
             confidence: Confidence::Medium,
             title: format!(
@@ -266,16 +263,3 @@ mod tests {
     }
 }
 
-#[cfg(test)]
-mod documentation_tests {
-    use super::*;
-
-    #[test]
-    fn the_documentation_states_every_threshold_with_its_value() {
-        crate::rules::assert_thresholds_documented!(
-            SessionRecording,
-            MIN_PAYLOADS,
-            MIN_PAYLOAD_SPAN_MS
-        );
-    }
-}

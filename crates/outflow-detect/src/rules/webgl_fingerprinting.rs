@@ -69,13 +69,16 @@ const GET_EXTENSION: &str = "WebGLRenderingContext.getExtension";
 const WHY: &str = "The GPU's name, extensions and limits separate devices that share a \
                    browser and operating system, and stay the same after cookies are cleared.";
 
-/// The rule; see the module documentation.
-pub struct WebglFingerprinting;
+crate::rules::declare_rule! {
+    /// The rule; see the module documentation.
+    pub struct WebglFingerprinting;
+    slug: "webgl-fingerprinting",
+    source: "webgl_fingerprinting.rs",
+    thresholds: [MIN_PARAMETERS, MIN_OTHER_SIGNALS, ENGINE_SIGNALS],
+}
 
 crate::rules::technique_rule!(
     WebglFingerprinting,
-    "webgl-fingerprinting",
-    include_str!("webgl_fingerprinting.rs"),
     "WebGL fingerprinting",
     WHY,
     assess,
@@ -174,17 +177,3 @@ pub(crate) fn assess(apis: &ScriptApis<'_>) -> Option<Verdict> {
     })
 }
 
-#[cfg(test)]
-mod documentation_tests {
-    use super::*;
-
-    #[test]
-    fn the_documentation_states_every_threshold_with_its_value() {
-        crate::rules::assert_thresholds_documented!(
-            WebglFingerprinting,
-            MIN_PARAMETERS,
-            MIN_OTHER_SIGNALS,
-            ENGINE_SIGNALS
-        );
-    }
-}

@@ -60,13 +60,16 @@ const CANDIDATE_READS: [&str; 3] = [
 const WHY: &str = "ICE candidates carry the visitor's local and public IP addresses, which \
                    the page cannot otherwise read, even behind a proxy or VPN.";
 
-/// The rule; see the module documentation.
-pub struct WebrtcIpDiscovery;
+crate::rules::declare_rule! {
+    /// The rule; see the module documentation.
+    pub struct WebrtcIpDiscovery;
+    slug: "webrtc-ip-discovery",
+    source: "webrtc_ip_discovery.rs",
+    thresholds: [],
+}
 
 crate::rules::technique_rule!(
     WebrtcIpDiscovery,
-    "webrtc-ip-discovery",
-    include_str!("webrtc_ip_discovery.rs"),
     "WebRTC local IP discovery",
     WHY,
     assess,
