@@ -33,14 +33,7 @@ pub fn canaries() -> Vec<Canary> {
     .collect()
 }
 
-/// A request, from JSON so that new optional fields do not break tests.
-pub fn request(id: &str, url: &str, method: &str, kind: &str, time_ms: u64) -> Request {
-    serde_json::from_value(json!({
-        "id": id, "url": url, "method": method, "resource_type": kind,
-        "headers": [], "initiator": {"kind": "script"}, "time_ms": time_ms,
-    }))
-    .expect("request JSON")
-}
+pub use outflow_testkit::build::request;
 
 /// A capture of the site with these requests and canaries.
 pub fn capture(
@@ -48,17 +41,14 @@ pub fn capture(
     canaries: Vec<Canary>,
     submitted_at_ms: Option<u64>,
 ) -> Capture {
-    let mut capture: Capture = serde_json::from_value(json!({
-        "target": format!("https://{SITE}/"),
-        "source": {"kind": "browser", "headless": true},
-        "started_at": "2026-01-01T00:00:00Z",
-        "duration_ms": 5000,
-        "frames": [], "scripts": [], "requests": [], "canaries": [], "errors": [],
-        "submitted": submitted_at_ms.is_some(),
-    }))
-    .expect("capture JSON");
+    let mut capture = outflow_testkit::build::browser_capture(
+        &format!("https://{SITE}/"),
+        "2026-01-01T00:00:00Z",
+        5000,
+    );
     capture.requests = requests;
     capture.canaries = canaries;
+    capture.submitted = submitted_at_ms.is_some();
     capture.submitted_at_ms = submitted_at_ms;
     capture
 }
