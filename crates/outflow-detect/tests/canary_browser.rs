@@ -83,7 +83,7 @@ struct Received {
 /// the script's copies of the form leave first), WebSockets (frames read and
 /// logged, never answered), and 204 for everything else. Stops when dropped.
 struct Sites {
-    server: Server,
+    server: FixtureServer,
     received: Arc<Mutex<Vec<Received>>>,
 }
 

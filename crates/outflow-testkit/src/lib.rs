@@ -6,7 +6,7 @@
 //!   answers with a test's handler and logs every request; [`server::static_file`]
 //!   serves a fixture folder, [`websocket`] and [`event_stream`] speak the
 //!   two streaming protocols pages use.
-//! - [`chromium`]: where Chromium is, failing a test that needs it when it is
+//! - `chromium` (feature `browser`): where Chromium is, failing a test that needs it when it is
 //!   missing, and the lock that keeps one browser at a time across test
 //!   processes.
 //! - [`corpus`]: the obfuscated-JavaScript corpus scripts/setup generates.
@@ -16,12 +16,14 @@
 //! instead of returning errors.
 
 pub mod build;
+#[cfg(feature = "browser")]
 pub mod chromium;
 pub mod corpus;
 pub mod event_stream;
 pub mod server;
 pub mod websocket;
 
+#[cfg(feature = "browser")]
 pub use chromium::{browser_lock, chromium_path, require_chromium};
 pub use server::{Connection, FixtureServer, Reply, Request, response, static_file};
 

@@ -15,8 +15,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use outflow_capture::HostMapping;
-
 /// Largest request body read (the rest of a longer one is not read, and the
 /// connection is then out of step and closes).
 const MAX_BODY: usize = 16 << 20;
@@ -222,8 +220,9 @@ impl FixtureServer {
     }
 
     /// [`FixtureServer::mapping`], parsed as a scan option.
-    pub fn host_mapping(&self, pattern: &str) -> HostMapping {
-        HostMapping::parse(&self.mapping(pattern)).expect("a host mapping")
+    #[cfg(feature = "browser")]
+    pub fn host_mapping(&self, pattern: &str) -> outflow_capture::HostMapping {
+        outflow_capture::HostMapping::parse(&self.mapping(pattern)).expect("a host mapping")
     }
 
     /// Requests received so far, in the order read.

@@ -8,6 +8,9 @@
 //! server-sent event stream; WebSockets echo. The server's request log is
 //! what really reached it, for tests to check the capture against.
 
+// examples/bench_scan.rs includes this module too, and serves no TLS.
+#![allow(dead_code)]
+
 use outflow_testkit::server::{Connection, FixtureServer, Reply, Request, response, static_file};
 use outflow_testkit::{event_stream, fixture_dir, websocket};
 

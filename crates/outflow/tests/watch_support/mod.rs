@@ -11,8 +11,6 @@ use std::sync::{Arc, Mutex};
 
 use outflow_testkit::{FixtureServer, Reply, Request, response, static_file};
 
-pub use outflow_testkit::{browser_lock, require_chromium};
-
 pub fn fixtures() -> PathBuf {
     outflow_testkit::fixture_dir("watch")
 }
