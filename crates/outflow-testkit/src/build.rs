@@ -3,9 +3,16 @@
 //! change in any test.
 
 use outflow_model::{
-    Capture, Confidence, Finding, InventoryScript, Request, Severity, SourcedFact,
+    CanaryKind, Capture, Confidence, Finding, InventoryScript, Request, Severity, SourcedFact,
 };
 use serde_json::json;
+
+/// Canary values shaped like the ones outflow-capture types, by kind.
+pub const CANARY_VALUES: [(CanaryKind, &str); 3] = [
+    (CanaryKind::Email, "outflow.3fa9c01b2e@example.com"),
+    (CanaryKind::Password, "Of-3fa9c01b2e-pw!"),
+    (CanaryKind::Phone, "2025550142"),
+];
 
 /// A SHA-256-shaped hex string of one repeated character, e.g. `sha('a')`.
 pub fn sha(byte: char) -> String {

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use outflow_detect::{Facts, rule};
-use outflow_model::{Attribution, Canary, CanaryKind, Capture, Finding, Request};
+use outflow_model::{Attribution, Canary, Capture, Finding, Request};
 use serde_json::json;
 
 /// The site's own host.
@@ -17,20 +17,16 @@ pub const SITE: &str = "login.site.example";
 
 /// Canaries shaped like the ones outflow-capture types.
 pub fn canaries() -> Vec<Canary> {
-    [
-        (CanaryKind::Email, "outflow.3fa9c01b2e@example.com"),
-        (CanaryKind::Password, "Of-3fa9c01b2e-pw!"),
-        (CanaryKind::Phone, "2025550142"),
-    ]
-    .into_iter()
-    .map(|(kind, value)| Canary {
-        kind,
-        value: value.to_string(),
-        field: format!("input[type={kind:?}]").to_lowercase(),
-        frame_url: format!("https://{SITE}/"),
-        typed_at_ms: 100,
-    })
-    .collect()
+    outflow_testkit::build::CANARY_VALUES
+        .into_iter()
+        .map(|(kind, value)| Canary {
+            kind,
+            value: value.to_string(),
+            field: format!("input[type={kind:?}]").to_lowercase(),
+            frame_url: format!("https://{SITE}/"),
+            typed_at_ms: 100,
+        })
+        .collect()
 }
 
 pub use outflow_testkit::build::request;
