@@ -17,14 +17,13 @@
 //!
 //! Everything is served on 127.0.0.1 by the fixture server.
 
-#[path = "../tests/support/server.rs"]
-mod server;
+#[path = "../tests/support/mod.rs"]
+mod site;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use outflow_capture::{HostMapping, ScanOptions, scan};
-use server::FixtureServer;
 
 const ROUNDS: usize = 7;
 
@@ -68,7 +67,7 @@ fn find_capture(dir: &std::path::Path, depth: usize) -> Option<std::path::PathBu
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let outflow = std::env::args().nth(1);
-    let server = FixtureServer::start();
+    let server = site::start();
     let mapping = HostMapping::parse(&server.mapping("bench.site.test")).expect("mapping");
     let base = ScanOptions {
         mappings: vec![mapping],
@@ -97,7 +96,7 @@ async fn main() {
             let deadline = Instant::now() + Duration::from_secs(10);
             let page_load = loop {
                 let reported = server.received().iter().rev().find_map(|r| {
-                    r.path
+                    r.target
                         .strip_prefix("/pixel?loaded=")
                         .and_then(|v| v.parse::<u64>().ok())
                 });
@@ -110,7 +109,7 @@ async fn main() {
                 );
                 tokio::time::sleep(Duration::from_millis(10)).await;
             };
-            server.received.lock().unwrap().clear();
+            server.clear_received();
             if round > 0 {
                 timings[slot].push(load);
                 page_timings[slot].push(page_load);
@@ -152,7 +151,7 @@ async fn main() {
             let deadline = Instant::now() + Duration::from_secs(10);
             let elapsed = loop {
                 let reported = server.received().iter().rev().find_map(|r| {
-                    r.path
+                    r.target
                         .strip_prefix("/pixel?loops=")
                         .and_then(|v| v.parse::<u64>().ok())
                 });
@@ -162,7 +161,7 @@ async fn main() {
                 assert!(Instant::now() < deadline, "the heavy page never reported");
                 tokio::time::sleep(Duration::from_millis(10)).await;
             };
-            server.received.lock().unwrap().clear();
+            server.clear_received();
             if round > 0 {
                 loops[slot].push(elapsed);
             }

@@ -7,18 +7,17 @@
 
 mod support;
 
-use std::fs::File;
 use std::time::Duration;
 
 use outflow_capture::{
-    CaptureFailure, HostMapping, Persona, ScanOptions, ScanOutput, TypingPace, chromium_path, scan,
+    CaptureFailure, HostMapping, Persona, ScanOptions, ScanOutput, TypingPace, scan,
 };
 use outflow_model::{
     ApiAccess, CanaryKind, Capture, CaptureErrorKind, CookieSetter, PageEvent, Request,
     ScriptOrigin, StorageArea,
 };
+use outflow_testkit::{FixtureServer, browser_lock, require_chromium};
 use sha2::{Digest, Sha256};
-use support::server::FixtureServer;
 
 /// Methods the recorder reads leniently when chromiumoxide's types reject
 /// them; drift in any other method would be a lost message.
@@ -41,24 +40,6 @@ const READ_LENIENTLY: &[&str] = &[
     "Debugger.scriptParsed",
     "Runtime.bindingCalled",
 ];
-
-fn require_chromium() {
-    let path = chromium_path();
-    assert!(
-        path.is_file(),
-        "Chromium is missing at {}: run scripts/setup (it installs Debian's chromium package)",
-        path.display()
-    );
-}
-
-/// One Chromium at a time across test processes: the machine has two cores
-/// and parallel browsers would make every wait slower than the test's.
-fn browser_lock() -> File {
-    let path = std::env::temp_dir().join("outflow-capture-tests.lock");
-    let file = File::create(&path).expect("creating the test lock file");
-    file.lock().expect("locking the test lock file");
-    file
-}
 
 fn options(server: &FixtureServer, hosts: &[&str]) -> ScanOptions {
     ScanOptions {
@@ -173,7 +154,7 @@ fn fixture_sha256(path: &str) -> String {
 async fn login_page_capture() {
     require_chromium();
     let _lock = browser_lock();
-    let server = FixtureServer::start();
+    let server = support::start();
     let opts = options(
         &server,
         &[
@@ -303,10 +284,8 @@ async fn login_page_capture() {
 
     // The server saw the same bodies.
     let received = server.received();
-    assert!(
-        received.iter().any(|r| r.path == "/collect?ev=blur"
-            && String::from_utf8_lossy(&r.body).contains(&email.value))
-    );
+    assert!(received.iter().any(|r| r.target == "/collect?ev=blur"
+        && String::from_utf8_lossy(&r.body).contains(&email.value)));
 
     // Scripts: external by URL with the file's hash, inline, and eval'd.
     let external = capture
@@ -499,7 +478,7 @@ async fn login_page_capture() {
 async fn submit_sends_the_form() {
     require_chromium();
     let _lock = browser_lock();
-    let server = FixtureServer::start();
+    let server = support::start();
     let mut opts = options(
         &server,
         &[
@@ -544,7 +523,7 @@ async fn submit_sends_the_form() {
 async fn follows_a_chinese_login_link_into_shadow_dom_fields() {
     require_chromium();
     let _lock = browser_lock();
-    let server = FixtureServer::start();
+    let server = support::start();
     let opts = options(&server, &["home.site.test"]);
     let out = run("http://home.site.test/", &opts).await;
     let capture = &out.capture;
@@ -574,7 +553,7 @@ async fn follows_a_chinese_login_link_into_shadow_dom_fields() {
 async fn personas_change_what_the_page_sees() {
     require_chromium();
     let _lock = browser_lock();
-    let server = FixtureServer::start();
+    let server = support::start();
     let mut seen = Vec::new();
     for name in ["us", "cn"] {
         let mut opts = options(&server, &["persona.site.test"]);
@@ -611,7 +590,7 @@ async fn personas_change_what_the_page_sees() {
 async fn workers_run_and_popups_and_downloads_are_recorded() {
     require_chromium();
     let _lock = browser_lock();
-    let server = FixtureServer::start();
+    let server = support::start();
     let mut opts = options(&server, &["worker.site.test"]);
     opts.fill_forms = false;
     let out = run("http://worker.site.test/", &opts).await;
@@ -629,7 +608,7 @@ async fn workers_run_and_popups_and_downloads_are_recorded() {
         server
             .received()
             .iter()
-            .any(|r| r.path == "/api/from-worker")
+            .any(|r| r.target == "/api/from-worker")
     );
     assert!(capture.events.iter().any(|e| matches!(
         e,
@@ -650,7 +629,7 @@ async fn workers_run_and_popups_and_downloads_are_recorded() {
 async fn apis_borrowed_from_a_blank_frame_are_recorded() {
     require_chromium();
     let _lock = browser_lock();
-    let server = FixtureServer::start();
+    let server = support::start();
     let mut opts = options(&server, &["blank.site.test"]);
     opts.fill_forms = false;
     let out = run("http://blank.site.test/", &opts).await;
@@ -667,7 +646,7 @@ async fn apis_borrowed_from_a_blank_frame_are_recorded() {
 async fn websocket_frames_and_preflights_are_recorded() {
     require_chromium();
     let _lock = browser_lock();
-    let server = FixtureServer::start();
+    let server = support::start();
     let mut opts = options(&server, &["live.site.test", "api.live.test"]);
     opts.fill_forms = false;
     let out = run("http://live.site.test/", &opts).await;
@@ -719,7 +698,7 @@ async fn websocket_frames_and_preflights_are_recorded() {
 async fn dialogs_are_answered_and_recorded() {
     require_chromium();
     let _lock = browser_lock();
-    let server = FixtureServer::start();
+    let server = support::start();
     let mut opts = options(&server, &["dialog.site.test"]);
     opts.fill_forms = false;
     let out = run("http://dialog.site.test/", &opts).await;
@@ -740,7 +719,7 @@ async fn dialogs_are_answered_and_recorded() {
 async fn a_page_that_never_loads_times_out_with_partial_results() {
     require_chromium();
     let _lock = browser_lock();
-    let server = FixtureServer::start();
+    let server = support::start();
     let mut opts = options(&server, &["slow.site.test"]);
     opts.timeout = Duration::from_secs(3);
     opts.fill_forms = false;
@@ -765,7 +744,7 @@ async fn a_page_that_never_loads_times_out_with_partial_results() {
 async fn a_redirect_loop_is_reported_with_its_hops() {
     require_chromium();
     let _lock = browser_lock();
-    let server = FixtureServer::start();
+    let server = support::start();
     let mut opts = options(&server, &["loop.site.test"]);
     opts.fill_forms = false;
     let out = run("http://loop.site.test/loop", &opts).await;
@@ -812,7 +791,7 @@ async fn a_renderer_crash_is_reported() {
 async fn tls_errors_are_reported_unless_ignored() {
     require_chromium();
     let _lock = browser_lock();
-    let server = FixtureServer::start_tls(&["tls.site.test"]);
+    let server = support::start_tls(&["tls.site.test"]);
     let mut opts = options(&server, &["tls.site.test"]);
     opts.fill_forms = false;
     let out = run("https://tls.site.test/", &opts).await;
@@ -893,7 +872,7 @@ async fn a_missing_chromium_says_how_to_install_it() {
 async fn workers_and_popups_are_recorded_like_the_page() {
     require_chromium();
     let _lock = browser_lock();
-    let server = FixtureServer::start();
+    let server = support::start();
     let mut opts = options(
         &server,
         &[
@@ -1018,7 +997,7 @@ async fn workers_and_popups_are_recorded_like_the_page() {
 async fn event_source_messages_are_recorded() {
     require_chromium();
     let _lock = browser_lock();
-    let server = FixtureServer::start();
+    let server = support::start();
     let mut opts = options(&server, &["sse.site.test", "stream.tracker.test"]);
     opts.fill_forms = false;
     let out = run("http://sse.site.test/", &opts).await;
@@ -1063,7 +1042,7 @@ async fn event_source_messages_are_recorded() {
 async fn confirm_prompt_and_beforeunload_are_answered() {
     require_chromium();
     let _lock = browser_lock();
-    let server = FixtureServer::start();
+    let server = support::start();
     let mut opts = options(&server, &["dialogs.site.test"]);
     opts.submit = true;
     let out = run("http://dialogs.site.test/", &opts).await;
@@ -1112,7 +1091,7 @@ async fn a_service_worker_is_recorded() {
     let _lock = browser_lock();
     // Service workers need a secure origin: HTTPS, its certificate accepted
     // with --ignore-https-errors.
-    let server = FixtureServer::start_tls(&["sw.site.test", "collect.tracker.test"]);
+    let server = support::start_tls(&["sw.site.test", "collect.tracker.test"]);
     let mut opts = options(&server, &["sw.site.test", "collect.tracker.test"]);
     opts.fill_forms = false;
     opts.ignore_https_errors = true;
@@ -1154,7 +1133,7 @@ async fn a_service_worker_is_recorded() {
 async fn follows_an_english_sign_in_link_to_a_form_in_an_iframe() {
     require_chromium();
     let _lock = browser_lock();
-    let server = FixtureServer::start();
+    let server = support::start();
     let opts = options(&server, &["signin.site.test", "auth.widget.test"]);
     let out = run("http://signin.site.test/", &opts).await;
     let capture = &out.capture;

@@ -4,7 +4,7 @@
 //! source is back in plain sight, and no string-array decoder call remains.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use outflow_deobfuscate::{Options, deobfuscate};
 use oxc_allocator::Allocator;
@@ -15,7 +15,7 @@ use oxc_ast_visit::{Visit, walk};
 use oxc_span::SourceType;
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/obfuscation")
+    outflow_testkit::fixture_dir("obfuscation")
 }
 
 #[derive(Default)]
@@ -65,25 +65,7 @@ fn names_of(source: &str) -> Names {
 }
 
 fn corpus_files() -> Vec<PathBuf> {
-    let root = fixtures().join("corpus");
-    assert!(
-        root.join(".stamp").exists(),
-        "the obfuscated corpus is missing: run scripts/setup (it installs javascript-obfuscator and runs fixtures/obfuscation/generate-corpus.js)"
-    );
-    let mut files = Vec::new();
-    let mut stack = vec![root.join("v4"), root.join("v5")];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("corpus directory") {
-            let path = entry.expect("corpus entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "js") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
+    outflow_testkit::corpus::obfuscated_files()
 }
 
 #[test]

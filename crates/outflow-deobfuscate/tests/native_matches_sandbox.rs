@@ -2,31 +2,13 @@
 //! script's own code gives in the sandbox, on every file of the generated
 //! corpus, and cover all of it (no file needs the sandbox).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use outflow_deobfuscate::{Engine, Options, deobfuscate_source};
 
 fn corpus_files() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/obfuscation/corpus");
-    assert!(
-        root.join(".stamp").exists(),
-        "the obfuscated corpus is missing: run scripts/setup"
-    );
-    let mut files = Vec::new();
-    let mut stack = vec![root.join("v4"), root.join("v5")];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("corpus directory") {
-            let path = entry.expect("corpus entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "js") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
+    outflow_testkit::corpus::obfuscated_files()
 }
 
 #[test]

@@ -11,23 +11,19 @@ use std::io::Write;
 use base64::Engine as _;
 use criterion::{Criterion, criterion_group, criterion_main};
 use outflow_detect::canary::CanaryIndex;
-use outflow_model::{Canary, CanaryKind};
+use outflow_model::Canary;
 
 fn canaries() -> Vec<Canary> {
-    [
-        (CanaryKind::Email, "outflow.3fa9c01b2e@example.com"),
-        (CanaryKind::Password, "Of-3fa9c01b2e-pw!"),
-        (CanaryKind::Phone, "2025550142"),
-    ]
-    .into_iter()
-    .map(|(kind, value)| Canary {
-        kind,
-        value: value.to_string(),
-        field: "input".to_string(),
-        frame_url: "https://site.example/".to_string(),
-        typed_at_ms: 0,
-    })
-    .collect()
+    outflow_testkit::build::CANARY_VALUES
+        .into_iter()
+        .map(|(kind, value)| Canary {
+            kind,
+            value: value.to_string(),
+            field: "input".to_string(),
+            frame_url: "https://site.example/".to_string(),
+            typed_at_ms: 0,
+        })
+        .collect()
 }
 
 /// 500 haystack groups (URL, 8 headers, body) like a real page's traffic.

@@ -21,20 +21,16 @@ mod browser_support;
 mod fingerprint_common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufReader, Read, Write};
-use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use base64::Engine as _;
-use browser_support::{
-    Reply, Request, Server, browser_lock, fixture_file, require_chromium, response, sites_root,
-};
+use browser_support::{fixture_file, sites_root};
 use outflow_capture::{ScanOptions, TypingPace};
 use outflow_detect::{Facts, host_of};
 use outflow_intel::{Intel, IntelOptions, IpDataSource};
 use outflow_model::{Attribution, Capture, Channel, Evidence, Finding};
-use sha1::{Digest, Sha1};
+use outflow_testkit::server::{Connection, FixtureServer, Reply, Request, response};
+use outflow_testkit::{browser_lock, require_chromium, websocket};
 
 const SITE: &str = "leak.site.test";
 const VENDOR: &str = "leak-vendor.test";
@@ -87,7 +83,7 @@ struct Received {
 /// the script's copies of the form leave first), WebSockets (frames read and
 /// logged, never answered), and 204 for everything else. Stops when dropped.
 struct Sites {
-    server: Server,
+    server: FixtureServer,
     received: Arc<Mutex<Vec<Received>>>,
 }
 
@@ -95,9 +91,9 @@ impl Sites {
     fn start() -> Self {
         let received = Arc::new(Mutex::new(Vec::new()));
         let log = received.clone();
-        let server = Server::start(Duration::from_secs(20), move |request, connection| {
-            answer(request, connection, &log)
-        });
+        let server = FixtureServer::builder()
+            .read_timeout(Duration::from_secs(20))
+            .start(move |request, connection| answer(request, connection, &log));
         Self { server, received }
     }
 
@@ -127,8 +123,8 @@ fn log(received: &Mutex<Vec<Received>>, host: &str, what: String) {
 }
 
 fn answer(
-    request: Request,
-    connection: &mut BufReader<TcpStream>,
+    request: &Request,
+    connection: &mut Connection,
     received: &Mutex<Vec<Received>>,
 ) -> Reply {
     let host = request.host();
@@ -178,56 +174,15 @@ fn answer(
 }
 
 /// Accepts the upgrade, then logs each frame the page sends until it closes.
-fn websocket<S: Read + Write>(
-    reader: &mut BufReader<S>,
-    key: &str,
-    host: &str,
-    received: &Mutex<Vec<Received>>,
-) {
-    let accept = base64::engine::general_purpose::STANDARD.encode(Sha1::digest(
-        format!("{key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11").as_bytes(),
-    ));
-    let head = format!(
-        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
-    );
-    if reader.get_mut().write_all(head.as_bytes()).is_err() {
+fn websocket(connection: &mut Connection, key: &str, host: &str, received: &Mutex<Vec<Received>>) {
+    if !websocket::accept(connection, key) {
         return;
     }
-    loop {
-        let mut first = [0u8; 2];
-        if reader.read_exact(&mut first).is_err() {
+    while let Some(frame) = websocket::read_frame(connection) {
+        if frame.opcode == websocket::CLOSE {
             return;
         }
-        let opcode = first[0] & 0x0f;
-        let mut length = u64::from(first[1] & 0x7f);
-        if length == 126 {
-            let mut ext = [0u8; 2];
-            if reader.read_exact(&mut ext).is_err() {
-                return;
-            }
-            length = u64::from(u16::from_be_bytes(ext));
-        } else if length == 127 {
-            let mut ext = [0u8; 8];
-            if reader.read_exact(&mut ext).is_err() {
-                return;
-            }
-            length = u64::from_be_bytes(ext);
-        }
-        if length > 1 << 20 {
-            return;
-        }
-        let mut mask = [0u8; 4];
-        if first[1] & 0x80 != 0 && reader.read_exact(&mut mask).is_err() {
-            return;
-        }
-        let mut payload = vec![0u8; length as usize];
-        if reader.read_exact(&mut payload).is_err() {
-            return;
-        }
-        if opcode == 8 {
-            return;
-        }
-        log(received, host, format!("frame opcode {opcode}"));
+        log(received, host, format!("frame opcode {}", frame.opcode));
     }
 }
 
@@ -252,8 +207,8 @@ async fn capture_of(page: &str, sites: &Sites) -> (Capture, BTreeMap<String, Str
     require_inputs();
     let options = ScanOptions {
         mappings: vec![
-            sites.server.mapping(SITE),
-            sites.server.mapping(&format!("*.{VENDOR}")),
+            sites.server.host_mapping(SITE),
+            sites.server.host_mapping(&format!("*.{VENDOR}")),
         ],
         quiet: Duration::from_millis(800),
         timeout: Duration::from_secs(30),

@@ -10,18 +10,19 @@ mod fingerprint_common;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use browser_support::{Reply, Server, browser_lock, fixture_file, response};
+use browser_support::fixture_file;
 use outflow_capture::{ScanOptions, TypingPace};
 use outflow_detect::Facts;
 use outflow_model::{Capture, Finding, Severity};
+use outflow_testkit::{FixtureServer, Reply, browser_lock, response};
 
 /// A loopback server for `fixtures/detect/sites/<host>/<path>`; POSTs (the
 /// fingerprinters' beacons) get 204. Stops when dropped.
-struct Sites(Server);
+struct Sites(FixtureServer);
 
 impl Sites {
     fn start() -> Self {
-        Self(Server::start(Duration::from_secs(10), |request, _| {
+        Self(FixtureServer::start(|request, _| {
             let reply = match (
                 request.method.as_str(),
                 fixture_file(&request.host(), request.path()),
@@ -59,7 +60,7 @@ async fn capture_with(
             "rec.replay-vendor.test",
         ]
         .iter()
-        .map(|h| sites.0.mapping(h))
+        .map(|h| sites.0.host_mapping(h))
         .collect(),
         quiet,
         timeout: Duration::from_secs(20),

@@ -7,31 +7,18 @@ use outflow_model::{
 };
 use outflow_policy::{Policy, PolicyError, ViolationKind};
 
-fn sha(byte: char) -> String {
-    std::iter::repeat_n(byte, 64).collect()
-}
+use outflow_testkit::build::sha;
 
 fn script(name: &str, origin: &str, party: Party, sha256: &str) -> InventoryScript {
     InventoryScript {
-        id: name.into(),
-        name: name.into(),
-        origin: origin.into(),
-        host: None,
         party: Some(party),
         size: 10,
-        sha256: sha256.into(),
-        obfuscation: 0.0,
-        contacts: Vec::new(),
-        names: Vec::new(),
+        ..outflow_testkit::build::inventory_script(name, origin, sha256)
     }
 }
 
 fn source() -> SourcedFact {
-    SourcedFact {
-        url: "https://example.org".into(),
-        date: "2026-01-01".into(),
-        title: None,
-    }
+    outflow_testkit::build::sourced("https://example.org", "2026-01-01")
 }
 
 fn attribution(host: &str, entity: (&str, &str), country: &str, flag: Option<&str>) -> Attribution {

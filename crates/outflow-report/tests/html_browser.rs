@@ -9,7 +9,7 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use chromiumoxide::browser::{Browser, BrowserConfig};
@@ -20,20 +20,8 @@ use chromiumoxide::page::ScreenshotParams;
 use futures::StreamExt;
 use outflow_model::{Attribution, Flow, InventoryScript, Party, Report};
 use sha2::Digest;
+use outflow_testkit::{browser_lock, chromium_path, require_chromium};
 use support::{PAYLOADS, hostile_report, repo, sample_report};
-
-/// Debian's Chromium, or `OUTFLOW_CHROMIUM`.
-fn chromium() -> PathBuf {
-    let path = std::env::var_os("OUTFLOW_CHROMIUM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/lib/chromium/chromium"));
-    assert!(
-        path.is_file(),
-        "Chromium is missing at {} (install Debian's chromium package, or set OUTFLOW_CHROMIUM)",
-        path.display()
-    );
-    path
-}
 
 fn running_as_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
@@ -47,18 +35,22 @@ fn running_as_root() -> bool {
         .unwrap_or(false)
 }
 
-/// A headless browser with its event loop running.
+/// A headless browser with its event loop running, holding the test kit's
+/// browser lock (one Chromium at a time across test processes).
 struct Headless {
     browser: Browser,
     handler: tokio::task::JoinHandle<()>,
     _profile: tempfile::TempDir,
+    _lock: std::fs::File,
 }
 
 impl Headless {
     async fn start() -> Headless {
+        require_chromium();
+        let lock = browser_lock();
         let profile = tempfile::tempdir().expect("profile dir");
         let mut builder = BrowserConfig::builder()
-            .chrome_executable(chromium())
+            .chrome_executable(chromium_path())
             .user_data_dir(profile.path())
             .new_headless_mode()
             .window_size(1440, 1000)
@@ -89,6 +81,7 @@ impl Headless {
             browser,
             handler,
             _profile: profile,
+            _lock: lock,
         }
     }
 

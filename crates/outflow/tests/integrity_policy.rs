@@ -10,9 +10,10 @@ mod watch_support;
 use std::collections::BTreeMap;
 
 use base64::Engine;
+use outflow_testkit::{browser_lock, require_chromium};
 use serde_json::Value;
 use sha2::Digest;
-use watch_support::{Server, browser_lock, fixtures, outflow, require_chromium, stderr};
+use watch_support::{Server, fixtures, outflow, stderr};
 
 #[test]
 fn integrity_is_verified_in_the_inventory_and_the_policy_gate() {

@@ -9,10 +9,9 @@ use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::Duration;
 
+use outflow_testkit::{browser_lock, require_chromium};
 use serde_json::Value;
-use watch_support::{
-    Received, Server, browser_lock, fixtures, outflow, require_chromium, sha256_hex, stderr,
-};
+use watch_support::{Received, Server, fixtures, outflow, sha256_hex, stderr};
 
 /// The hosts of the checkout fixture, all served by one loopback server.
 const HOSTS: [&str; 3] = ["shop.test", "cdn.test", "collect.test"];

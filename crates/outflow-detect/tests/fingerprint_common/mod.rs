@@ -110,24 +110,19 @@ pub fn worst(findings: &[Finding]) -> Option<Severity> {
 /// An empty browser capture with one external script. Built from JSON so
 /// that fields the model gains later (all defaulted) need no change here.
 pub fn capture_with_script(script_url: &str) -> Capture {
-    serde_json::from_value(serde_json::json!({
-        "target": "https://shop.test/",
-        "source": { "kind": "browser", "headless": true },
-        "started_at": "2026-11-29T00:00:00Z",
-        "duration_ms": 5000,
-        "frames": [],
-        "scripts": [{
+    let mut capture =
+        outflow_testkit::build::browser_capture("https://shop.test/", "2026-11-29T00:00:00Z", 5000);
+    capture.scripts = vec![
+        serde_json::from_value(serde_json::json!({
             "id": "7",
             "origin": { "kind": "external", "url": script_url },
             "sha256": "",
             "size": 0
-        }],
-        "requests": [],
-        "api_calls": [],
-        "canaries": [],
-        "errors": []
-    }))
-    .expect("a capture")
+        }))
+        .expect("a script"),
+    ];
+    capture.api_calls = Some(Vec::new());
+    capture
 }
 
 /// An aggregated API call by a script URL.
@@ -153,17 +148,12 @@ pub fn call(
 
 /// A request sent by a script (a POST when it has a body).
 pub fn request(id: &str, url: &str, script_url: &str, time_ms: u64, body: Option<&str>) -> Request {
-    let mut value = serde_json::json!({
-        "id": id,
-        "url": url,
-        "method": if body.is_some() { "POST" } else { "GET" },
-        "resource_type": "Fetch",
-        "headers": [],
-        "initiator": { "kind": "script", "url": script_url },
-        "time_ms": time_ms
+    let method = if body.is_some() { "POST" } else { "GET" };
+    let mut request = outflow_testkit::build::request(id, url, method, "Fetch", time_ms);
+    request.initiator.url = Some(script_url.to_string());
+    request.body = body.map(|body| {
+        serde_json::from_value(serde_json::json!({ "text": body, "size": body.len() }))
+            .expect("a body")
     });
-    if let Some(body) = body {
-        value["body"] = serde_json::json!({ "text": body, "size": body.len() });
-    }
-    serde_json::from_value(value).expect("a request")
+    request
 }

@@ -5,7 +5,6 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use outflow_model::{
     Attribution, Channel, Confidence, Entity, Evidence, Finding, Flag, Flow, InventoryScript,
@@ -13,17 +12,10 @@ use outflow_model::{
     Summary, Target, TargetKind,
 };
 
-/// The repository's top folder.
-pub fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+pub use outflow_testkit::repo;
 
 fn source(url: &str) -> SourcedFact {
-    SourcedFact {
-        url: url.to_string(),
-        date: "2024-05-01".to_string(),
-        title: None,
-    }
+    outflow_testkit::build::sourced(url, "2024-05-01")
 }
 
 fn attribution(host: &str, party: Party, entity: Option<(&str, &str, &str)>) -> Attribution {

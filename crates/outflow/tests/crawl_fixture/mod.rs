@@ -1,20 +1,22 @@
-//! Fixture sites for the crawl tests: one loopback server answering for
-//! every host name, each page after a configurable delay, one host hanging
-//! while told to, optionally a tracker host whose script every fifth site
-//! loads; and outflow run in its own process group.
+//! Fixture sites for the crawl tests: one loopback server (the test kit's)
+//! answering for every host name, each page after a configurable delay, one
+//! host hanging while told to, optionally a tracker host whose script every
+//! fifth site loads; and outflow run in its own process group.
 
 // Each test binary that includes this module uses part of it.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use outflow_testkit::server::{Connection, FixtureServer, Reply, Request, response};
 
 /// The site whose page hangs while [`Sites::hang`] is set.
 pub const HANGING: &str = "site05.interrupt.test";
@@ -49,14 +51,14 @@ impl Default for Serving {
     }
 }
 
-/// The loopback server: counts page loads by host.
+/// The loopback server (the test kit's): counts page loads by host.
 pub struct Sites {
     /// Where it listens.
     pub addr: SocketAddr,
     visits: Arc<Mutex<BTreeMap<String, u32>>>,
     /// While set, [`HANGING`] does not answer (for two minutes at most).
     pub hang: Arc<AtomicBool>,
-    stop: Arc<AtomicBool>,
+    _server: FixtureServer,
 }
 
 impl Sites {
@@ -69,30 +71,20 @@ impl Sites {
     /// Starts the server answering as `serving` says, with [`HANGING`]
     /// hanging.
     pub fn start_serving(serving: Serving) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0");
-        listener.set_nonblocking(true).expect("non-blocking");
-        let addr = listener.local_addr().expect("address");
-        let sites = Self {
-            addr,
-            visits: Arc::default(),
-            hang: Arc::new(AtomicBool::new(true)),
-            stop: Arc::default(),
+        let visits: Arc<Mutex<BTreeMap<String, u32>>> = Arc::default();
+        let hang = Arc::new(AtomicBool::new(true));
+        let server = {
+            let (visits, hang) = (visits.clone(), hang.clone());
+            FixtureServer::start(move |request, connection| {
+                Reply::Send(answer(request, connection, &serving, &visits, &hang))
+            })
         };
-        let (visits, hang, stop) = (sites.visits.clone(), sites.hang.clone(), sites.stop.clone());
-        let serving = Arc::new(serving);
-        std::thread::spawn(move || {
-            while !stop.load(Ordering::SeqCst) {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        let (visits, hang, stop) = (visits.clone(), hang.clone(), stop.clone());
-                        let serving = serving.clone();
-                        std::thread::spawn(move || serve(stream, &serving, &visits, &hang, &stop));
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                }
-            }
-        });
-        sites
+        Self {
+            addr: server.addr,
+            visits,
+            hang,
+            _server: server,
+        }
     }
 
     /// Page loads by host so far.
@@ -101,97 +93,53 @@ impl Sites {
     }
 }
 
-impl Drop for Sites {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-    }
-}
-
-fn serve(
-    stream: TcpStream,
+fn answer(
+    request: &Request,
+    connection: &Connection,
     serving: &Serving,
     visits: &Mutex<BTreeMap<String, u32>>,
     hang: &AtomicBool,
-    stop: &AtomicBool,
-) {
-    let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let Ok(mut writer) = stream.try_clone() else {
-        return;
-    };
-    let mut reader = BufReader::new(stream);
-    loop {
-        let mut request = String::new();
-        if reader.read_line(&mut request).unwrap_or(0) == 0 {
-            return;
-        }
-        let path = request.split_whitespace().nth(1).unwrap_or("/").to_string();
-        let mut host = String::new();
-        let mut length = 0usize;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = line.split_once(':') {
-                match name.trim().to_ascii_lowercase().as_str() {
-                    "host" => host = value.trim().split(':').next().unwrap_or("").to_string(),
-                    "content-length" => length = value.trim().parse().unwrap_or(0),
-                    _ => {}
-                }
-            }
-        }
-        let mut body = vec![0; length.min(1 << 20)];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        let tracker = serving.tracker.as_ref().filter(|t| t.host == host);
-        let (status, kind, content) = if let Some(tracker) = tracker {
-            if path.starts_with("/fp.js") {
-                ("200 OK", "application/javascript", tracker.script.clone())
-            } else {
-                ("200 OK", "image/gif", String::new())
-            }
-        } else if path == "/" {
-            *visits.lock().unwrap().entry(host.clone()).or_default() += 1;
-            std::thread::sleep(serving.page_delay);
-            // Bounded: the test lets it go, or two minutes pass.
-            let deadline = Instant::now() + Duration::from_secs(120);
-            while host == HANGING
-                && hang.load(Ordering::SeqCst)
-                && !stop.load(Ordering::SeqCst)
-                && Instant::now() < deadline
-            {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let script = match &serving.tracker {
-                Some(tracker) if site_number(&host).is_multiple_of(5) => {
-                    format!("<script src=\"http://{}/fp.js\"></script>", tracker.host)
-                }
-                _ => String::new(),
-            };
-            (
-                "200 OK",
-                "text/html; charset=utf-8",
-                format!("<!doctype html><title>{host}</title><p>Welcome to {host}.</p>{script}"),
-            )
+) -> Vec<u8> {
+    let host = request.host();
+    let path = request.target.as_str();
+    let tracker = serving.tracker.as_ref().filter(|t| t.host == host);
+    let (status, kind, content) = if let Some(tracker) = tracker {
+        if path.starts_with("/fp.js") {
+            ("200 OK", "application/javascript", tracker.script.clone())
         } else {
-            ("404 Not Found", "text/html; charset=utf-8", String::new())
-        };
-        let head = format!(
-            "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\n\r\n",
-            content.len()
-        );
-        if writer.write_all(head.as_bytes()).is_err()
-            || writer.write_all(content.as_bytes()).is_err()
-        {
-            return;
+            ("200 OK", "image/gif", String::new())
         }
-    }
+    } else if path == "/" {
+        *visits.lock().unwrap().entry(host.clone()).or_default() += 1;
+        std::thread::sleep(serving.page_delay);
+        // Bounded: the test lets it go, or two minutes pass.
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while host == HANGING
+            && hang.load(Ordering::SeqCst)
+            && !connection.stopped()
+            && Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let script = match &serving.tracker {
+            Some(tracker) if site_number(&host).is_multiple_of(5) => {
+                format!("<script src=\"http://{}/fp.js\"></script>", tracker.host)
+            }
+            _ => String::new(),
+        };
+        (
+            "200 OK",
+            "text/html; charset=utf-8",
+            format!("<!doctype html><title>{host}</title><p>Welcome to {host}.</p>{script}"),
+        )
+    } else {
+        ("404 Not Found", "text/html; charset=utf-8", String::new())
+    };
+    response(
+        status,
+        &[("Content-Type", kind), ("Cache-Control", "no-store")],
+        content.as_bytes(),
+    )
 }
 
 /// The number in a fixture host name (`site07.crawl.test` is 7), 1 when

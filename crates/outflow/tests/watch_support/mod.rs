@@ -1,76 +1,55 @@
 //! What the Chromium tests of history, watch, policy and integrity share:
-//! a loopback site that serves a fixture folder (and a webhook receiver),
-//! the browser lock, and running the outflow binary.
+//! a loopback site that serves a fixture folder (and a webhook receiver) on
+//! the test kit's server, and running the outflow binary.
 
 #![allow(dead_code)] // Each test file uses its own part of it.
 
-use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+
+use outflow_testkit::{FixtureServer, Reply, Request, response, static_file};
 
 pub fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/watch")
+    outflow_testkit::fixture_dir("watch")
 }
 
 /// One request as a loopback server saw it.
 #[derive(Debug, Clone)]
 pub struct Received {
+    /// The target without its query.
     pub path: String,
     pub body: Vec<u8>,
 }
 
-/// A loopback HTTP/1.1 server: serves `<root>/<host>/<path>` with the
-/// headers of `<root>/headers.txt`, or answers `/hook` with 500 for the
-/// first `failures` requests and 204 after. One request per connection.
+/// A loopback site: serves `<root>/<host>/<path>` with the headers of
+/// `<root>/headers.txt`, or answers `/hook` with 500 for the first
+/// `failures` requests and 204 after. One request per connection.
 pub struct Server {
-    pub addr: SocketAddr,
+    pub addr: std::net::SocketAddr,
     root: Arc<Mutex<PathBuf>>,
-    received: Arc<Mutex<Vec<Received>>>,
-    stop: Arc<AtomicBool>,
+    server: FixtureServer,
 }
 
 impl Server {
     pub fn start(root: PathBuf, failures: usize) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0");
-        listener.set_nonblocking(true).expect("non-blocking");
-        let addr = listener.local_addr().unwrap();
         let root = Arc::new(Mutex::new(root));
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let hooks = Arc::new(AtomicUsize::new(0));
-        {
-            let (root, received, stop) = (root.clone(), received.clone(), stop.clone());
-            std::thread::spawn(move || {
-                while !stop.load(Ordering::SeqCst) {
-                    match listener.accept() {
-                        Ok((stream, _)) => {
-                            let (root, received, hooks) =
-                                (root.clone(), received.clone(), hooks.clone());
-                            std::thread::spawn(move || {
-                                let root = root.lock().unwrap().clone();
-                                serve(stream, &root, &received, &hooks, failures);
-                            });
-                        }
-                        Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                    }
-                }
-            });
-        }
+        let hooks = AtomicUsize::new(0);
+        let serving = root.clone();
+        let server = FixtureServer::start(move |request, _| {
+            let root = serving.lock().unwrap().clone();
+            Reply::Close(answer(request, &root, &hooks, failures))
+        });
         Server {
-            addr,
+            addr: server.addr,
             root,
-            received,
-            stop,
+            server,
         }
     }
 
     pub fn mapping(&self, host: &str) -> String {
-        format!("{host}={}", self.addr)
+        self.server.mapping(host)
     }
 
     pub fn switch_to(&self, root: PathBuf) {
@@ -78,126 +57,46 @@ impl Server {
     }
 
     pub fn received(&self) -> Vec<Received> {
-        self.received.lock().unwrap().clone()
+        self.server
+            .received()
+            .into_iter()
+            .map(|r| Received {
+                path: r.path().to_string(),
+                body: r.body,
+            })
+            .collect()
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-    }
-}
-
-pub fn serve(
-    stream: TcpStream,
-    root: &Path,
-    received: &Mutex<Vec<Received>>,
-    hooks: &AtomicUsize,
-    failures: usize,
-) {
-    let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-        return;
-    }
-    let target = line.split_whitespace().nth(1).unwrap_or("/").to_string();
-    let (mut host, mut length) = (String::new(), 0usize);
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header).unwrap_or(0) == 0 {
-            return;
-        }
-        let header = header.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':') {
-            match name.trim().to_ascii_lowercase().as_str() {
-                "host" => host = value.trim().split(':').next().unwrap_or("").to_string(),
-                "content-length" => length = value.trim().parse().unwrap_or(0).min(1 << 20),
-                _ => {}
-            }
-        }
-    }
-    let mut body = vec![0; length];
-    let _ = reader.read_exact(&mut body);
-    let path = target.split('?').next().unwrap_or("/").to_string();
-    received.lock().unwrap().push(Received {
-        path: path.clone(),
-        body,
-    });
-    let mut stream = reader.into_inner();
-    let answer = |stream: &mut TcpStream, status: &str, headers: &[String], body: &[u8]| {
-        let mut head = format!(
-            "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n",
-            body.len()
-        );
-        for header in headers {
-            head.push_str(header);
-            head.push_str("\r\n");
-        }
-        head.push_str("\r\n");
-        let _ = stream.write_all(head.as_bytes());
-        let _ = stream.write_all(body);
-    };
+fn answer(request: &Request, root: &Path, hooks: &AtomicUsize, failures: usize) -> Vec<u8> {
+    const CLOSE: (&str, &str) = ("Connection", "close");
+    let path = request.path();
     if path == "/hook" {
-        if hooks.fetch_add(1, Ordering::SeqCst) < failures {
-            answer(&mut stream, "500 Internal Server Error", &[], b"down");
+        return if hooks.fetch_add(1, Ordering::SeqCst) < failures {
+            response("500 Internal Server Error", &[CLOSE], b"down")
         } else {
-            answer(&mut stream, "204 No Content", &[], b"");
-        }
-        return;
+            response("204 No Content", &[CLOSE], b"")
+        };
     }
-    let file = if path.ends_with('/') {
-        format!("{path}index.html")
-    } else {
-        path.clone()
+    if path.contains("..") {
+        return response("400 Bad Request", &[CLOSE], b"");
+    }
+    let host = request.host();
+    let Some(file) = static_file(root, &host, path) else {
+        return response("404 Not Found", &[CLOSE], b"not found");
     };
-    if file.contains("..") {
-        answer(&mut stream, "400 Bad Request", &[], b"");
-        return;
-    }
-    match std::fs::read(root.join(&host).join(file.trim_start_matches('/'))) {
-        Ok(bytes) => {
-            let kind = if file.ends_with(".js") {
-                "application/javascript"
-            } else {
-                "text/html"
-            };
-            let mut headers = vec![format!("Content-Type: {kind}")];
-            let listed = std::fs::read_to_string(root.join("headers.txt")).unwrap_or_default();
-            let key = format!("{host}{path}");
-            headers.extend(
-                listed
-                    .lines()
-                    .filter_map(|l| l.split_once(' '))
-                    .filter(|(at, _)| *at == key)
-                    .map(|(_, header)| header.to_string()),
-            );
-            answer(&mut stream, "200 OK", &headers, &bytes);
-        }
-        Err(_) => answer(&mut stream, "404 Not Found", &[], b"not found"),
-    }
-}
-
-/// One Chromium at a time across test processes (shared with the capture
-/// tests' lock): two cores.
-pub fn browser_lock() -> File {
-    let path = std::env::temp_dir().join("outflow-capture-tests.lock");
-    let file = File::create(&path).expect("creating the test lock file");
-    file.lock().expect("locking the test lock file");
-    file
-}
-
-pub fn require_chromium() {
-    let path = outflow_capture::chromium_path();
-    assert!(
-        path.is_file(),
-        "Chromium is missing at {}: run scripts/setup (it installs Debian's chromium package)",
-        path.display()
+    let listed = std::fs::read_to_string(root.join("headers.txt")).unwrap_or_default();
+    let key = format!("{host}{path}");
+    let mut headers = vec![CLOSE, ("Content-Type", file.content_type)];
+    headers.extend(
+        listed
+            .lines()
+            .filter_map(|l| l.split_once(' '))
+            .filter(|(at, _)| *at == key)
+            .filter_map(|(_, header)| header.split_once(':'))
+            .map(|(name, value)| (name, value.trim())),
     );
+    response("200 OK", &headers, &file.bytes)
 }
 
 pub fn outflow(args: &[&str]) -> Output {

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use outflow_detect::{Facts, rule};
-use outflow_model::{Attribution, Canary, CanaryKind, Capture, Finding, Request};
+use outflow_model::{Attribution, Canary, Capture, Finding, Request};
 use serde_json::json;
 
 /// The site's own host.
@@ -17,30 +17,19 @@ pub const SITE: &str = "login.site.example";
 
 /// Canaries shaped like the ones outflow-capture types.
 pub fn canaries() -> Vec<Canary> {
-    [
-        (CanaryKind::Email, "outflow.3fa9c01b2e@example.com"),
-        (CanaryKind::Password, "Of-3fa9c01b2e-pw!"),
-        (CanaryKind::Phone, "2025550142"),
-    ]
-    .into_iter()
-    .map(|(kind, value)| Canary {
-        kind,
-        value: value.to_string(),
-        field: format!("input[type={kind:?}]").to_lowercase(),
-        frame_url: format!("https://{SITE}/"),
-        typed_at_ms: 100,
-    })
-    .collect()
+    outflow_testkit::build::CANARY_VALUES
+        .into_iter()
+        .map(|(kind, value)| Canary {
+            kind,
+            value: value.to_string(),
+            field: format!("input[type={kind:?}]").to_lowercase(),
+            frame_url: format!("https://{SITE}/"),
+            typed_at_ms: 100,
+        })
+        .collect()
 }
 
-/// A request, from JSON so that new optional fields do not break tests.
-pub fn request(id: &str, url: &str, method: &str, kind: &str, time_ms: u64) -> Request {
-    serde_json::from_value(json!({
-        "id": id, "url": url, "method": method, "resource_type": kind,
-        "headers": [], "initiator": {"kind": "script"}, "time_ms": time_ms,
-    }))
-    .expect("request JSON")
-}
+pub use outflow_testkit::build::request;
 
 /// A capture of the site with these requests and canaries.
 pub fn capture(
@@ -48,17 +37,14 @@ pub fn capture(
     canaries: Vec<Canary>,
     submitted_at_ms: Option<u64>,
 ) -> Capture {
-    let mut capture: Capture = serde_json::from_value(json!({
-        "target": format!("https://{SITE}/"),
-        "source": {"kind": "browser", "headless": true},
-        "started_at": "2026-01-01T00:00:00Z",
-        "duration_ms": 5000,
-        "frames": [], "scripts": [], "requests": [], "canaries": [], "errors": [],
-        "submitted": submitted_at_ms.is_some(),
-    }))
-    .expect("capture JSON");
+    let mut capture = outflow_testkit::build::browser_capture(
+        &format!("https://{SITE}/"),
+        "2026-01-01T00:00:00Z",
+        5000,
+    );
     capture.requests = requests;
     capture.canaries = canaries;
+    capture.submitted = submitted_at_ms.is_some();
     capture.submitted_at_ms = submitted_at_ms;
     capture
 }
