@@ -121,20 +121,21 @@ impl JobScanner for SiteScanner {
                 why.join("; ")
             ));
         }
-        let facts = outflow_store::PageFacts::of(&output.capture);
         let pipeline = outflow_pipeline::Pipeline {
             js: &self.js,
             intel: self.intel.as_deref(),
             site: None,
             tool_version: &self.tool_version,
         };
-        let report = outflow_pipeline::report_capture(
+        let analysed = outflow_pipeline::analyse_capture(
             output.capture,
             outflow_pipeline::Sources::Map(&output.sources),
             &pipeline,
         );
         let duration = started.elapsed().as_millis().min(u64::MAX as u128) as u64;
-        match ResultRows::from_report(&report, duration).and_then(|rows| rows.with_facts(&facts)) {
+        match ResultRows::from_report(&analysed.report, duration)
+            .and_then(|rows| rows.with_facts(&analysed.facts))
+        {
             Ok(rows) => ScanAttempt::Scanned(Box::new(rows)),
             Err(error) => {
                 ScanAttempt::Permanent(format!("the report could not be stored: {error}"))

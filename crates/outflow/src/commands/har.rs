@@ -58,15 +58,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     .unwrap_or_default();
                 let name = capture_name(&stem, None);
                 summarise(&name, &import.capture);
-                if !args.capture_only {
-                    // History is kept by page URL: a recording without one
-                    // cannot be saved.
-                    let saveable = !import.capture.target.is_empty();
-                    if !saveable && (args.save || args.follow.alert_on_change) {
-                        eprintln!("  {name}: no page URL in the HAR file; not saved");
-                    }
-                    page_facts
-                        .push(saveable.then(|| outflow_store::PageFacts::of(&import.capture)));
+                // History is kept by page URL: a recording without one
+                // cannot be saved.
+                let saveable = !import.capture.target.is_empty();
+                if !args.capture_only && !saveable && (args.save || args.follow.alert_on_change) {
+                    eprintln!("  {name}: no page URL in the HAR file; not saved");
                 }
                 let analysed = Analysed {
                     dir: dir.as_ref(),
@@ -74,7 +70,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     capture_only: args.capture_only,
                     analyser: &analyser,
                 };
-                analysed.finish(import.capture, &import.sources, &mut printed, &mut reports)?;
+                let facts =
+                    analysed.finish(import.capture, &import.sources, &mut printed, &mut reports)?;
+                if !args.capture_only {
+                    page_facts.push(facts.filter(|_| saveable));
+                }
             }
             Err(error) => {
                 eprintln!("error: {error}");

@@ -130,21 +130,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
             match runtime.block_on(outflow_capture::scan(url, &options)) {
                 Ok(output) => {
-                    any_failed |= capture_failed(&output.capture);
+                    let failed = capture_failed(&output.capture);
+                    any_failed |= failed;
                     summarise(&name, &output.capture);
-                    if !args.capture_only {
-                        page_facts.push(
-                            (!capture_failed(&output.capture))
-                                .then(|| outflow_store::PageFacts::of(&output.capture)),
-                        );
-                    }
                     let analysed = Analysed {
                         dir: dir.as_ref(),
                         name: &name,
                         capture_only: args.capture_only,
                         analyser: &analyser,
                     };
-                    analysed.finish(output.capture, &output.sources, &mut printed, &mut reports)?;
+                    let facts = analysed.finish(
+                        output.capture,
+                        &output.sources,
+                        &mut printed,
+                        &mut reports,
+                    )?;
+                    if !args.capture_only {
+                        page_facts.push(facts.filter(|_| !failed));
+                    }
                 }
                 Err(error) => {
                     eprintln!("error: {url}: {error}");
@@ -181,26 +184,28 @@ pub struct Analysed<'a> {
 impl Analysed<'_> {
     /// Saves the capture (and its report) to the `--out` folder, and either
     /// holds the capture for printing (`--capture-only`) or analyses it.
+    /// Returns the page facts of an analysed capture, for the history.
     pub fn finish(
         &self,
         capture: Capture,
         sources: &BTreeMap<String, String>,
         printed: &mut Vec<Capture>,
         reports: &mut Vec<Report>,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<Option<outflow_store::PageFacts>> {
         if self.capture_only {
-            return save(self.dir, self.name, capture, sources, printed);
+            save(self.dir, self.name, capture, sources, printed)?;
+            return Ok(None);
         }
-        let report = match self.dir {
+        let analysed = match self.dir {
             Some(dir) => self.write_bundle(dir, capture, sources)?,
-            None => outflow_pipeline::report_capture(
+            None => outflow_pipeline::analyse_capture(
                 capture,
                 outflow_pipeline::Sources::Map(sources),
                 &self.analyser.pipeline(),
             ),
         };
-        reports.push(report);
-        Ok(())
+        reports.push(analysed.report);
+        Ok(Some(analysed.facts))
     }
 
     /// Adds the capture to the evidence bundle in the `--out` folder (see
@@ -211,7 +216,7 @@ impl Analysed<'_> {
         dir: &CaptureDir,
         capture: Capture,
         sources: &BTreeMap<String, String>,
-    ) -> anyhow::Result<Report> {
+    ) -> anyhow::Result<outflow_pipeline::AnalysedCapture> {
         let scripts = dir.scripts_dir();
         let root = scripts.parent().unwrap_or(&scripts);
         let bundle = outflow_report::bundle::Bundle::create(root)?;
@@ -220,7 +225,7 @@ impl Analysed<'_> {
         bundle.add_scripts(sources)?;
         let kept = capture.clone();
         let pipeline = self.analyser.pipeline();
-        let report = outflow_pipeline::report_capture(
+        let outflow_pipeline::AnalysedCapture { report, facts } = outflow_pipeline::analyse_capture(
             capture,
             outflow_pipeline::Sources::Dir(&bundle.scripts_dir()),
             &pipeline,
@@ -239,7 +244,7 @@ impl Analysed<'_> {
             pipeline.tool_version,
         )?;
         eprintln!("  written: {}", folder.display());
-        Ok(report)
+        Ok(outflow_pipeline::AnalysedCapture { report, facts })
     }
 }
 

@@ -173,12 +173,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 }
                 continue;
             }
-            let facts = PageFacts::of(&output.capture);
-            let report = outflow_pipeline::report_capture(
-                output.capture,
-                outflow_pipeline::Sources::Map(&output.sources),
-                &pipeline,
-            );
+            let outflow_pipeline::AnalysedCapture { report, facts } =
+                outflow_pipeline::analyse_capture(
+                    output.capture,
+                    outflow_pipeline::Sources::Map(&output.sources),
+                    &pipeline,
+                );
             let id = store.save(&report, &facts)?;
             eprintln!("  saved as scan {id}: {}", report.summary.verdict);
             if let Err(error) = alerts.compare(&store, id) {
