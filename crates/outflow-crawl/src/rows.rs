@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use outflow_model::{Evidence, Party, Report};
+use outflow_model::{Evidence, Party, Report, host_of};
 
 use crate::error::CrawlError;
 
@@ -124,10 +124,7 @@ impl ResultRows {
                     ..
                 } = evidence
                 {
-                    let destination = url::Url::parse(url)
-                        .ok()
-                        .and_then(|u| u.host_str().map(str::to_string))
-                        .unwrap_or_default();
+                    let destination = host_of(url).unwrap_or_default();
                     let (entity, country) = owner(&destination);
                     leaks.insert(LeakRow {
                         rule: finding.rule.clone(),

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use outflow_capture::{CaptureFailure, HostMapping, ScanOptions, capture_failed};
-use outflow_session::{Analyser, VisitOptions, page_facts, resolve_persona, with_persona};
+use outflow_session::{Analyser, VisitOptions, resolve_persona, with_persona};
 
 use crate::job::ClaimedJob;
 use crate::rows::ResultRows;
@@ -110,8 +110,8 @@ impl JobScanner for SiteScanner {
                 why.join("; ")
             ));
         }
-        let facts = page_facts(&output.capture);
-        let report = self.analyser.report(output.capture, &output.sources);
+        let outflow_session::AnalysedCapture { report, facts } =
+            self.analyser.analyse(output.capture, &output.sources);
         let duration = started.elapsed().as_millis().min(u64::MAX as u128) as u64;
         match ResultRows::from_report(&report, duration).and_then(|rows| rows.with_facts(&facts)) {
             Ok(rows) => ScanAttempt::Scanned(Box::new(rows)),

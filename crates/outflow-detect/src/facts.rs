@@ -105,13 +105,5 @@ impl<'a> Facts<'a> {
     }
 }
 
-/// The lower-case host of a URL (punycode for IDNs), or `None` for URLs
-/// without one (`data:`, `blob:`, relative paths).
-pub fn host_of(url: &str) -> Option<String> {
-    let parsed = url::Url::parse(url).ok()?;
-    match parsed.host()? {
-        url::Host::Domain(d) => Some(d.trim_end_matches('.').to_ascii_lowercase()),
-        url::Host::Ipv4(ip) => Some(ip.to_string()),
-        url::Host::Ipv6(ip) => Some(ip.to_string()),
-    }
-}
+/// The rules key hosts as every stage does: the model's one `host_of`.
+pub use outflow_model::host_of;

@@ -12,12 +12,21 @@
 //! - [`capture`]: what a page did during one visit (browser or HAR).
 //! - [`finding`]: what a detection rule concludes, with its evidence.
 //! - [`report`]: the document every analysis ends with.
+//! - [`page`]: what a visit showed besides its report (security headers,
+//!   destinations by CSP directive), kept in the scan history.
+//! - [`authorisation`]: what a policy says about a script.
+//! - [`host`]: the one way a URL becomes a host.
+//! - [`integrity`]: the `sha256-…` value pinning a recorded hash.
 
 pub mod attribution;
+pub mod authorisation;
 pub mod capture;
 pub mod document;
 pub mod finding;
+pub mod host;
+pub mod integrity;
 pub mod location;
+pub mod page;
 pub mod report;
 pub mod script;
 pub mod timestamp;
@@ -25,6 +34,7 @@ pub mod timestamp;
 pub use attribution::{
     Attribution, Entity, Flag, LegalNote, Network, Ownership, Party, SourcedFact,
 };
+pub use authorisation::{Authorisation, ScriptAuthority};
 pub use capture::{
     ApiAccess, ApiCall, Body, Canary, CanaryKind, Capture, CaptureError, CaptureErrorKind,
     CaptureSource, Cookie, CookieSetter, EventSourceMessage, Frame, Header, Initiator, PageEvent,
@@ -33,7 +43,10 @@ pub use capture::{
 };
 pub use document::{DocumentAnalysis, DocumentFormat};
 pub use finding::{Channel, Confidence, Evidence, Finding, Observation, Severity};
+pub use host::{host_of, origin_of};
+pub use integrity::sri_value;
 pub use location::{Location, SourceSpan};
+pub use page::{Destination, Directive, PageFacts, TRACKED_HEADERS};
 pub use report::{
     Flow, IntegrityStatus, InventoryScript, Report, ScriptIntegrity, Summary, Target, TargetKind,
 };

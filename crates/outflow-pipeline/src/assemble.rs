@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use outflow_detect::{Facts, ScriptFacts};
 use outflow_model::{
-    Attribution, Capture, DocumentAnalysis, Flow, InventoryScript, Report, SCHEMA_VERSION, Summary,
-    Target,
+    Attribution, Capture, DocumentAnalysis, Flow, InventoryScript, Report, SCHEMA_VERSION,
+    ScriptIntegrity, Summary, Target,
 };
 
 use crate::Pipeline;
@@ -44,6 +44,7 @@ pub(crate) struct Parts {
     pub scripts: Vec<ScriptFacts>,
     pub attributions: BTreeMap<String, Attribution>,
     pub inventory: Vec<InventoryScript>,
+    pub integrity: Option<Vec<ScriptIntegrity>>,
     pub flows: Vec<Flow>,
     pub documents: Vec<DocumentAnalysis>,
     pub errors: Vec<String>,
@@ -79,13 +80,7 @@ pub(crate) fn report(pipeline: &Pipeline<'_>, parts: Parts) -> Report {
         findings,
         attributions: parts.attributions.into_values().collect(),
         inventory: parts.inventory,
-        // Recomputed from the recorded elements and served hashes, so that
-        // `outflow verify` checks it like the findings.
-        integrity: parts
-            .capture
-            .as_ref()
-            .and_then(|c| c.script_elements.as_deref())
-            .map(outflow_policy::integrity_of),
+        integrity: parts.integrity,
         flows: parts.flows,
         documents: parts.documents,
         errors: parts.errors,

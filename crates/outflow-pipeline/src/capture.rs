@@ -6,15 +6,16 @@ use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Arc;
 
-use outflow_detect::{Facts, ScriptFacts, host_of};
+use outflow_detect::{Facts, ScriptFacts};
 use outflow_model::{
-    Capture, CaptureErrorKind, CaptureSource, InventoryScript, Party, Report, ScriptInput,
-    ScriptOrigin, Target, TargetKind,
+    Capture, CaptureErrorKind, CaptureSource, InventoryScript, PageFacts, Party, Report,
+    ScriptInput, ScriptOrigin, Target, TargetKind, host_of,
 };
 use rayon::prelude::*;
 
 use crate::Pipeline;
 use crate::assemble::{self, Parts};
+use crate::{integrity, page};
 
 /// Where the script bodies of a capture are: in memory, or in the
 /// `scripts/` folder of a capture directory, each named `<sha256>.js`.
@@ -45,9 +46,30 @@ impl Sources<'_> {
     }
 }
 
-/// Analyses every script of a capture (each distinct body once), attributes
-/// every host contacted or named, runs the rules and reports.
+/// A capture once the pipeline has read it: its report, and the facts of
+/// the visit the report does not carry, for the scan history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalysedCapture {
+    /// The report.
+    pub report: Report,
+    /// The page facts (security headers, destinations, integrity).
+    pub facts: PageFacts,
+}
+
+/// Analyses a capture and keeps only its report, for callers that save
+/// no history.
 pub fn report_capture(capture: Capture, sources: Sources<'_>, pipeline: &Pipeline<'_>) -> Report {
+    analyse_capture(capture, sources, pipeline).report
+}
+
+/// Analyses every script of a capture (each distinct body once), attributes
+/// every host contacted or named, reads the page facts (headers,
+/// destinations, Subresource Integrity), runs the rules and reports.
+pub fn analyse_capture(
+    capture: Capture,
+    sources: Sources<'_>,
+    pipeline: &Pipeline<'_>,
+) -> AnalysedCapture {
     // Protocol drift is a note about the browser's version, not a problem
     // with what was captured: it stays in the capture, out of the report.
     let mut errors: Vec<String> = capture
@@ -139,7 +161,14 @@ pub fn report_capture(capture: Capture, sources: Sources<'_>, pipeline: &Pipelin
         persona: capture.persona.clone(),
         final_url: capture.final_url.clone().filter(|u| *u != capture.target),
     };
-    assemble::report(
+    // From the recorded elements and served hashes, not from the browser's
+    // console, so that `outflow verify` checks it like the findings.
+    let integrity = capture
+        .script_elements
+        .as_deref()
+        .map(integrity::integrity_of);
+    let facts = page::page_facts(&capture, integrity.clone());
+    let report = assemble::report(
         pipeline,
         Parts {
             target,
@@ -147,11 +176,13 @@ pub fn report_capture(capture: Capture, sources: Sources<'_>, pipeline: &Pipelin
             scripts,
             attributions,
             inventory,
+            integrity,
             flows,
             documents: Vec::new(),
             errors,
         },
-    )
+    );
+    AnalysedCapture { report, facts }
 }
 
 /// The name a reader knows a captured script by.

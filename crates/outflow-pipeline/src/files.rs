@@ -89,6 +89,7 @@ pub fn report_files(inputs: &[String], pipeline: &Pipeline<'_>) -> Report {
             scripts,
             attributions,
             inventory,
+            integrity: None,
             flows,
             documents,
             errors,

@@ -5,9 +5,15 @@
 //! 1. analyse each script's code (`outflow-js`: parsing, deobfuscation,
 //!    endpoints, API use, obfuscation signals), each distinct body once;
 //! 2. attribute every host contacted or named (`outflow-intel`);
-//! 3. run the rules (`outflow-detect`);
-//! 4. assemble the report: summary, findings, attributions, the script
-//!    inventory and the script → host flows.
+//! 3. read the page facts of a capture: the Subresource Integrity verdict
+//!    of each `<script src>` ([`integrity`]), the main document's security
+//!    headers and the origins contacted by CSP directive;
+//! 4. run the rules (`outflow-detect`);
+//! 5. assemble the report: summary, findings, attributions, the script
+//!    inventory, integrity and the script → host flows.
+//!
+//! The pipeline is the only reader of a capture: what the store keeps
+//! besides the report comes out of here too ([`AnalysedCapture`]).
 //!
 //! Every step is a pure function of its input: a saved capture with its
 //! script bodies gives the same report again, offline.
@@ -15,8 +21,10 @@
 mod assemble;
 mod capture;
 mod files;
+pub mod integrity;
+mod page;
 
-pub use capture::{Sources, report_capture, script_name};
+pub use capture::{AnalysedCapture, Sources, analyse_capture, report_capture, script_name};
 pub use files::report_files;
 
 use outflow_intel::Intel;

@@ -2,12 +2,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 
-use outflow_model::{Attribution, Party, Report};
+use outflow_model::{
+    Attribution, IntegrityStatus, Party, Report, ScriptIntegrity, host_of, sri_value,
+};
 
-use crate::sri::{IntegrityStatus, ScriptIntegrity};
 use crate::{Lists, Policy, matches};
 
 /// What rule of the policy a violation breaks.
@@ -79,8 +79,8 @@ impl Policy {
     /// requests); a host whose entity or country is unknown breaks no
     /// entity or country allow list, since nothing says it is outside it.
     ///
-    /// With the integrity of the page's scripts in the report (see
-    /// [`crate::integrity_of`]), `require_sri` asks every third-party script
+    /// With the integrity of the page's scripts in the report (the
+    /// pipeline's verdicts), `require_sri` asks every third-party script
     /// for a verified `integrity` attribute. Without it (`None`: the capture
     /// recorded no script elements, e.g. a HAR file), `require_sri` falls
     /// back to asking for a hash pinned in the policy.
@@ -335,10 +335,7 @@ fn check_integrity(report: &Report, integrity: &[ScriptIntegrity], out: &mut BTr
         .iter()
         .filter(|i| i.status == IntegrityStatus::Mismatch && !ran.contains(i.name.as_str()))
     {
-        let host = url::Url::parse(&blocked.name)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_ascii_lowercase));
-        let whose = match host
+        let whose = match host_of(&blocked.name)
             .as_deref()
             .and_then(|h| parties.get(h).copied().flatten())
         {
@@ -355,16 +352,6 @@ fn check_integrity(report: &Report, integrity: &[ScriptIntegrity], out: &mut BTr
             ),
         });
     }
-}
-
-/// The `sha256-<base64>` form of a lower-case hex SHA-256 (as in SRI and
-/// CSP hash sources); `None` when `hex` is not a SHA-256.
-pub fn sri_value(hex_digest: &str) -> Option<String> {
-    let bytes = hex::decode(hex_digest).ok().filter(|b| b.len() == 32)?;
-    Some(format!(
-        "sha256-{}",
-        base64::engine::general_purpose::STANDARD.encode(bytes)
-    ))
 }
 
 fn short(sha256: &str) -> &str {

@@ -35,17 +35,19 @@
 
 mod evaluate;
 mod pattern;
-pub mod sri;
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use outflow_model::Severity;
+use outflow_model::{ScriptAuthority, Severity};
 
-pub use evaluate::{Violation, ViolationKind, sri_value};
+pub use evaluate::{Violation, ViolationKind};
+// The vocabulary the gate reads and writes, from `outflow-model`, where
+// the pipeline computes integrity verdicts and the store shows
+// authorisations.
+pub use outflow_model::{Authorisation, IntegrityStatus, ScriptIntegrity, sri_value};
 pub use pattern::matches;
-pub use sri::{IntegrityStatus, ScriptIntegrity, integrity_of};
 
 /// Errors of reading a policy.
 #[derive(Debug, thiserror::Error)]
@@ -141,22 +143,6 @@ pub struct Policy {
     pub scripts: Vec<AuthorisedScript>,
 }
 
-/// What a policy says about one script (for the inventory).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Authorisation {
-    /// The matching entry's justification, when one matches.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub justification: Option<String>,
-    /// Who authorised it, when recorded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub authorised_by: Option<String>,
-    /// `authorised`, `unauthorised` (no entry matches) or `hash-mismatch`
-    /// (an entry matches the URL but pins another hash).
-    pub status: String,
-    /// `pinned-match`, `pinned-mismatch` or `not-pinned`.
-    pub integrity: String,
-}
-
 impl Policy {
     /// Reads and checks a policy file.
     pub fn load(path: &Path) -> Result<Policy, PolicyError> {
@@ -223,5 +209,11 @@ impl Policy {
             status: status.to_string(),
             integrity: integrity.to_string(),
         }
+    }
+}
+
+impl ScriptAuthority for Policy {
+    fn authorisation(&self, name: &str, sha256: &str) -> Authorisation {
+        Policy::authorisation(self, name, sha256)
     }
 }

@@ -19,8 +19,8 @@ use chromiumoxide::cdp::js_protocol::runtime::EventExceptionThrown;
 use chromiumoxide::page::ScreenshotParams;
 use futures::StreamExt;
 use outflow_model::{Attribution, Flow, InventoryScript, Party, Report};
-use sha2::Digest;
 use outflow_testkit::{browser_lock, chromium_path, require_chromium};
+use sha2::Digest;
 use support::{PAYLOADS, hostile_report, repo, sample_report};
 
 fn running_as_root() -> bool {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use outflow_intel::{Intel, IntelOptions};
-use outflow_model::{Capture, Report};
+use outflow_model::Capture;
 
 use crate::error::{Result, SessionError};
 
@@ -85,9 +85,14 @@ impl Analyser {
         }
     }
 
-    /// The report of a capture whose script bodies are in `sources`.
-    pub fn report(&self, capture: Capture, sources: &BTreeMap<String, String>) -> Report {
-        outflow_pipeline::report_capture(
+    /// The report and page facts of a capture whose script bodies are in
+    /// `sources`, computed once by the pipeline.
+    pub fn analyse(
+        &self,
+        capture: Capture,
+        sources: &BTreeMap<String, String>,
+    ) -> outflow_pipeline::AnalysedCapture {
+        outflow_pipeline::analyse_capture(
             capture,
             outflow_pipeline::Sources::Map(sources),
             &self.pipeline(),

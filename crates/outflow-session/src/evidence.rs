@@ -4,8 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use outflow_model::{Capture, Report};
 use outflow_bundle::{AnalysisSettings, Bundle, RenderedReports};
+use outflow_model::Capture;
+use outflow_pipeline::AnalysedCapture;
 
 use crate::analyser::Analyser;
 use crate::error::{Result, SessionError};
@@ -40,7 +41,7 @@ impl Evidence {
     }
 
     /// Adds the capture to the evidence bundle with its reports; returns
-    /// the report, made from the bundle's own copy of the scripts exactly
+    /// the analysis (report and page facts), made from the bundle's own copy of the scripts exactly
     /// as `outflow verify` will remake it, and the capture's folder.
     pub fn add(
         &self,
@@ -48,32 +49,33 @@ impl Evidence {
         capture: Capture,
         sources: &BTreeMap<String, String>,
         analyser: &Analyser,
-    ) -> Result<(Report, PathBuf)> {
+    ) -> Result<(AnalysedCapture, PathBuf)> {
         let bundle = &self.bundle;
         // Bodies a live scan already wrote to scripts/ are not in `sources`;
         // HAR imports bring theirs here.
         bundle.add_scripts(sources)?;
         let kept = capture.clone();
         let pipeline = analyser.pipeline();
-        let report = outflow_pipeline::report_capture(
+        let analysed = outflow_pipeline::analyse_capture(
             capture,
             outflow_pipeline::Sources::Dir(&bundle.scripts_dir()),
             &pipeline,
         );
-        let html = outflow_report::html(&report);
-        let sarif = outflow_report::sarif(std::slice::from_ref(&report), &rule_docs());
+        let report = &analysed.report;
+        let html = outflow_report::html(report);
+        let sarif = outflow_report::sarif(std::slice::from_ref(report), &rule_docs());
         let folder = bundle.add_capture(
             name,
             &kept,
             &RenderedReports {
-                report: &report,
+                report,
                 html: &html,
                 sarif: &sarif,
             },
             settings(analyser, bundle)?,
             pipeline.tool_version,
         )?;
-        Ok((report, folder))
+        Ok((analysed, folder))
     }
 }
 

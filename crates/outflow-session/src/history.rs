@@ -1,10 +1,8 @@
-//! The scan history: opening it, and the facts of a capture it keeps beside
-//! each report.
+//! The scan history: opening it.
 
 use std::path::Path;
 
-use outflow_model::Capture;
-use outflow_store::{PageFacts, Store};
+use outflow_store::Store;
 
 use crate::error::{Result, SessionError};
 
@@ -16,11 +14,4 @@ pub fn open_store(db: Option<&Path>) -> Result<Store> {
         None => Store::default_path()?,
     };
     Store::open(&path).map_err(|source| SessionError::OpenStore { path, source })
-}
-
-/// The facts of a loaded capture the history keeps beside its report
-/// (security headers, destinations). Every saving path (scan, har, watch,
-/// crawl) takes them from here.
-pub fn page_facts(capture: &Capture) -> PageFacts {
-    PageFacts::of(capture)
 }

@@ -38,7 +38,7 @@ pub use evidence::Evidence;
 pub use follow::{FollowOptions, chain};
 pub use gate::{load_policy, policy_gate};
 pub use har::{HarRequest, har};
-pub use history::{open_store, page_facts};
+pub use history::open_store;
 pub use output::{
     ExitStatus, OutputOptions, ReportFormat, emit, exit_status, print_captures, render, rule_docs,
     summarise, write_stdout,
@@ -49,5 +49,8 @@ pub use session::Session;
 pub use visit::{VisitOptions, parse_mappings, resolve_persona, resolve_personas, with_persona};
 pub use watch::{WatchRequest, watch};
 
+/// Re-exported: what [`Analyser::analyse`] returns (a report and the page
+/// facts the history keeps beside it).
+pub use outflow_pipeline::AnalysedCapture;
 /// Re-exported for the colour choice of [`OutputOptions`].
 pub use outflow_report::ColorMode;

@@ -12,7 +12,6 @@ use crate::analyser::Analyser;
 use crate::error::Result;
 use crate::evidence::Evidence;
 use crate::follow::FollowOptions;
-use crate::history::page_facts;
 use crate::output::{ExitStatus, OutputOptions, emit, exit_status, print_captures, summarise};
 use crate::runtime::runtime;
 
@@ -112,9 +111,6 @@ impl<'a> Run<'a> {
         sources: &BTreeMap<String, String>,
         saveable: bool,
     ) -> Result<()> {
-        if self.keep_facts {
-            self.facts.push(saveable.then(|| page_facts(&capture)));
-        }
         if self.capture_only {
             match self.evidence {
                 Some(evidence) => {
@@ -125,15 +121,18 @@ impl<'a> Run<'a> {
             }
             return Ok(());
         }
-        let report = match self.evidence {
+        let analysed = match self.evidence {
             Some(evidence) => {
-                let (report, folder) = evidence.add(name, capture, sources, self.analyser)?;
+                let (analysed, folder) = evidence.add(name, capture, sources, self.analyser)?;
                 eprintln!("  written: {}", folder.display());
-                report
+                analysed
             }
-            None => self.analyser.report(capture, sources),
+            None => self.analyser.analyse(capture, sources),
         };
-        self.reports.push(report);
+        if self.keep_facts {
+            self.facts.push(saveable.then_some(analysed.facts));
+        }
+        self.reports.push(analysed.report);
         Ok(())
     }
 

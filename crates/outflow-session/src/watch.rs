@@ -9,7 +9,7 @@ use crate::alert::{Alerts, DiffFormat, check_webhook};
 use crate::analyser::{Analyser, AttributionOptions};
 use crate::error::Result;
 use crate::follow::chain;
-use crate::history::{open_store, page_facts};
+use crate::history::open_store;
 use crate::output::ExitStatus;
 use crate::session::Session;
 use crate::visit::{VisitOptions, resolve_persona, with_persona};
@@ -80,8 +80,8 @@ pub fn watch(request: &WatchRequest) -> Result<ExitStatus> {
                 }
                 continue;
             }
-            let facts = page_facts(&output.capture);
-            let report = session.analyser().report(output.capture, &output.sources);
+            let outflow_pipeline::AnalysedCapture { report, facts } =
+                session.analyser().analyse(output.capture, &output.sources);
             let id = store.save(&report, &facts)?;
             eprintln!("  saved as scan {id}: {}", report.summary.verdict);
             if let Err(error) = alerts.compare(&store, id) {

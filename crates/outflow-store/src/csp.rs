@@ -4,9 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use outflow_policy::sri_value;
+use outflow_model::{Directive, origin_of, sri_value};
 
-use crate::facts::Directive;
 use crate::store::ScanRecord;
 
 /// A proposed policy, to be deployed report-only first.
@@ -55,7 +54,7 @@ pub fn propose(scans: &[ScanRecord]) -> CspProposal {
             .final_url
             .as_deref()
             .unwrap_or(&scan.report.target.value);
-        let own = own_origin(page);
+        let own = origin_of(page);
         for destination in &scan.facts.destinations {
             let Some(name) = destination.directive.csp_name() else {
                 continue;
@@ -139,13 +138,4 @@ fn directive_order(
     let default = directives.iter().filter(|(name, _)| *name == "default-src");
     let rest = directives.iter().filter(|(name, _)| *name != "default-src");
     default.chain(rest)
-}
-
-fn own_origin(page: &str) -> Option<String> {
-    let url = url::Url::parse(page).ok()?;
-    let host = url.host_str()?.to_ascii_lowercase();
-    Some(match url.port() {
-        Some(port) => format!("{}://{host}:{port}", url.scheme()),
-        None => format!("{}://{host}", url.scheme()),
-    })
 }

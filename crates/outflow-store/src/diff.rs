@@ -4,10 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use outflow_model::{Report, Severity};
-use outflow_policy::ScriptIntegrity;
+use outflow_model::{PageFacts, Report, ScriptIntegrity, Severity};
 
-use crate::facts::PageFacts;
 use crate::store::{ScanRecord, ScanSummary};
 
 /// A script present in one scan only.

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use outflow_policy::Policy;
+use outflow_model::ScriptAuthority;
 
 use crate::store::Sighting;
 
@@ -42,12 +42,13 @@ pub struct InventoryRow {
     pub integrity_detail: String,
 }
 
-/// The inventory rows of `sightings`, judged by `policy` when given.
+/// The inventory rows of `sightings`, judged by `policy` (a policy file)
+/// when given.
 /// `latest_scan` is the id of the page's latest scan, to tell scripts
 /// still loaded from those seen only in the past.
 pub fn inventory(
     sightings: &[Sighting],
-    policy: Option<&Policy>,
+    policy: Option<&dyn ScriptAuthority>,
     latest_scan: Option<i64>,
 ) -> Vec<InventoryRow> {
     sightings

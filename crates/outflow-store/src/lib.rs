@@ -4,22 +4,21 @@
 //! - [`Store`]: opening a database (WAL, busy timeout, versioned
 //!   migrations), saving a scan in one transaction (a crash leaves no
 //!   half-written scan), history, script sightings.
-//! - [`PageFacts`]: what is kept from a capture besides its report (the
-//!   main document's security headers, the origins contacted by CSP
-//!   directive).
+//! - [`PageFacts`] (from `outflow-model`, read out of a capture by the
+//!   pipeline): what is kept besides the report (the main document's
+//!   security headers, the origins contacted by CSP directive, integrity).
 //! - [`ScanDiff`]: what changed between two scans (PCI DSS 11.6.1).
 //! - [`inventory()`]: the PCI DSS 6.4.3 script inventory, judged by a
-//!   policy.
+//!   policy (any [`ScriptAuthority`]).
 //! - [`propose`]: a Content-Security-Policy from what scans observed.
 //! - [`Store::prune`]: retention, so that a database under `outflow watch`
 //!   stops growing.
 //!
-//! The store knows nothing of detection rules: it keeps reports as they
-//! are.
+//! The store knows nothing of detection rules or captures: it keeps
+//! reports and page facts as the pipeline made them.
 
 mod csp;
 mod diff;
-mod facts;
 mod inventory;
 mod retention;
 mod schema;
@@ -29,8 +28,10 @@ pub use csp::{CspProposal, propose};
 pub use diff::{
     FindingRef, HeaderChange, IntegrityChange, ScanDiff, ScriptChange, ScriptRef, SetChange,
 };
-pub use facts::{Destination, Directive, PageFacts, TRACKED_HEADERS};
 pub use inventory::{InventoryRow, inventory, to_csv};
+// The store's records hold these: re-exported so that a reader of the
+// history needs no other crate.
+pub use outflow_model::{Destination, Directive, PageFacts, ScriptAuthority, TRACKED_HEADERS};
 pub use retention::{Pruned, Retention, cutoff};
 pub use schema::SCHEMA_VERSION;
 pub use store::{ScanRecord, ScanSummary, Sighting, Store};

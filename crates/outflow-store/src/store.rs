@@ -8,11 +8,11 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
-use outflow_model::{Report, Severity};
-use outflow_policy::{IntegrityStatus, ScriptIntegrity};
+use outflow_model::{
+    Destination, Directive, IntegrityStatus, PageFacts, Report, ScriptIntegrity, Severity, host_of,
+};
 
 use crate::StoreError;
-use crate::facts::{Destination, Directive, PageFacts};
 use crate::schema::{SCHEMA_VERSION, migrate};
 
 /// How long a writer waits for another one before giving up. Scans take
@@ -521,9 +521,7 @@ fn script_rows(report: &Report, facts: &PageFacts) -> Vec<ScriptRow> {
         rows.push(ScriptRow {
             name: blocked.name.clone(),
             origin: "external".to_string(),
-            host: url::Url::parse(&blocked.name)
-                .ok()
-                .and_then(|u| u.host_str().map(str::to_ascii_lowercase)),
+            host: host_of(&blocked.name),
             sha256: blocked.served_sha256.clone(),
             size: blocked.served_size,
             ran: false,

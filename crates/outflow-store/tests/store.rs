@@ -10,8 +10,8 @@ use std::process::Command;
 use fixture::{PAGE, after, before, sha};
 use outflow_model::Severity;
 use outflow_store::{
-    FindingRef, HeaderChange, MIGRATIONS, PageFacts, SCHEMA_VERSION, ScanDiff, ScriptChange,
-    ScriptRef, Store, StoreError,
+    FindingRef, HeaderChange, MIGRATIONS, SCHEMA_VERSION, ScanDiff, ScriptChange, ScriptRef, Store,
+    StoreError,
 };
 
 fn temp_db() -> (tempfile::TempDir, std::path::PathBuf) {
@@ -406,73 +406,6 @@ fn csp_allows_exactly_what_was_observed() {
     );
     assert_eq!(proposal.scans, vec![b, a]);
     assert!(proposal.notes.iter().any(|n| n.contains("unsafe-hashes")));
-}
-
-#[test]
-fn page_facts_from_a_capture() {
-    let capture: outflow_model::Capture = serde_json::from_value(serde_json::json!({
-        "target": "https://shop.example/",
-        "source": {"kind": "browser", "headless": true},
-        "started_at": "2026-11-03T10:00:00Z",
-        "duration_ms": 100,
-        "frames": [{"id": "F1", "url": "https://shop.example/"}, {"id": "F2", "parent_id": "F1", "url": "https://pay.test/frame"}],
-        "scripts": [],
-        "requests": [
-            {"id": "1", "url": "https://shop.example/", "method": "GET", "resource_type": "Document", "headers": [],
-             "initiator": {"kind": "other"}, "frame_id": "F1", "time_ms": 0,
-             "response": {"status": 301, "security_headers": [{"name": "Location", "value": "/"}]}},
-            {"id": "1#1", "url": "https://shop.example/", "method": "GET", "resource_type": "Document", "headers": [],
-             "initiator": {"kind": "redirect"}, "frame_id": "F1", "time_ms": 1,
-             "response": {"status": 200, "security_headers": [
-                 {"name": "Content-Security-Policy", "value": "default-src 'self'"},
-                 {"name": "X-Frame-Options", "value": "DENY"},
-                 {"name": "Set-Cookie", "value": "a=b"}]}},
-            {"id": "2", "url": "https://cdn.lib.test:8443/lib.js", "method": "GET", "resource_type": "Script", "headers": [],
-             "initiator": {"kind": "parser"}, "frame_id": "F1", "time_ms": 2},
-            {"id": "3", "url": "https://pay.test/frame", "method": "GET", "resource_type": "Document", "headers": [],
-             "initiator": {"kind": "parser"}, "frame_id": "F2", "time_ms": 3},
-            {"id": "4", "url": "wss://live.test/socket", "method": "GET", "resource_type": "WebSocket", "headers": [],
-             "initiator": {"kind": "script"}, "frame_id": "F1", "time_ms": 4},
-            {"id": "5", "url": "data:image/gif;base64,R0lG", "method": "GET", "resource_type": "Image", "headers": [],
-             "initiator": {"kind": "parser"}, "frame_id": "F1", "time_ms": 5},
-            {"id": "6", "url": "https://shop.example/login", "method": "POST", "resource_type": "Document", "headers": [],
-             "initiator": {"kind": "other"}, "frame_id": "F1", "time_ms": 6},
-            {"id": "7", "url": "chrome-extension://x/y.js", "method": "GET", "resource_type": "Script", "headers": [],
-             "initiator": {"kind": "other"}, "frame_id": "F1", "time_ms": 7}
-        ],
-        "canaries": [],
-        "errors": []
-    }))
-    .unwrap();
-    let facts = PageFacts::of(&capture);
-    assert_eq!(facts.started_at, "2026-11-03T10:00:00Z");
-    let headers = facts.security_headers.unwrap();
-    assert_eq!(
-        headers.into_iter().collect::<Vec<_>>(),
-        vec![
-            (
-                "content-security-policy".to_string(),
-                "default-src 'self'".to_string()
-            ),
-            ("x-frame-options".to_string(), "DENY".to_string()),
-        ]
-    );
-    let destinations: Vec<(String, &str, u32)> = facts
-        .destinations
-        .iter()
-        .map(|d| (d.origin.clone(), d.directive.as_str(), d.requests))
-        .collect();
-    assert_eq!(
-        destinations,
-        vec![
-            ("data:".to_string(), "img-src", 1),
-            ("https://cdn.lib.test:8443".to_string(), "script-src", 1),
-            ("https://pay.test".to_string(), "frame-src", 1),
-            ("https://shop.example".to_string(), "form-action", 1),
-            ("https://shop.example".to_string(), "other", 2),
-            ("wss://live.test".to_string(), "connect-src", 1),
-        ]
-    );
 }
 
 #[test]

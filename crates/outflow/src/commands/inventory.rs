@@ -56,7 +56,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     let latest = store.history(&url, None, 1)?.first().map(|s| s.id);
-    let rows = outflow_store::inventory(&sightings, policy.as_ref(), latest);
+    let rows = outflow_store::inventory(
+        &sightings,
+        policy
+            .as_ref()
+            .map(|p| p as &dyn outflow_store::ScriptAuthority),
+        latest,
+    );
     match args.format {
         InventoryFormat::Csv => print!("{}", outflow_store::to_csv(&rows)),
         InventoryFormat::Json => println!("{}", serde_json::to_string_pretty(&rows)?),

@@ -10,10 +10,8 @@
 use std::collections::BTreeMap;
 
 use base64::Engine;
-use serde::{Deserialize, Serialize};
 
-pub use outflow_model::{IntegrityStatus, ScriptIntegrity};
-use outflow_model::{ScriptElement, ServedBody};
+use outflow_model::{IntegrityStatus, ScriptElement, ScriptIntegrity, ServedBody};
 
 /// Most tokens of one attribute looked at; the rest are ignored (a real
 /// attribute has one to three).
@@ -21,8 +19,7 @@ pub const MAX_TOKENS: usize = 64;
 
 /// A hash algorithm SRI knows, weakest first (the order decides which
 /// tokens count: only those of the strongest algorithm present).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SriAlgorithm {
     /// SHA-256.
     Sha256,
