@@ -2,7 +2,8 @@
 # restringer with its isolated-vm sandbox (fixtures/peer-suites/restringer-runner,
 # pinned by its package-lock.json), the second peer scripts/bench-deobfuscate
 # times. isolated-vm compiles at install (a few minutes, against Node's own
-# headers); no test needs it, so a failed build warns instead of failing set-up.
+# headers). No test needs it, so scripts/setup leaves it out and only
+# scripts/bench-deobfuscate runs this step; a failed build warns.
 set -euo pipefail
 dir=fixtures/peer-suites/restringer-runner
 if ! command -v npm >/dev/null; then
