@@ -17,6 +17,7 @@
 //! - [`authorisation`]: what a policy says about a script.
 //! - [`host`]: the one way a URL becomes a host.
 //! - [`integrity`]: the `sha256-…` value pinning a recorded hash.
+//! - [`scan_diff`]: what changed between two saved scans.
 
 pub mod attribution;
 pub mod authorisation;
@@ -28,6 +29,7 @@ pub mod integrity;
 pub mod location;
 pub mod page;
 pub mod report;
+pub mod scan_diff;
 pub mod script;
 pub mod timestamp;
 

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use outflow_store::{ScanDiff, ScriptRef, SetChange};
+use outflow_model::scan_diff::{ScanDiff, ScriptRef, SetChange};
 
 use crate::style::clean;
 
@@ -113,7 +113,7 @@ fn set_lines(out: &mut String, what: &str, change: &SetChange) {
 #[cfg(test)]
 mod tests {
     use super::diff_terminal;
-    use outflow_store::ScanDiff;
+    use outflow_model::scan_diff::ScanDiff;
 
     fn summary(id: i64) -> serde_json::Value {
         serde_json::json!({

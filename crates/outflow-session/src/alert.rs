@@ -39,7 +39,7 @@ impl Alerts<'_> {
             eprintln!("  first scan of this page: nothing to compare with");
             return Ok(None);
         };
-        let diff = ScanDiff::between(&store.scan(previous)?, &store.scan(id)?);
+        let diff = outflow_store::diff_scans(&store.scan(previous)?, &store.scan(id)?);
         if diff.is_empty() {
             eprintln!("  no change since scan {previous}");
             return Ok(Some(diff));

@@ -11,7 +11,7 @@ use outflow_model::{
     Confidence, Finding, Flow, InventoryScript, Party, Report, Severity, Summary, Target,
     TargetKind,
 };
-use outflow_store::{Destination, Directive, PageFacts, ScanDiff, Store};
+use outflow_store::{Destination, Directive, PageFacts, Store, diff_scans};
 
 /// A busy page: 200 scripts, 300 flows, 30 findings, 120 origins.
 fn page(version: u8) -> (Report, PageFacts) {
@@ -112,7 +112,7 @@ fn bench(c: &mut Criterion) {
         bench.iter(|| store.save(black_box(&report), black_box(&facts)).unwrap())
     });
     group.bench_function("load two and diff", |bench| {
-        bench.iter(|| ScanDiff::between(&store.scan(a).unwrap(), &store.scan(b).unwrap()))
+        bench.iter(|| diff_scans(&store.scan(a).unwrap(), &store.scan(b).unwrap()))
     });
     group.finish();
 }

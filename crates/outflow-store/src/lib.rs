@@ -25,16 +25,20 @@ mod schema;
 mod store;
 
 pub use csp::{CspProposal, propose};
-pub use diff::{
-    FindingRef, HeaderChange, IntegrityChange, ScanDiff, ScriptChange, ScriptRef, SetChange,
-};
+pub use diff::diff_scans;
+// The diff's types are the model's, so that renderers need not depend on
+// the store: re-exported for the store's readers.
 pub use inventory::{InventoryRow, inventory, to_csv};
+pub use outflow_model::scan_diff::{
+    FindingRef, HeaderChange, IntegrityChange, ScanDiff, ScanSummary, ScriptChange, ScriptRef,
+    SetChange,
+};
 // The store's records hold these: re-exported so that a reader of the
 // history needs no other crate.
 pub use outflow_model::{Destination, Directive, PageFacts, ScriptAuthority, TRACKED_HEADERS};
 pub use retention::{Pruned, Retention, cutoff};
 pub use schema::SCHEMA_VERSION;
-pub use store::{ScanRecord, ScanSummary, Sighting, Store};
+pub use store::{ScanRecord, Sighting, Store};
 
 /// The migrations, for tests that build a database at an earlier version:
 /// `MIGRATIONS[n]` takes version `n` to `n + 1`.

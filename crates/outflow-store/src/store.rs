@@ -12,35 +12,14 @@ use outflow_model::{
     Destination, Directive, IntegrityStatus, PageFacts, Report, ScriptIntegrity, Severity, host_of,
 };
 
+use outflow_model::scan_diff::ScanSummary;
+
 use crate::StoreError;
 use crate::schema::{SCHEMA_VERSION, migrate};
 
 /// How long a writer waits for another one before giving up. Scans take
 /// seconds; a save takes milliseconds, so this is generous.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// A scan as listed by `outflow history`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ScanSummary {
-    /// The scan's id in this database.
-    pub id: i64,
-    /// The URL scanned, as given.
-    pub url: String,
-    /// The persona, when one was set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub persona: Option<String>,
-    /// When the visit started (RFC 3339 UTC).
-    pub started_at: String,
-    /// The report's one-line verdict.
-    pub verdict: String,
-    /// The highest severity among the findings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub highest: Option<Severity>,
-    /// Scripts in the inventory.
-    pub scripts: u32,
-    /// Findings.
-    pub findings: u32,
-}
 
 /// A saved scan with everything diffs and CSP proposals need.
 #[derive(Debug, Clone, PartialEq)]

@@ -6,7 +6,7 @@ mod fixture;
 
 use fixture::{PAGE, after, before, sha};
 use outflow_policy::{IntegrityStatus, ScriptIntegrity};
-use outflow_store::{Retention, ScanDiff, Store};
+use outflow_store::{Retention, Store, diff_scans};
 
 fn temp_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -197,7 +197,7 @@ fn pruning_keeps_the_newest_scans_and_what_they_reference() {
         referenced
     );
     // The diff of the remaining scans still works, exactly as before.
-    let diff = ScanDiff::between(&store.scan(ids[3]).unwrap(), &store.scan(ids[4]).unwrap());
+    let diff = diff_scans(&store.scan(ids[3]).unwrap(), &store.scan(ids[4]).unwrap());
     assert_eq!(diff.scripts_removed.len(), 1, "{diff:?}");
     assert_eq!(diff.scripts_removed[0].name, "https://evil.test/skim.js");
     assert_eq!(store.previous(ids[4]).unwrap(), Some(ids[3]));
@@ -269,7 +269,7 @@ fn a_changed_integrity_verdict_is_in_the_diff() {
     report.inventory.retain(|s| s.name != lib);
     facts.integrity = Some(vec![verdict(lib, IntegrityStatus::Mismatch, &sha('9'))]);
     let b = store.save(&report, &facts).unwrap();
-    let diff = ScanDiff::between(&store.scan(a).unwrap(), &store.scan(b).unwrap());
+    let diff = diff_scans(&store.scan(a).unwrap(), &store.scan(b).unwrap());
     assert_eq!(
         diff.integrity_changed,
         vec![outflow_store::IntegrityChange {
@@ -283,6 +283,6 @@ fn a_changed_integrity_verdict_is_in_the_diff() {
     // Scans without recorded elements compare nothing.
     let (report, facts) = before();
     let c = store.save(&report, &facts).unwrap();
-    let diff = ScanDiff::between(&store.scan(b).unwrap(), &store.scan(c).unwrap());
+    let diff = diff_scans(&store.scan(b).unwrap(), &store.scan(c).unwrap());
     assert!(diff.integrity_changed.is_empty());
 }

@@ -10,8 +10,8 @@ use std::process::Command;
 use fixture::{PAGE, after, before, sha};
 use outflow_model::Severity;
 use outflow_store::{
-    FindingRef, HeaderChange, MIGRATIONS, SCHEMA_VERSION, ScanDiff, ScriptChange, ScriptRef, Store,
-    StoreError,
+    FindingRef, HeaderChange, MIGRATIONS, SCHEMA_VERSION, ScriptChange, ScriptRef, Store,
+    StoreError, diff_scans,
 };
 
 fn temp_db() -> (tempfile::TempDir, std::path::PathBuf) {
@@ -35,7 +35,7 @@ fn diff_of_a_planted_skimmer_is_exact() {
     let (_dir, store, a, b) = saved_pair();
     assert_eq!(store.previous(b).unwrap(), Some(a));
     assert_eq!(store.previous(a).unwrap(), None);
-    let diff = ScanDiff::between(&store.scan(a).unwrap(), &store.scan(b).unwrap());
+    let diff = diff_scans(&store.scan(a).unwrap(), &store.scan(b).unwrap());
     assert_eq!(
         diff.scripts_added,
         vec![ScriptRef {
@@ -88,13 +88,13 @@ fn diff_of_a_planted_skimmer_is_exact() {
     assert!(!diff.is_empty());
 
     // Backwards, the same changes read as removals and resolutions.
-    let back = ScanDiff::between(&store.scan(b).unwrap(), &store.scan(a).unwrap());
+    let back = diff_scans(&store.scan(b).unwrap(), &store.scan(a).unwrap());
     assert_eq!(back.scripts_removed.len(), 1);
     assert_eq!(back.findings_resolved.len(), 1);
     assert_eq!(back.destinations.removed, vec!["evil.test".to_string()]);
 
     // A scan compared with itself has no change.
-    let same = ScanDiff::between(&store.scan(b).unwrap(), &store.scan(b).unwrap());
+    let same = diff_scans(&store.scan(b).unwrap(), &store.scan(b).unwrap());
     assert!(same.is_empty(), "{same:?}");
 }
 
@@ -351,7 +351,7 @@ fn migrations_from_every_earlier_version() {
             // reported as changed.
             assert_eq!(old_scan.facts.security_headers, None);
         }
-        let diff = ScanDiff::between(&old_scan, &store.scan(new).unwrap());
+        let diff = diff_scans(&old_scan, &store.scan(new).unwrap());
         assert_eq!(diff.scripts_added.len(), 1);
         assert_eq!(diff.scripts_changed.len(), 1);
         assert_eq!(

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use outflow_store::{ScanDiff, Store};
+use outflow_store::{Store, diff_scans};
 
 use crate::args::{DbArgs, DocumentFormat as Format};
 
@@ -36,7 +36,7 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let store = args.db.open()?;
     let (from, to) = resolve(&store, &args)?;
-    let diff = ScanDiff::between(&store.scan(from)?, &store.scan(to)?);
+    let diff = diff_scans(&store.scan(from)?, &store.scan(to)?);
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&diff)?),
         Format::Terminal => print!("{}", outflow_report::diff_terminal(&diff)),
