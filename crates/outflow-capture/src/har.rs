@@ -19,6 +19,7 @@ use serde_json::Value;
 
 use crate::error::CaptureFailure;
 use crate::recorder::{body_from_bytes, sha256_hex};
+use crate::security_headers::is_security_header;
 use crate::stack;
 
 /// Largest HAR file read.
@@ -263,39 +264,14 @@ fn entry_request(entry: &Value, index: usize, first_time: Option<i64>) -> Option
     })
 }
 
-/// The initiator of an entry, from Chrome's `_initiator` extension.
+/// The initiator of an entry, from Chrome's `_initiator` extension. Its
+/// script ids are the recording browser's, which name no script of this
+/// capture: they are left out.
 fn entry_initiator(entry: &Value) -> Initiator {
-    entry
-        .get("_initiator")
-        .map(|i| {
-            let stack = i.get("stack").map(stack::from_cdp).unwrap_or_default();
-            Initiator {
-                kind: i
-                    .get("type")
-                    .and_then(Value::as_str)
-                    .unwrap_or("other")
-                    .to_string(),
-                url: i
-                    .get("url")
-                    .and_then(Value::as_str)
-                    .filter(|u| !u.is_empty())
-                    .map(str::to_string)
-                    .or_else(|| {
-                        stack
-                            .iter()
-                            .find(|f| !f.url.is_empty())
-                            .map(|f| f.url.clone())
-                    }),
-                script_id: None,
-                stack,
-            }
-        })
-        .unwrap_or(Initiator {
-            kind: "unknown".to_string(),
-            url: None,
-            script_id: None,
-            stack: Vec::new(),
-        })
+    Initiator {
+        script_id: None,
+        ..stack::initiator(entry.get("_initiator"))
+    }
 }
 
 /// The WebSocket frames of an entry, from Chrome's `_webSocketMessages`
@@ -454,27 +430,6 @@ fn capitalise(kind: &str) -> String {
             }
         }
     }
-}
-
-fn is_security_header(name: &str) -> bool {
-    [
-        "content-security-policy",
-        "content-security-policy-report-only",
-        "strict-transport-security",
-        "x-frame-options",
-        "x-content-type-options",
-        "referrer-policy",
-        "permissions-policy",
-        "cross-origin-opener-policy",
-        "cross-origin-embedder-policy",
-        "cross-origin-resource-policy",
-        "access-control-allow-origin",
-        "access-control-allow-credentials",
-        "set-cookie",
-        "location",
-    ]
-    .iter()
-    .any(|h| name.eq_ignore_ascii_case(h))
 }
 
 fn text<'a>(value: &'a Value, key: &str) -> &'a str {

@@ -35,6 +35,7 @@ mod persona;
 mod recorder;
 mod scan;
 mod script_elements;
+mod security_headers;
 mod stack;
 mod targets;
 

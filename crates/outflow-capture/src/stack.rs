@@ -2,13 +2,50 @@
 //! (0-based positions, async parents) and V8's `Error().stack` text (1-based
 //! positions), both turned into [`StackFrame`]s with 1-based positions.
 
-use outflow_model::{Location, StackFrame};
+use outflow_model::{Initiator, Location, StackFrame};
 use serde_json::Value;
 
 use crate::fields::{URL_LIMIT, clamp, truncate};
 
 /// Most frames kept from one stack, parents included.
 pub(crate) const MAX_FRAMES: usize = 32;
+
+/// A DevTools `Network.Initiator` (live, or Chrome's `_initiator` in a
+/// HAR): its type (`unknown` when there is none, `other` when it has no
+/// type), its URL (else the first frame's that has one), the script of the
+/// innermost frame that names one, and the stack ([`from_cdp`]).
+pub(crate) fn initiator(initiator: Option<&Value>) -> Initiator {
+    let Some(initiator) = initiator else {
+        return Initiator {
+            kind: "unknown".to_string(),
+            url: None,
+            script_id: None,
+            stack: Vec::new(),
+        };
+    };
+    let stack = initiator.get("stack").map(from_cdp).unwrap_or_default();
+    let url = initiator
+        .get("url")
+        .and_then(Value::as_str)
+        .filter(|u| !u.is_empty())
+        .map(str::to_string)
+        .or_else(|| {
+            stack
+                .iter()
+                .find(|f| !f.url.is_empty())
+                .map(|f| f.url.clone())
+        });
+    Initiator {
+        kind: initiator
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("other")
+            .to_string(),
+        script_id: stack.iter().find_map(|f| f.script_id.clone()),
+        url,
+        stack,
+    }
+}
 
 /// Frames of a DevTools `Runtime.StackTrace`, innermost first, async parent
 /// stacks appended (their first frame names the boundary).

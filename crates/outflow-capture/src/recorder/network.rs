@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::{FollowUp, Recorder, Scope};
 use crate::fields::{URL_LIMIT, str_of, truncate};
+use crate::security_headers::is_security_header;
 use crate::stack;
 
 /// Request bodies are kept up to this many bytes.
@@ -20,29 +21,6 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 pub(super) const BODY_BUDGET: usize = 128 * 1024 * 1024;
 /// Most requests recorded; later ones are counted and dropped.
 pub(super) const MAX_REQUESTS: usize = 20_000;
-
-/// The response headers kept on every [`Response`].
-const SECURITY_HEADERS: &[&str] = &[
-    "content-security-policy",
-    "content-security-policy-report-only",
-    "strict-transport-security",
-    "x-frame-options",
-    "x-content-type-options",
-    "x-xss-protection",
-    "referrer-policy",
-    "permissions-policy",
-    "cross-origin-opener-policy",
-    "cross-origin-embedder-policy",
-    "cross-origin-resource-policy",
-    "access-control-allow-origin",
-    "access-control-allow-credentials",
-    "timing-allow-origin",
-    "set-cookie",
-    "location",
-    "report-to",
-    "reporting-endpoints",
-    "nel",
-];
 
 /// The hops of one DevTools request id, and its events that came first.
 #[derive(Debug, Default)]
@@ -156,7 +134,7 @@ impl Recorder {
             resource_type,
             headers,
             body,
-            initiator: scoped_initiator(scope, initiator_of(initiator)),
+            initiator: scoped_initiator(scope, stack::initiator(initiator)),
             frame_id: params
                 .get("frameId")
                 .and_then(Value::as_str)
@@ -421,11 +399,7 @@ fn response_of(response: &Value) -> Response {
 fn security_headers(headers: Option<&Value>) -> Vec<Header> {
     headers_of(headers)
         .into_iter()
-        .filter(|h| {
-            SECURITY_HEADERS
-                .iter()
-                .any(|name| h.name.eq_ignore_ascii_case(name))
-        })
+        .filter(|h| is_security_header(&h.name))
         .collect()
 }
 
@@ -500,42 +474,6 @@ fn scoped_initiator(scope: &Scope, mut initiator: Initiator) -> Initiator {
         initiator.script_id = Some(scope.script_key(id));
     }
     initiator
-}
-
-pub(super) fn initiator_of(initiator: Option<&Value>) -> Initiator {
-    let Some(initiator) = initiator else {
-        return Initiator {
-            kind: "unknown".to_string(),
-            url: None,
-            script_id: None,
-            stack: Vec::new(),
-        };
-    };
-    let stack = initiator
-        .get("stack")
-        .map(stack::from_cdp)
-        .unwrap_or_default();
-    let url = initiator
-        .get("url")
-        .and_then(Value::as_str)
-        .filter(|u| !u.is_empty())
-        .map(str::to_string)
-        .or_else(|| {
-            stack
-                .iter()
-                .find(|f| !f.url.is_empty())
-                .map(|f| f.url.clone())
-        });
-    Initiator {
-        kind: initiator
-            .get("type")
-            .and_then(Value::as_str)
-            .unwrap_or("other")
-            .to_string(),
-        script_id: stack.iter().find_map(|f| f.script_id.clone()),
-        url,
-        stack,
-    }
 }
 
 #[cfg(test)]

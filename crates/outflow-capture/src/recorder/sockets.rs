@@ -5,8 +5,9 @@ use outflow_model::{EventSourceMessage, Request, WebSocketFrame};
 use serde_json::Value;
 
 use super::Recorder;
-use super::network::{MAX_REQUESTS, initiator_of};
+use super::network::MAX_REQUESTS;
 use crate::fields::{URL_LIMIT, str_of, truncate};
+use crate::stack;
 
 /// WebSocket payloads are kept up to this many bytes each.
 const FRAME_PAYLOAD_LIMIT: usize = 16 * 1024;
@@ -32,7 +33,7 @@ impl Recorder {
             resource_type: "WebSocket".to_string(),
             headers: Vec::new(),
             body: None,
-            initiator: initiator_of(params.get("initiator")),
+            initiator: stack::initiator(params.get("initiator")),
             frame_id: None,
             response: None,
             failure: None,
