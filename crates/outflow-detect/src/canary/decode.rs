@@ -2,9 +2,21 @@
 //! the value itself but the value inside something (a URL-encoded query, a
 //! base64 parameter, a gzip body, an LZ-string session-recorder batch, a
 //! JSON string with `\u` escapes). Each decoding gives a *view*; views are
-//! decoded again up to [`MAX_DEPTH`] layers, within [`Limits`], so that a
-//! hostile page cannot make the search hang or exhaust memory (a
+//! decoded again up to [`MAX_DEPTH`] (4) layers, within [`Limits`], so that
+//! a hostile page cannot make the search hang or exhaust memory (a
 //! decompression bomb stops at [`Limits::max_output`]).
+//!
+//! The limits, each a constant of this file:
+//! - by default one decompression produces at most [`DEFAULT_MAX_OUTPUT`]
+//!   (1048576) bytes, one haystack has at most [`DEFAULT_MAX_VIEWS`] (512)
+//!   views of at most [`DEFAULT_MAX_TOTAL`] (8388608) bytes together; past
+//!   them the search stops quietly and says the haystack was truncated;
+//! - runs shorter than [`MIN_RUN`] (8) characters are not decoded as
+//!   base64, base32, base58 or hex;
+//! - the letter substitution of some trackers is tried on views of at most
+//!   [`MAX_CUSTOM_MAP`] (4096) bytes;
+//! - base58 (quadratic in its length) is decoded only in runs of at most
+//!   [`MAX_BASE58_RUN`] (512) characters.
 
 use std::io::Read;
 
@@ -20,12 +32,19 @@ use super::lzstring;
 pub(crate) const MAX_DEPTH: usize = 4;
 /// Runs shorter than this are not decoded as base64/base32/base58/hex: too
 /// short to hold a value worth finding.
-const MIN_RUN: usize = 8;
+pub(super) const MIN_RUN: usize = 8;
 /// The letter substitution is tried on views up to this size: the trackers
 /// that use it send short tokens.
-const MAX_CUSTOM_MAP: usize = 4096;
+pub(super) const MAX_CUSTOM_MAP: usize = 4096;
 /// Base58 decoding is quadratic in the run's length.
-const MAX_BASE58_RUN: usize = 512;
+pub(super) const MAX_BASE58_RUN: usize = 512;
+
+/// Bytes one decompression may produce by default: 1 MiB.
+pub(crate) const DEFAULT_MAX_OUTPUT: usize = 1 << 20;
+/// Views per haystack by default.
+pub(crate) const DEFAULT_MAX_VIEWS: usize = 512;
+/// Bytes of all views of one haystack together by default: 8 MiB.
+pub(crate) const DEFAULT_MAX_TOTAL: usize = 8 << 20;
 
 /// Bounds on the work done for one haystack.
 #[derive(Debug, Clone, Copy)]
@@ -41,9 +60,9 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_output: 1 << 20,
-            max_views: 512,
-            max_total: 8 << 20,
+            max_output: DEFAULT_MAX_OUTPUT,
+            max_views: DEFAULT_MAX_VIEWS,
+            max_total: DEFAULT_MAX_TOTAL,
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Canaries found in a capture's channels: every request to a third party
 //! (URL, each header, body, WebSocket frames sent) and every value a
-//! third-party script wrote to `document.cookie` or web storage.
+//! third-party script wrote to `document.cookie` or web storage. A finding
+//! lists at most [`MAX_EVIDENCE`] (10) channels and says how many more
+//! carried the canary.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -18,7 +20,7 @@ use super::search::CanaryIndex;
 use crate::facts::{Facts, host_of};
 
 /// How many pieces of evidence one finding lists.
-const MAX_EVIDENCE: usize = 10;
+pub(super) const MAX_EVIDENCE: usize = 10;
 
 /// One canary found in one channel.
 #[derive(Debug, Clone)]

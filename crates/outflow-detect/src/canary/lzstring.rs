@@ -5,7 +5,9 @@
 //!
 //! Dictionary entries are kept as spans of the output (each new entry is
 //! the previous one plus one character, which always directly precedes it
-//! in the output), so memory stays proportional to the output.
+//! in the output), so memory stays proportional to the output. Up to
+//! [`PAST_END_SLACK`] (2) symbols past the end of the input are read as
+//! zero (a trailing padding character cut off) before giving up.
 
 /// The alphabet of `compressToBase64`.
 const BASE64_KEYS: &[u8; 65] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
@@ -14,7 +16,7 @@ const URI_KEYS: &[u8; 65] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 
 /// Symbols read as zero past the end of the input (a trailing padding
 /// character cut off by whoever embedded the text) before giving up.
-const PAST_END_SLACK: usize = 2;
+pub(super) const PAST_END_SLACK: usize = 2;
 
 #[derive(Clone, Copy)]
 enum Entry {

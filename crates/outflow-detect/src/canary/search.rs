@@ -7,10 +7,15 @@
 //!   encodings of it that can sit anywhere in a longer string: URL, form,
 //!   HTML, hex, base32, base58, base64 at each byte alignment), searched
 //!   with one Aho-Corasick automaton, ASCII case-insensitively;
-//! - *digests* (every chain of up to [`HASH_LAYERS`] hashes and text
-//!   transforms ending in a hash), kept in a hash table by their bytes: the
+//! - *digests* (every chain of up to [`HASH_LAYERS`] (3) hashes and text
+//!   transforms ending in a hash; [`TRUNCATED_HASH_LAYERS`] (1) for a value
+//!   missing its last characters), kept in a hash table by their bytes: the
 //!   haystack's hex, base64 and decimal tokens of digest length are looked
 //!   up, so the table's size does not slow the search.
+//!
+//! Terms shorter than [`MIN_TERM_CHARS`] (5) characters are not searched
+//! (too likely to occur by chance), and a hit keeps at most
+//! [`MAX_MATCHED_CHARS`] (200) characters of the text it matched.
 //!
 //! Encodings around a needle (a base64 parameter, a gzip body, LZ-string)
 //! are undone by decoding the haystack ([`super::decode`]), so their chains
@@ -39,7 +44,7 @@ pub const TRUNCATED_HASH_LAYERS: usize = 1;
 /// occur by chance.
 pub const MIN_TERM_CHARS: usize = 5;
 /// How many characters of matched text a hit keeps.
-const MAX_MATCHED_CHARS: usize = 200;
+pub(super) const MAX_MATCHED_CHARS: usize = 200;
 
 /// Hex lengths of digests: MurmurHash3 32/64, MD*, SHA-1/RIPEMD-160,
 /// SHA-224, SHA-256, SHA-384, SHA-512/Whirlpool.
