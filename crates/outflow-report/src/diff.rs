@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use outflow_model::scan_diff::{ScanDiff, ScriptRef, SetChange};
+use outflow_model::scan_diff::{FindingRef, ScanDiff, ScriptRef, SetChange};
 
 use crate::style::clean;
 
@@ -43,34 +43,15 @@ pub fn diff_terminal(diff: &ScanDiff) -> String {
     set_lines(&mut out, "entity", &diff.entities);
     set_lines(&mut out, "country", &diff.countries);
     set_lines(&mut out, "flag", &diff.flags);
-    for f in &diff.findings_new {
-        let _ = writeln!(
-            out,
-            "  + finding [{}] {}: {}",
-            f.severity,
-            clean(&f.rule),
-            clean(&f.title)
-        );
-    }
-    for f in &diff.findings_resolved {
-        let _ = writeln!(
-            out,
-            "  - finding [{}] {}: {} (resolved)",
-            f.severity,
-            clean(&f.rule),
-            clean(&f.title)
-        );
-    }
+    finding_lines(&mut out, '+', "", &diff.findings_new);
+    finding_lines(&mut out, '-', " (resolved)", &diff.findings_resolved);
     for h in &diff.headers_changed {
         let _ = writeln!(
             out,
             "  ~ header {}: {} → {}",
             clean(&h.name),
-            h.from
-                .as_deref()
-                .map_or_else(|| "(absent)".to_string(), clean),
-            h.to.as_deref()
-                .map_or_else(|| "(absent)".to_string(), clean)
+            header_value(h.from.as_deref()),
+            header_value(h.to.as_deref())
         );
     }
     for i in &diff.integrity_changed {
@@ -99,6 +80,24 @@ fn script_lines(out: &mut String, sign: char, scripts: &[ScriptRef]) {
             clean(&s.sha256.join(" "))
         );
     }
+}
+
+fn finding_lines(out: &mut String, sign: char, suffix: &str, findings: &[FindingRef]) {
+    for f in findings {
+        let _ = writeln!(
+            out,
+            "  {sign} finding [{}] {}: {}{suffix}",
+            f.severity,
+            clean(&f.rule),
+            clean(&f.title)
+        );
+    }
+}
+
+/// A header's value on one side of the diff, `(absent)` where it was not
+/// sent.
+fn header_value(value: Option<&str>) -> String {
+    value.map_or_else(|| "(absent)".to_string(), clean)
 }
 
 fn set_lines(out: &mut String, what: &str, change: &SetChange) {
