@@ -51,3 +51,49 @@ pub enum CrawlError {
     #[error("no per-user data folder (no home directory): give --db PATH")]
     NoDataDir,
 }
+
+/// Why a crawl command (`outflow crawl`, `crawl stats|status`, `outflow
+/// worker`) stopped. Each message reads like the context the command line
+/// gave before these commands moved here, so `error: …` lines stay the same.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// The command was given too little to go on, or names no crawl.
+    #[error("{0}")]
+    Usage(String),
+    /// The input list could not be opened.
+    #[error("opening {}", path.display())]
+    OpenInput {
+        /// The list.
+        path: std::path::PathBuf,
+        /// Why not.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A step of the command failed; `what` says which.
+    #[error("{what}")]
+    Step {
+        /// The step (`opening the crawl`, `queueing sites`, …).
+        what: String,
+        /// Why it failed.
+        #[source]
+        source: CrawlError,
+    },
+    /// The queue, the runner or the statistics failed.
+    #[error(transparent)]
+    Crawl(#[from] CrawlError),
+    /// The scan history's default location could not be found.
+    #[error(transparent)]
+    Store(#[from] outflow_store::StoreError),
+    /// A `--map-host` rule or a persona was refused, or the analyser or the
+    /// runtime did not start.
+    #[error(transparent)]
+    Session(#[from] outflow_session::SessionError),
+}
+
+impl CommandError {
+    /// A step that failed with `source`.
+    pub(crate) fn step(what: impl Into<String>) -> impl FnOnce(CrawlError) -> Self {
+        let what = what.into();
+        move |source| Self::Step { what, source }
+    }
+}

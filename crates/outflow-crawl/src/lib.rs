@@ -20,9 +20,13 @@
 //! - [`HistorySink`]: a SQLite crawl's results saved in the scan history
 //!   too (outflow-store), each linked to its history scan.
 //! - [`read_targets`]: a list of sites (one per line) to jobs.
+//! - The crawl commands, each its request and one call: [`crawl`] (queue
+//!   a list, then [`run_jobs`]), [`work`] (`outflow worker`),
+//!   [`print_stats`] and [`print_status`] (`outflow crawl stats|status`).
 
 mod dialect;
 mod engine;
+mod enqueue;
 mod error;
 mod history;
 mod input;
@@ -31,7 +35,9 @@ mod job;
 mod postgres;
 mod progress;
 mod queue;
+mod readout;
 mod rows;
+mod run;
 mod runner;
 mod scanner;
 mod schema;
@@ -40,14 +46,17 @@ mod sqlite;
 mod stats;
 mod stop;
 
-pub use error::CrawlError;
+pub use enqueue::{CrawlRequest, crawl};
+pub use error::{CommandError, CrawlError};
 pub use history::{HistorySink, UnsavedResult};
 pub use input::{MAX_URL_LEN, read_targets};
 pub use interrupt::{Interrupts, handle_interrupts};
 pub use job::{ClaimedJob, CrawlConfig, CrawlInfo, JobCounts, JobRow, JobSpec, JobState};
 pub use progress::{ProgressBarReporter, Reporter, RunEvent};
 pub use queue::{Backend, DbTarget, Queue, open};
+pub use readout::{ReadoutRequest, print_stats, print_status};
 pub use rows::{FindingRow, LeakRow, ResultRows, ThirdPartyRow};
+pub use run::{JobRunOptions, RunEnd, WorkerRequest, db_target, open_db, run_jobs, work};
 pub use runner::{RunOptions, RunSummary, Runner, ScanAttempt, backoff, worker_id};
 pub use scanner::{JobScanner, SiteScanner};
 pub use stats::{Stats, Table};

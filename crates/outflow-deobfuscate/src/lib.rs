@@ -17,6 +17,7 @@
 
 pub mod bindings;
 pub mod control_flow;
+pub mod listing;
 pub mod native;
 pub mod object_keys;
 pub mod packers;
@@ -25,6 +26,8 @@ pub mod rewrite;
 pub mod sandbox;
 pub mod string_array;
 pub mod value;
+
+pub use listing::{ReadError, deobfuscate_input, listing};
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::time::Duration;

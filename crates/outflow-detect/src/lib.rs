@@ -4,7 +4,8 @@
 //!
 //! One rule, one file under `rules/`; the file's module documentation is the
 //! rule's documentation (`outflow rules SLUG` prints it). [`RULES`] lists
-//! them all; [`detect`] runs them all.
+//! them all; [`detect`] runs them all; [`rules_text`] is what `outflow
+//! rules` prints.
 //!
 //! The rules know nothing of how a capture was made: a browser visit, a HAR
 //! file and a set of local files (no capture at all) go through the same
@@ -14,11 +15,13 @@ pub mod canary;
 mod evidence;
 mod facts;
 mod fingerprint;
+mod listing;
 mod rule;
 pub mod rules;
 
 pub use evidence::{code_evidence, endpoint_detail, snippet_at};
 pub use facts::{Facts, ScriptFacts, host_of};
+pub use listing::rules_text;
 pub use rule::{Check, Rule, Threshold};
 pub use rules::{RULES, rule};
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use outflow_detect::{Facts, ScriptFacts, detect, host_of};
 use outflow_model::{Attribution, Capture, Finding, ScriptInput, Severity};
+use outflow_testkit::build;
 
 fn script(name: &str, code: &str) -> ScriptFacts {
     let analysis = outflow_js::analyze_script(
@@ -32,24 +33,13 @@ fn script(name: &str, code: &str) -> ScriptFacts {
 
 /// A capture of `site` whose only requests go to `urls`.
 fn capture(site: &str, urls: &[&str]) -> Capture {
-    let requests: Vec<serde_json::Value> = urls
-        .iter()
+    let mut capture = build::browser_capture(site, "2026-11-29T00:00:00Z", 1000);
+    capture.requests = (100..)
+        .zip(urls)
         .enumerate()
-        .map(|(i, url)| {
-            serde_json::json!({
-                "id": format!("r{i}"), "url": url, "method": "POST", "resource_type": "Fetch",
-                "headers": [], "initiator": {"kind": "script", "stack": []}, "time_ms": 100 + i,
-                "websocket_frames": []
-            })
-        })
+        .map(|(i, (time_ms, url))| build::request(&format!("r{i}"), url, "POST", "Fetch", time_ms))
         .collect();
-    serde_json::from_value(serde_json::json!({
-        "target": site, "source": {"kind": "browser", "headless": true},
-        "started_at": "2026-11-29T00:00:00Z", "duration_ms": 1000,
-        "frames": [], "scripts": [], "requests": requests, "canaries": [],
-        "submitted": false, "events": [], "errors": []
-    }))
-    .expect("a capture")
+    capture
 }
 
 fn attribute(

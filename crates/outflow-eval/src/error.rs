@@ -40,4 +40,7 @@ pub enum EvalError {
         .0.join(", ")
     )]
     MissingSamples(Vec<String>),
+    /// The evaluation could not be serialised.
+    #[error("serialising the evaluation")]
+    Serialise(#[from] serde_json::Error),
 }

@@ -6,7 +6,8 @@
 //! is analysed like `outflow js` does (`outflow_pipeline::report_files`),
 //! and a rule "flags" a sample when one of its findings reaches the labels'
 //! `min_severity`. [`evaluate`] returns an [`Evaluation`] with a
-//! [`RuleMatrix`] per rule; [`Evaluation::render`] prints it.
+//! [`RuleMatrix`] per rule; [`Evaluation::render`] prints it; [`run`] is
+//! `outflow eval` (load, evaluate, render, judge the targets).
 //!
 //! ```text
 //! min_severity = "medium"
@@ -24,8 +25,10 @@ mod evaluate;
 mod labels;
 mod matrix;
 mod render;
+mod run;
 
 pub use error::EvalError;
 pub use evaluate::{Evaluation, SampleResult, evaluate};
 pub use labels::{Labels, Role, Sample};
 pub use matrix::RuleMatrix;
+pub use run::{EvalFormat, EvalRun, run};

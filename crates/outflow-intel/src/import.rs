@@ -258,6 +258,79 @@ pub fn today() -> String {
     outflow_model::timestamp::date(std::time::SystemTime::now())
 }
 
+/// Why an import could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportWriteError {
+    /// The dataset could not be read or converted.
+    #[error("importing {}", path.display())]
+    Import {
+        /// The dataset's file or folder.
+        path: std::path::PathBuf,
+        /// Why not.
+        #[source]
+        source: IntelError,
+    },
+    /// The output folder could not be created or the file written.
+    #[error("{what} {}", path.display())]
+    Write {
+        /// `creating` (the folder) or `writing` (the file).
+        what: &'static str,
+        /// The folder or file.
+        path: std::path::PathBuf,
+        /// Why not.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The converted dataset could not be serialised.
+    #[error("serialising the import")]
+    Serialise(#[source] serde_json::Error),
+}
+
+/// An import written to disk.
+#[derive(Debug, Clone)]
+pub struct WrittenImport {
+    /// The file written: `OUT/KIND.json`.
+    pub path: std::path::PathBuf,
+    /// Entities imported.
+    pub entities: usize,
+    /// Domains imported, over all entities.
+    pub domains: usize,
+    /// The dataset's licence.
+    pub license: String,
+}
+
+/// `outflow intel import`: converts the dataset at `path` ([`import`],
+/// dated today) into `out/KIND.json` (creating `out`), for `outflow whois
+/// --intel OUT`.
+pub fn write_import(
+    kind: ImportKind,
+    path: &Path,
+    out: &Path,
+) -> Result<WrittenImport, ImportWriteError> {
+    let file = import(kind, path, &today()).map_err(|source| ImportWriteError::Import {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    std::fs::create_dir_all(out).map_err(|source| ImportWriteError::Write {
+        what: "creating",
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let target = out.join(format!("{}.json", kind.file_stem()));
+    let json = serde_json::to_string(&file).map_err(ImportWriteError::Serialise)?;
+    std::fs::write(&target, json).map_err(|source| ImportWriteError::Write {
+        what: "writing",
+        path: target.clone(),
+        source,
+    })?;
+    Ok(WrittenImport {
+        path: target,
+        entities: file.entities.len(),
+        domains: file.entities.iter().map(|entity| entity.3.len()).sum(),
+        license: file.source.license.clone(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

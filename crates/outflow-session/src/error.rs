@@ -68,6 +68,22 @@ pub enum SessionError {
         #[source]
         source: serde_json::Error,
     },
+    /// Pruning the history failed (the transaction was rolled back).
+    #[error("pruning the history")]
+    Prune(#[source] outflow_store::StoreError),
+    /// `outflow diff A B`: B is not a scan id.
+    #[error("B must be a scan id, got {text:?}")]
+    ScanId {
+        /// What was given.
+        text: String,
+        /// Why it is not a number.
+        #[source]
+        source: std::num::ParseIntError,
+    },
+    /// The history cannot answer the request (no saved scans of the page,
+    /// one scan where a diff needs two, ids and URLs mixed).
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// The result of a session step.

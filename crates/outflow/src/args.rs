@@ -3,20 +3,13 @@
 //! each other.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
-use outflow_capture::HostMapping;
-use outflow_crawl::{
-    DbTarget, HistorySink, ProgressBarReporter, Queue, RunOptions, RunSummary, Runner, SiteScanner,
-    StopHandle, handle_interrupts, worker_id,
-};
+use outflow_crawl::JobRunOptions;
 use outflow_model::Severity;
 use outflow_session::{
-    Analyser, AttributionOptions, ColorMode, DiffFormat, FollowOptions, OutputOptions, ReportFormat,
+    AttributionOptions, ColorMode, DiffFormat, FollowOptions, OutputOptions, ReportFormat,
 };
-use outflow_store::Store;
 
 /// Output formats of reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -124,10 +117,12 @@ pub struct DbArgs {
     pub db: Option<PathBuf>,
 }
 
-impl DbArgs {
-    /// Opens the database, creating and migrating it when needed.
-    pub fn open(&self) -> anyhow::Result<Store> {
-        Ok(outflow_session::open_store(self.db.as_deref())?)
+impl From<DocumentFormat> for outflow_session::DocumentFormat {
+    fn from(format: DocumentFormat) -> Self {
+        match format {
+            DocumentFormat::Terminal => Self::Terminal,
+            DocumentFormat::Json => Self::Json,
+        }
     }
 }
 
@@ -212,24 +207,6 @@ pub struct CrawlDbArgs {
     pub db: Option<String>,
 }
 
-impl CrawlDbArgs {
-    /// The database to open.
-    pub fn target(&self) -> anyhow::Result<DbTarget> {
-        match &self.db {
-            Some(text) => Ok(DbTarget::parse(text)),
-            None => Ok(DbTarget::default_sqlite()?),
-        }
-    }
-
-    /// Opens it, creating or migrating the schema.
-    pub fn open(&self) -> anyhow::Result<(DbTarget, Box<dyn Queue>)> {
-        let target = self.target()?;
-        let queue = outflow_crawl::open(&target)
-            .with_context(|| format!("opening the crawl database {}", target.display()))?;
-        Ok((target, queue))
-    }
-}
-
 /// Options of running jobs, shared with `outflow worker`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
@@ -260,87 +237,16 @@ pub struct RunArgs {
     pub no_history: bool,
 }
 
-/// How a run ended.
-#[derive(Debug, Clone, Copy)]
-pub struct RunEnd {
-    /// What this process did.
-    pub summary: RunSummary,
-    /// Set when Ctrl-C or SIGTERM stopped the run: the exit code to give
-    /// (128 + the signal: 130 for Ctrl-C, 143 for SIGTERM).
-    pub interrupted: Option<u8>,
-}
-
 impl RunArgs {
-    /// Runs jobs of `crawl` (or of every open crawl) until none is left,
-    /// or until Ctrl-C or SIGTERM.
-    pub fn run(
-        &self,
-        target: DbTarget,
-        crawl: Option<i64>,
-        wait: bool,
-        extra_mappings: Vec<HostMapping>,
-    ) -> anyhow::Result<RunEnd> {
-        let history = match (&target, self.no_history) {
-            (DbTarget::Sqlite(_), false) => Some(match &self.history {
-                Some(path) => path.clone(),
-                None => outflow_store::Store::default_path()?,
-            }),
-            _ => None,
-        };
-        if let Some(path) = &history {
-            // Results a crashed run stored but did not save in the history.
-            let mut sink = HistorySink::open(path)
-                .with_context(|| format!("opening the scan history {}", path.display()))?;
-            let mut queue = outflow_crawl::open(&target)?;
-            let saved = sink
-                .catch_up(queue.as_mut(), crawl)
-                .context("saving earlier results in the scan history")?;
-            if saved > 0 {
-                eprintln!("{saved} earlier results saved in the scan history");
-            }
-        }
-        let attribution = AttributionOptions {
+    /// How this process runs crawl jobs.
+    pub fn options(&self) -> JobRunOptions {
+        JobRunOptions {
+            concurrency: self.concurrency,
             no_intel: self.no_intel,
-            ..AttributionOptions::default()
-        };
-        let analyser = Analyser::load(&attribution, true)?;
-        let runtime = outflow_session::runtime()?;
-        let stop = StopHandle::new();
-        let interrupts = handle_interrupts(
-            runtime.handle(),
-            stop.clone(),
-            Duration::from_secs(self.grace),
-        )?;
-        let scanner = SiteScanner::new(runtime.handle().clone(), analyser, extra_mappings);
-        let options = RunOptions {
-            concurrency: self.concurrency.clamp(1, 256),
-            worker: worker_id(),
-            crawl,
-            wait,
-            poll: Duration::from_millis(500),
-            history,
-        };
-        eprintln!("worker {} on {}", options.worker, target.display());
-        let runner = Runner::new(
-            target,
-            options,
-            Arc::new(scanner),
-            Arc::new(ProgressBarReporter::new()),
-        )
-        .with_stop(stop);
-        let summary = runner.run()?;
-        let interrupted = interrupts.exit_code();
-        if interrupted.is_some() {
-            eprintln!(
-                "stopped: this process stored {} sites, {} failed, {} released unscanned; \
-                 run the same command again to finish",
-                summary.done, summary.failed, summary.released
-            );
+            grace: Duration::from_secs(self.grace),
+            history: self.history.clone(),
+            no_history: self.no_history,
         }
-        Ok(RunEnd {
-            summary,
-            interrupted,
-        })
     }
 }
 

@@ -2,27 +2,9 @@
 //! their sources, first or third party against a site, the user's own
 //! entity files, and hostile targets kept off the terminal.
 
-use std::process::{Command, Output};
+mod whois_support;
 
-fn whois(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_outflow"))
-        .arg("whois")
-        .args(args)
-        // The IP datasets are not needed here: lookups stay by name.
-        .arg("--no-ip-data")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("outflow runs")
-}
-
-fn stdout(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "outflow whois failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone()).expect("UTF-8")
-}
+use whois_support::{stdout, whois};
 
 fn json(args: &[&str]) -> Vec<serde_json::Value> {
     let mut all = vec!["--format", "json"];

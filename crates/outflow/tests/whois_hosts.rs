@@ -3,7 +3,9 @@
 //! the owner's parent, country and ownership where sourced, and the source
 //! the fact rests on, in the terminal and in JSON.
 
-use std::process::{Command, Output};
+mod whois_support;
+
+use whois_support::{stdout, whois};
 
 /// A host, and what `whois` must say about it: host, entity id, name,
 /// parent's name, country, ownership, and a source URL the owner cites.
@@ -221,26 +223,6 @@ const HOSTS: &[Expected] = &[
         "https://ir.baidu.com/shareholder-services/investor-faqs?c=188488&p=irol-faq",
     ),
 ];
-
-fn whois(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_outflow"))
-        .arg("whois")
-        .args(args)
-        // Lookups stay by name: no IP datasets needed.
-        .arg("--no-ip-data")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("outflow runs")
-}
-
-fn stdout(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "outflow whois failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone()).expect("UTF-8")
-}
 
 fn hosts() -> Vec<&'static str> {
     HOSTS.iter().map(|expected| expected.host).collect()

@@ -2,12 +2,10 @@
 //! database (SQLite, or PostgreSQL shared with `outflow worker`s); and
 //! `outflow crawl stats|status` to read it back.
 
-use std::io::BufReader;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
-use outflow_crawl::{CrawlConfig, Queue, Stats, read_targets};
+use outflow_crawl::{CrawlRequest, ReadoutRequest};
 
 use crate::args::{CrawlDbArgs, RunArgs};
 
@@ -120,141 +118,44 @@ pub struct StatusArgs {
     pub db: CrawlDbArgs,
 }
 
-/// Runs `outflow crawl`. Exits 2 when sites failed for good, 130 (143)
-/// when stopped by Ctrl-C (SIGTERM), else 0.
+/// Runs `outflow crawl` (see [`outflow_crawl::crawl`]). Exits 2 when sites
+/// failed for good, 130 (143) when stopped by Ctrl-C (SIGTERM), else 0.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    match args.command {
-        Some(CrawlCommand::Stats(stats)) => return run_stats(stats),
-        Some(CrawlCommand::Status(status)) => return run_status(status),
-        None => {}
-    }
-    let input = args
-        .input
-        .clone()
-        .context("give --input FILE (the sites to crawl), or a subcommand: stats, status")?;
-    outflow_session::parse_mappings(&args.map_host)?;
-    outflow_session::resolve_personas(&args.persona)?;
-    let name = match &args.name {
-        Some(name) => name.clone(),
-        None => input
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .context("the input has no file name: give --name")?,
-    };
-    let file =
-        std::fs::File::open(&input).with_context(|| format!("opening {}", input.display()))?;
-    let personas: Vec<String> = args.persona.iter().map(|p| p.trim().to_string()).collect();
-    let (jobs, rejected) = read_targets(BufReader::new(file), &personas)?;
-    for line in &rejected {
-        eprintln!("skipped: {}: {line}", input.display());
-    }
-    let config = CrawlConfig {
-        page_timeout_secs: args.timeout.max(1),
-        site_timeout_secs: args.site_timeout.max(1),
-        map_host: args.map_host.clone(),
-        fill_forms: !args.no_forms,
-        max_attempts: args.max_attempts.max(1),
-        lease_secs: args.lease.max(1),
-        retry_base_secs: args.retry_delay,
-    };
-    let (target, mut queue) = args.db.open()?;
-    let crawl = queue
-        .open_crawl(&name, &config)
-        .context("opening the crawl")?;
-    let mut added = 0;
-    for chunk in jobs.chunks(1000) {
-        added += queue.enqueue(crawl, chunk).context("queueing sites")?;
-    }
-    let counts = queue.counts(Some(crawl))?;
-    eprintln!(
-        "crawl {name}: {added} new jobs queued; {} jobs in all, {} done, {} failed",
-        counts.total(),
-        counts.done,
-        counts.failed
-    );
-    if args.enqueue_only {
-        return Ok(ExitCode::SUCCESS);
-    }
-    drop(queue);
-    let end = args
-        .run
-        .run(target.clone(), Some(crawl), false, Vec::new())?;
-    if let Some(code) = end.interrupted {
-        return Ok(ExitCode::from(code));
-    }
-    let (_, mut queue) = args.db.open()?;
-    let counts = queue.counts(Some(crawl))?;
-    Ok(if counts.failed > 0 {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    })
-}
-
-fn find(queue: &mut dyn Queue, name: Option<&str>) -> anyhow::Result<outflow_crawl::CrawlInfo> {
-    queue.find_crawl(name)?.with_context(|| match name {
-        Some(name) => format!("no crawl named {name:?} in this database"),
-        None => "no crawl in this database".to_string(),
-    })
-}
-
-fn run_stats(args: StatsArgs) -> anyhow::Result<ExitCode> {
-    let (_, mut queue) = args.db.open()?;
-    let crawl = find(queue.as_mut(), args.name.as_deref())?;
-    let stats = Stats::compute(queue.as_mut(), &crawl).context("computing the statistics")?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&stats)?);
-    } else {
-        print!("{}", stats.to_text());
-    }
-    if let Some(dir) = &args.csv {
-        for path in stats.write_csv(dir)? {
-            eprintln!("written: {}", path.display());
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn run_status(args: StatusArgs) -> anyhow::Result<ExitCode> {
-    let (_, mut queue) = args.db.open()?;
-    let crawl = find(queue.as_mut(), args.name.as_deref())?;
-    let counts = queue.counts(Some(crawl.id))?;
-    let jobs = queue.jobs(crawl.id)?;
-    if args.json {
-        let document = serde_json::json!({
-            "crawl": crawl,
-            "counts": counts,
-            "jobs": jobs,
-        });
-        println!("{}", serde_json::to_string_pretty(&document)?);
-    } else {
-        println!(
-            "crawl {} ({}): {} jobs, {} done, {} failed, {} pending, {} running",
-            crawl.name,
-            crawl.state,
-            counts.total(),
-            counts.done,
-            counts.failed,
-            counts.pending,
-            counts.running
-        );
-        for job in jobs
-            .iter()
-            .filter(|j| j.last_error.is_some() || j.state != outflow_crawl::JobState::Done)
-        {
-            println!(
-                "  {:?} {}{} (attempts {}): {}",
-                job.state,
-                job.url,
-                if job.persona.is_empty() {
-                    String::new()
-                } else {
-                    format!(" as {}", job.persona)
+    let code = match args.command {
+        Some(CrawlCommand::Stats(stats)) => {
+            outflow_crawl::print_stats(
+                &ReadoutRequest {
+                    db: stats.db.db,
+                    name: stats.name,
+                    json: stats.json,
                 },
-                job.attempts,
-                job.last_error.as_deref().unwrap_or("")
-            );
+                stats.csv.as_ref(),
+            )?;
+            0
         }
-    }
-    Ok(ExitCode::SUCCESS)
+        Some(CrawlCommand::Status(status)) => {
+            outflow_crawl::print_status(&ReadoutRequest {
+                db: status.db.db,
+                name: status.name,
+                json: status.json,
+            })?;
+            0
+        }
+        None => outflow_crawl::crawl(&CrawlRequest {
+            input: args.input,
+            name: args.name,
+            personas: args.persona,
+            map_host: args.map_host,
+            page_timeout_secs: args.timeout,
+            site_timeout_secs: args.site_timeout,
+            max_attempts: args.max_attempts,
+            retry_base_secs: args.retry_delay,
+            lease_secs: args.lease,
+            fill_forms: !args.no_forms,
+            enqueue_only: args.enqueue_only,
+            db: args.db.db,
+            run: args.run.options(),
+        })?,
+    };
+    Ok(ExitCode::from(code))
 }

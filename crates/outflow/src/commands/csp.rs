@@ -3,8 +3,6 @@
 
 use std::process::ExitCode;
 
-use anyhow::bail;
-
 use crate::args::{DbArgs, DocumentFormat as Format};
 
 /// Arguments of `outflow csp`.
@@ -27,39 +25,13 @@ pub struct Args {
     pub db: DbArgs,
 }
 
-/// Runs `outflow csp`.
+/// Runs `outflow csp` (see [`outflow_session::csp`]).
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let store = args.db.open()?;
-    let url = store.saved_url(&args.url)?;
-    let summaries = store.history(&url, None, args.scans.max(1))?;
-    if summaries.is_empty() {
-        bail!(
-            "no saved scans of {} (scan it first; `outflow history` lists the pages with scans)",
-            args.url
-        );
-    }
-    let scans = summaries
-        .iter()
-        .map(|s| store.scan(s.id))
-        .collect::<Result<Vec<_>, _>>()?;
-    let proposal = outflow_store::propose(&scans);
-    match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&proposal)?),
-        Format::Terminal => {
-            println!("{}: {}", proposal.header, proposal.policy);
-            eprintln!(
-                "from scans {}",
-                proposal
-                    .scans
-                    .iter()
-                    .map(i64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            for note in &proposal.notes {
-                eprintln!("note: {note}");
-            }
-        }
-    }
+    outflow_session::csp(&outflow_session::CspRequest {
+        db: args.db.db,
+        url: args.url,
+        scans: args.scans,
+        format: args.format.into(),
+    })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,7 +1,7 @@
 //! `outflow deobfuscate FILE`: prints readable code with decoded strings
 //! inlined, and a header saying what was undone and what could not be.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -33,19 +33,8 @@ pub struct Args {
     pub max_decoded_layers: u32,
 }
 
-/// Runs `outflow deobfuscate`.
+/// Runs `outflow deobfuscate` (see [`outflow_deobfuscate::deobfuscate_input`]).
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let source = if args.input == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .context("reading standard input")?;
-        text
-    } else {
-        let bytes =
-            std::fs::read(&args.input).with_context(|| format!("reading {}", args.input))?;
-        String::from_utf8_lossy(&bytes).into_owned()
-    };
     let options = outflow_deobfuscate::Options {
         sandbox_cpu_time: Duration::from_millis(args.sandbox_time_ms),
         sandbox_memory_bytes: args.sandbox_memory_mib.saturating_mul(1024 * 1024),
@@ -53,30 +42,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         max_decoded_layers: args.max_decoded_layers,
         ..outflow_deobfuscate::Options::default()
     };
-    let (code, outcome) = outflow_deobfuscate::deobfuscate_source(&source, &options);
-    let mut header = String::from("// outflow deobfuscate\n");
-    if outcome.undone.is_empty() {
-        header.push_str("// undone: nothing (no obfuscation shape recognised)\n");
-    }
-    for undone in &outcome.undone {
-        header.push_str(&format!("// undone: {undone}\n"));
-    }
-    header.push_str(&format!(
-        "// recovered values: {}\n",
-        outcome.recovered.len()
-    ));
-    for note in &outcome.notes {
-        header.push_str(&format!("// note: {note}\n"));
-    }
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(header.as_bytes())
+    let text = outflow_deobfuscate::deobfuscate_input(&args.input, &options)?;
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
         .context("writing the output")?;
-    stdout
-        .write_all(code.as_bytes())
-        .context("writing the output")?;
-    if !code.ends_with('\n') {
-        stdout.write_all(b"\n").context("writing the output")?;
-    }
     Ok(ExitCode::SUCCESS)
 }

@@ -3,9 +3,6 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
-use outflow_store::{Store, diff_scans};
-
 use crate::args::{DbArgs, DocumentFormat as Format};
 
 /// Arguments of `outflow diff`.
@@ -32,55 +29,14 @@ pub struct Args {
     pub db: DbArgs,
 }
 
-/// Runs `outflow diff`.
+/// Runs `outflow diff` (see [`outflow_session::diff`]).
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let store = args.db.open()?;
-    let (from, to) = resolve(&store, &args)?;
-    let diff = diff_scans(&store.scan(from)?, &store.scan(to)?);
-    match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&diff)?),
-        Format::Terminal => print!("{}", outflow_report::diff_terminal(&diff)),
-    }
+    outflow_session::diff(&outflow_session::DiffRequest {
+        db: args.db.db,
+        from: args.from,
+        to: args.to,
+        persona: args.persona,
+        format: args.format.into(),
+    })?;
     Ok(ExitCode::SUCCESS)
-}
-
-fn resolve(store: &Store, args: &Args) -> anyhow::Result<(i64, i64)> {
-    match (args.from.parse::<i64>(), &args.to) {
-        (Ok(from), Some(to)) => {
-            let to = to
-                .parse::<i64>()
-                .with_context(|| format!("B must be a scan id, got {to:?}"))?;
-            Ok((from, to))
-        }
-        (Ok(to), None) => match store.previous(to)? {
-            Some(from) => Ok((from, to)),
-            None => bail!("scan {to} is the first scan of its page: nothing to compare it with"),
-        },
-        (Err(_), None) => {
-            // The latest scan against the one before it made as the same
-            // persona: a `us` visit compared with a `cn` one would show the
-            // persona's effect, not a change of the page.
-            let url = store.saved_url(&args.from)?;
-            let latest = store.history(&url, args.persona.as_deref(), 1)?;
-            let Some(latest) = latest.first() else {
-                bail!(
-                    "{} has no saved scans (`outflow history` lists the pages with scans)",
-                    args.from
-                );
-            };
-            match store.previous(latest.id)? {
-                Some(before) => Ok((before, latest.id)),
-                None => bail!(
-                    "{} has one saved scan{}; a diff needs two",
-                    args.from,
-                    latest
-                        .persona
-                        .as_deref()
-                        .map(|p| format!(" as {p}"))
-                        .unwrap_or_default()
-                ),
-            }
-        }
-        (Err(_), Some(_)) => bail!("give two scan ids, or one page URL"),
-    }
 }

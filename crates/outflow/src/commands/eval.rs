@@ -34,36 +34,24 @@ pub struct Args {
     pub format: EvalFormat,
 }
 
-/// Runs `outflow eval`. Exits 1 when a positive is missed or a hard
-/// negative is flagged, 2 when the corpus cannot be read.
+/// Runs `outflow eval` (see [`outflow_eval::run`]). Exits 1 when a
+/// positive is missed or a hard negative is flagged, 2 when the corpus
+/// cannot be read.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let mut labels = outflow_eval::Labels::load(&args.corpus)?;
-    if let Some(severity) = args.min_severity {
-        labels.min_severity = severity;
-    }
-    let options = outflow_js::Options::default();
-    // No host intelligence: the labels judge what code does, and the same
-    // corpus must give the same matrices on every machine.
-    let pipeline = outflow_pipeline::Pipeline {
-        js: &options,
-        intel: None,
-        site: None,
-        tool_version: env!("CARGO_PKG_VERSION"),
-    };
-    let evaluation = outflow_eval::evaluate(&labels, &pipeline)?;
-    let text = match args.format {
-        EvalFormat::Terminal => evaluation.render(&labels),
-        EvalFormat::Json => {
-            serde_json::to_string_pretty(&evaluation).context("serialising the evaluation")? + "\n"
-        }
-    };
+    let evaluation = outflow_eval::run(
+        &args.corpus,
+        args.min_severity,
+        match args.format {
+            EvalFormat::Terminal => outflow_eval::EvalFormat::Terminal,
+            EvalFormat::Json => outflow_eval::EvalFormat::Json,
+        },
+        env!("CARGO_PKG_VERSION"),
+    )?;
     std::io::stdout()
         .lock()
-        .write_all(text.as_bytes())
+        .write_all(evaluation.text.as_bytes())
         .context("writing the evaluation")?;
-    let met = evaluation.missed_positives(&labels).is_empty()
-        && evaluation.flagged_hard_negatives().is_empty();
-    Ok(if met {
+    Ok(if evaluation.met {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -2,8 +2,6 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context;
-
 use crate::args::{DbArgs, DocumentFormat as Format, parse_interval};
 
 /// Arguments of `outflow history`.
@@ -49,83 +47,17 @@ pub struct Args {
     pub db: DbArgs,
 }
 
-/// Runs `outflow history`.
+/// Runs `outflow history` (see [`outflow_session::history`]).
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    if args.prune {
-        return prune(&args);
-    }
-    let store = args.db.open()?;
-    let Some(url) = &args.url else {
-        let urls = store.urls()?;
-        match args.format {
-            Format::Json => {
-                let list: Vec<_> = urls
-                    .iter()
-                    .map(|(url, scans)| serde_json::json!({ "url": url, "scans": scans }))
-                    .collect();
-                println!("{}", serde_json::to_string_pretty(&list)?);
-            }
-            Format::Terminal if urls.is_empty() => println!("no scans saved yet"),
-            Format::Terminal => {
-                for (url, scans) in urls {
-                    println!("{scans:>5}  {url}");
-                }
-            }
-        }
-        return Ok(ExitCode::SUCCESS);
-    };
-    let url = &store.saved_url(url)?;
-    let scans = store.history(url, args.persona.as_deref(), args.limit)?;
-    match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&scans)?),
-        Format::Terminal if scans.is_empty() => {
-            println!("no saved scans of {url} (`outflow history` lists the pages with scans)")
-        }
-        Format::Terminal => {
-            println!(
-                "{:>6}  {:<25} {:<8} {:>7} {:>8}  verdict",
-                "id", "started", "persona", "scripts", "findings"
-            );
-            for scan in scans {
-                println!(
-                    "{:>6}  {:<25} {:<8} {:>7} {:>8}  {}",
-                    scan.id,
-                    scan.started_at,
-                    scan.persona.as_deref().unwrap_or("-"),
-                    scan.scripts,
-                    scan.findings,
-                    scan.verdict
-                );
-            }
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// `outflow history --prune`.
-fn prune(args: &Args) -> anyhow::Result<ExitCode> {
-    let mut store = args.db.open()?;
-    let url = args
-        .url
-        .as_deref()
-        .map(|url| store.saved_url(url))
-        .transpose()?;
-    let retention = outflow_store::Retention {
+    outflow_session::history(&outflow_session::HistoryRequest {
+        db: args.db.db,
+        url: args.url,
+        persona: args.persona,
+        limit: args.limit,
+        prune: args.prune,
         keep: args.keep,
-        started_before: args
-            .older_than
-            .map(|age| outflow_store::cutoff(std::time::SystemTime::now(), age)),
-        url,
-    };
-    let pruned = store.prune(&retention).context("pruning the history")?;
-    match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&pruned)?),
-        Format::Terminal => println!(
-            "deleted {} scan(s) of {} page(s) and {} script sighting(s) no remaining scan supports",
-            pruned.scans,
-            pruned.urls.len(),
-            pruned.sightings
-        ),
-    }
+        older_than: args.older_than,
+        format: args.format.into(),
+    })?;
     Ok(ExitCode::SUCCESS)
 }

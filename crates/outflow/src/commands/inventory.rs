@@ -4,9 +4,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
-use outflow_policy::Policy;
-
 use crate::args::DbArgs;
 
 /// Inventory formats.
@@ -38,34 +35,16 @@ pub struct Args {
     pub db: DbArgs,
 }
 
-/// Runs `outflow inventory`.
+/// Runs `outflow inventory` (see [`outflow_session::inventory`]).
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let store = args.db.open()?;
-    let policy = args
-        .policy
-        .as_deref()
-        .map(Policy::load)
-        .transpose()
-        .context("loading the policy")?;
-    let url = store.saved_url(&args.url)?;
-    let sightings = store.sightings(&url)?;
-    if sightings.is_empty() {
-        bail!(
-            "no saved scans of {} (scan it first; `outflow history` lists the pages with scans)",
-            args.url
-        );
-    }
-    let latest = store.history(&url, None, 1)?.first().map(|s| s.id);
-    let rows = outflow_store::inventory(
-        &sightings,
-        policy
-            .as_ref()
-            .map(|p| p as &dyn outflow_store::ScriptAuthority),
-        latest,
-    );
-    match args.format {
-        InventoryFormat::Csv => print!("{}", outflow_store::to_csv(&rows)),
-        InventoryFormat::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
-    }
+    outflow_session::inventory(&outflow_session::InventoryRequest {
+        db: args.db.db,
+        url: args.url,
+        policy: args.policy,
+        format: match args.format {
+            InventoryFormat::Csv => outflow_session::InventoryFormat::Csv,
+            InventoryFormat::Json => outflow_session::InventoryFormat::Json,
+        },
+    })?;
     Ok(ExitCode::SUCCESS)
 }

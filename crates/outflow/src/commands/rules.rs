@@ -10,29 +10,20 @@ pub struct Args {
     pub slug: Option<String>,
 }
 
-/// Runs `outflow rules`. Exits 2 for an unknown slug.
+/// Runs `outflow rules` (see [`outflow_detect::rules_text`]). Exits 2 for
+/// an unknown slug.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    match args.slug {
-        None => {
-            let width = outflow_detect::RULES
-                .iter()
-                .map(|r| r.slug().len())
-                .max()
-                .unwrap_or(0);
-            for rule in outflow_detect::RULES {
-                println!("{:<width$}  {}", rule.slug(), rule.summary());
-            }
+    match outflow_detect::rules_text(args.slug.as_deref()) {
+        Some(text) => {
+            print!("{text}");
             Ok(ExitCode::SUCCESS)
         }
-        Some(slug) => match outflow_detect::rule(&slug) {
-            Some(rule) => {
-                println!("{}", rule.documentation());
-                Ok(ExitCode::SUCCESS)
-            }
-            None => {
-                eprintln!("error: no rule named {slug:?}; `outflow rules` lists them");
-                Ok(ExitCode::from(2))
-            }
-        },
+        None => {
+            eprintln!(
+                "error: no rule named {:?}; `outflow rules` lists them",
+                args.slug.unwrap_or_default()
+            );
+            Ok(ExitCode::from(2))
+        }
     }
 }

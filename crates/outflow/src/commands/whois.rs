@@ -2,13 +2,10 @@
 //! country, ownership, government-list flags and legal notes, each with its
 //! source.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
-use outflow_intel::{Intel, IntelOptions, IpDataSource};
-use outflow_model::Attribution;
+use outflow_intel::IpDataSource;
 
 /// Output formats of `outflow whois`.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -55,39 +52,25 @@ pub struct Args {
     pub no_ip_data: bool,
 }
 
-/// Runs `outflow whois`. Exits 2 when the intelligence data cannot be
-/// loaded; every target gets an attribution, with notes for what is
-/// unknown.
+/// Runs `outflow whois` (see [`outflow_session::whois`]). Exits 2 when
+/// the intelligence data cannot be loaded; every target gets an
+/// attribution, with notes for what is unknown.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let ip_data = match (args.no_ip_data, args.ip_data) {
-        (true, _) => IpDataSource::Disabled,
-        (false, Some(dir)) => IpDataSource::Dir(dir),
-        (false, None) => IpDataSource::Default,
-    };
-    let options = IntelOptions {
-        intel_dirs: args.intel,
+    outflow_session::whois(&outflow_session::WhoisRequest {
+        targets: args.targets,
+        site: args.site,
         first_party: args.first_party,
-        ip_data,
-    };
-    let intel = Intel::load(&options).context("loading intelligence data")?;
-    let site = args.site.as_deref().map(|site| intel.site(site));
-    let attributions: Vec<Attribution> = args
-        .targets
-        .iter()
-        .map(|target| intel.lookup_for_site(target, site.as_ref()))
-        .collect();
-    let text = match args.format {
-        Format::Json => {
-            serde_json::to_string_pretty(&attributions).context("serialising attributions")?
-        }
-        Format::Terminal => attributions
-            .iter()
-            .map(outflow_report::whois_terminal)
-            .collect::<Vec<_>>()
-            .join("\n"),
-    };
-    let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "{text}").context("writing the attributions")?;
+        intel_dirs: args.intel,
+        ip_data: match (args.no_ip_data, args.ip_data) {
+            (true, _) => IpDataSource::Disabled,
+            (false, Some(dir)) => IpDataSource::Dir(dir),
+            (false, None) => IpDataSource::Default,
+        },
+        format: match args.format {
+            Format::Terminal => outflow_session::DocumentFormat::Terminal,
+            Format::Json => outflow_session::DocumentFormat::Json,
+        },
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -119,26 +102,20 @@ pub enum IntelCommand {
     },
 }
 
-/// Runs `outflow intel`.
+/// Runs `outflow intel` (see [`outflow_intel::import::write_import`]):
+/// the file written on standard output, what it holds on standard error.
 pub fn run_intel(args: IntelArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         IntelCommand::Import { kind, path, out } => {
-            let today = outflow_intel::import::today();
-            let file = outflow_intel::import::import(kind, &path, &today)
-                .with_context(|| format!("importing {}", path.display()))?;
-            std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-            let target = out.join(format!("{}.json", kind.file_stem()));
-            let json = serde_json::to_string(&file).context("serialising the import")?;
-            std::fs::write(&target, json)
-                .with_context(|| format!("writing {}", target.display()))?;
-            let domains: usize = file.entities.iter().map(|entity| entity.3.len()).sum();
+            let written = outflow_intel::import::write_import(kind, &path, &out)?;
             eprintln!(
-                "imported {} entities and {domains} domains ({}); use: outflow whois --intel {}",
-                file.entities.len(),
-                file.source.license,
+                "imported {} entities and {} domains ({}); use: outflow whois --intel {}",
+                written.entities,
+                written.domains,
+                written.license,
                 out.display()
             );
-            println!("{}", target.display());
+            println!("{}", written.path.display());
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -28,27 +28,16 @@ pub struct Args {
     pub run: RunArgs,
 }
 
-/// Runs `outflow worker` until the queue is empty (or forever with
-/// `--wait`), or until Ctrl-C or SIGTERM (exit 130 or 143, the jobs in
-/// progress released).
+/// Runs `outflow worker` (see [`outflow_crawl::work`]) until the queue is
+/// empty (or forever with `--wait`), or until Ctrl-C or SIGTERM (exit 130
+/// or 143, the jobs in progress released).
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let mappings = outflow_session::parse_mappings(&args.map_host)?;
-    let (target, mut queue) = args.db.open()?;
-    let crawl = match &args.crawl {
-        Some(name) => Some(
-            queue
-                .find_crawl(Some(name))?
-                .ok_or_else(|| anyhow::anyhow!("no crawl named {name:?} in this database"))?
-                .id,
-        ),
-        None => None,
-    };
-    drop(queue);
-    let end = args.run.run(target, crawl, args.wait, mappings)?;
-    let summary = end.summary;
-    eprintln!(
-        "this worker: {} done, {} failed, {} retried, {} results dropped (lease lost), {} released",
-        summary.done, summary.failed, summary.retried, summary.lease_lost, summary.released
-    );
-    Ok(end.interrupted.map_or(ExitCode::SUCCESS, ExitCode::from))
+    let code = outflow_crawl::work(&outflow_crawl::WorkerRequest {
+        db: args.db.db,
+        crawl: args.crawl,
+        wait: args.wait,
+        map_host: args.map_host,
+        run: args.run.options(),
+    })?;
+    Ok(ExitCode::from(code))
 }
