@@ -31,22 +31,31 @@ pub const MAX_NESTING: u32 = 5_000;
 /// no memory.
 pub const STACK_BYTES: usize = 512 << 20;
 
-/// A byte range of `text` nested deeper than `limit`: from where the
-/// estimate first passes `limit` to where the bracket level it was reached
-/// in closes (or the end of the text). `None` when the text is shallower.
+/// A byte range of `text` nested deeper than `limit`, `None` when the text
+/// is shallower. When brackets make most of the depth, the range is the
+/// bracket opened at half the limit, up to and including its closing
+/// bracket, so that what is left around it nests at most half as deep and
+/// its brackets still match; otherwise it runs from where the estimate
+/// passes `limit` to where the bracket level it was reached in closes.
+/// Either way it may run to the end of the text.
 pub fn deep_region(text: &str, limit: u32) -> Option<(usize, usize)> {
     let bytes = text.as_bytes();
     let mut scan = Scan::default();
     let mut entered: Option<(usize, usize)> = None;
     let mut i = 0;
     while i < bytes.len() {
+        let at = i;
         i = scan.step(bytes, i);
         if let Some((start, level)) = entered {
             if scan.levels.len() < level {
                 return Some((start, boundary(text, i)));
             }
         } else if scan.estimate() > limit {
-            entered = Some((boundary(text, i), scan.levels.len()));
+            let half = (limit / 2) as usize;
+            entered = Some(match scan.levels.get(half) {
+                Some(opened) => (opened.2, half + 1),
+                None => (boundary(text, at), scan.levels.len()),
+            });
         }
     }
     entered.map(|(start, _)| (start, bytes.len()))
@@ -77,7 +86,8 @@ struct Level {
 
 #[derive(Default)]
 struct Scan {
-    levels: Vec<(Open, Level)>,
+    /// Open levels: what opened them, their counts, where they opened.
+    levels: Vec<(Open, Level, usize)>,
     top: Level,
     /// Sum of all levels' counts, kept up to date.
     counted: u64,
@@ -96,7 +106,7 @@ impl Scan {
 
     fn level(&mut self) -> &mut Level {
         match self.levels.last_mut() {
-            Some((_, level)) => level,
+            Some((_, level, _)) => level,
             None => &mut self.top,
         }
     }
@@ -113,7 +123,7 @@ impl Scan {
     }
 
     fn close(&mut self) -> Option<Open> {
-        let (open, level) = self.levels.pop()?;
+        let (open, level, _) = self.levels.pop()?;
         self.counted -= u64::from(level.statement) + u64::from(level.else_ifs);
         Some(open)
     }
@@ -154,7 +164,7 @@ impl Scan {
             b'(' | b'[' | b'{' => {
                 self.operator();
                 let open = if b == b'{' { Open::Brace } else { Open::Bracket };
-                self.levels.push((open, Level::default()));
+                self.levels.push((open, Level::default(), i));
                 i + 1
             }
             b')' | b']' => {
@@ -287,7 +297,7 @@ impl Scan {
                 b'$' if bytes.get(i + 1) == Some(&b'{') => {
                     self.operator();
                     self.levels
-                        .push((Open::TemplateExpression, Level::default()));
+                        .push((Open::TemplateExpression, Level::default(), i));
                     return i + 2;
                 }
                 _ => i += 1,
