@@ -37,8 +37,8 @@ use oxc_span::{SourceType, Span};
 
 use crate::bindings::Bindings;
 use crate::rewrite::{Counts, Rewriter};
-use crate::sandbox::Limits;
 pub use crate::sandbox::Budget;
+use crate::sandbox::Limits;
 
 /// Limits and switches of one deobfuscation.
 #[derive(Debug, Clone)]

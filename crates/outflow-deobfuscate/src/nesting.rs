@@ -163,7 +163,11 @@ impl Scan {
             b'`' => self.template(bytes, i + 1),
             b'(' | b'[' | b'{' => {
                 self.operator();
-                let open = if b == b'{' { Open::Brace } else { Open::Bracket };
+                let open = if b == b'{' {
+                    Open::Brace
+                } else {
+                    Open::Bracket
+                };
                 self.levels.push((open, Level::default(), i));
                 i + 1
             }
@@ -357,7 +361,8 @@ fn skip_regex(bytes: &[u8], mut i: usize) -> usize {
 
 fn word_end(bytes: &[u8], mut i: usize) -> usize {
     while i < bytes.len()
-        && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'$' | b'_' | b'\\' | 0x80..=0xff))
+        && (bytes[i].is_ascii_alphanumeric()
+            || matches!(bytes[i], b'$' | b'_' | b'\\' | 0x80..=0xff))
     {
         i += 1;
     }
@@ -461,6 +466,9 @@ mod tests {
     fn the_region_ends_where_its_level_closes() {
         let code = format!("f([{}{}]); after();", "[".repeat(100), "]".repeat(100));
         let (start, end) = deep_region(&code, 50).unwrap_or_default();
-        assert!(start > 0 && end < code.len() - "; after();".len() + 1, "{start} {end}");
+        assert!(
+            start > 0 && end < code.len() - "; after();".len() + 1,
+            "{start} {end}"
+        );
     }
 }

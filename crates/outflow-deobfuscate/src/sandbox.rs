@@ -172,14 +172,16 @@ pub const LENGTH_GUARD: &str = r#""use strict";
     var original = holder[name];
     if (typeof original !== "function") return;
     // No array methods in here: they are the wrapped ones.
-    var wrapper = function () {
+    var wrapper = guardArgs ? function () {
       var self = bounded(this), args = [];
       for (var i = 0; i < arguments.length; i++) {
         var a = arguments[i];
-        if (guardArgs && a !== null && typeof a === "object" && (isArray(a) || a[spreadable])) a = bounded(a);
+        if (a !== null && typeof a === "object" && (isArray(a) || a[spreadable])) a = bounded(a);
         args[i] = a;
       }
       return apply(original, self, args);
+    } : function () {
+      return apply(original, bounded(this), arguments);
     };
     define(wrapper, "name", { value: name });
     define(wrapper, "length", { value: original.length });

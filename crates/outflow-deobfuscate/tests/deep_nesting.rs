@@ -44,8 +44,10 @@ fn a_million_levels_of_each_construct_give_a_note() {
         let source = nested(before, open, middle, close);
         let (code, outcome) = deobfuscate_source(&source, &Options::default());
         assert!(
-            outcome.notes.iter().any(|n| n.contains("nested deeper than")
-                || n.contains("nesting deeper than")),
+            outcome
+                .notes
+                .iter()
+                .any(|n| n.contains("nested deeper than") || n.contains("nesting deeper than")),
             "{name}: {:?}",
             outcome.notes
         );
@@ -64,7 +66,10 @@ fn nesting_just_under_the_limit_is_deobfuscated() {
         );
         let (_, outcome) = deobfuscate_source(&source, &Options::default());
         assert!(
-            !outcome.notes.iter().any(|n| n.contains("nesting deeper than")),
+            !outcome
+                .notes
+                .iter()
+                .any(|n| n.contains("nesting deeper than")),
             "{name}: {:?}",
             outcome.notes
         );

@@ -32,11 +32,41 @@ fn limits(seconds: u64, output_bytes: usize) -> Limits {
 #[test]
 fn no_array_built_in_loops_over_a_huge_length() {
     let methods = [
-        "join", "toString", "toLocaleString", "fill", "copyWithin", "reverse", "sort", "slice",
-        "splice", "concat", "shift", "unshift", "flat", "flatMap", "with", "toReversed",
-        "toSorted", "toSpliced", "indexOf", "lastIndexOf", "includes", "every", "some",
-        "forEach", "map", "filter", "reduce", "reduceRight", "find", "findIndex", "findLast",
-        "findLastIndex", "at", "push", "pop",
+        "join",
+        "toString",
+        "toLocaleString",
+        "fill",
+        "copyWithin",
+        "reverse",
+        "sort",
+        "slice",
+        "splice",
+        "concat",
+        "shift",
+        "unshift",
+        "flat",
+        "flatMap",
+        "with",
+        "toReversed",
+        "toSorted",
+        "toSpliced",
+        "indexOf",
+        "lastIndexOf",
+        "includes",
+        "every",
+        "some",
+        "forEach",
+        "map",
+        "filter",
+        "reduce",
+        "reduceRight",
+        "find",
+        "findIndex",
+        "findLast",
+        "findLastIndex",
+        "at",
+        "push",
+        "pop",
     ];
     for method in methods {
         let receivers = [
@@ -66,9 +96,14 @@ fn array_from_and_spread_concat_are_bounded() {
         "[].concat({length: 1e15, [Symbol.isConcatSpreadable]: true})",
         "Array.from((function(){var c=0;return {get length(){return c++<1?1:1e15;}};})())",
     ] {
-        let code = format!("var out; try {{ {call}; out = 'returned'; }} catch (e) {{ out = String(e); }} [out]");
+        let code = format!(
+            "var out; try {{ {call}; out = 'returned'; }} catch (e) {{ out = String(e); }} [out]"
+        );
         let result = eval_strings(&code, &limits(20, 1 << 20));
-        assert!(matches!(&result, Ok(v) if v.len() == 1), "{call}: {result:?}");
+        assert!(
+            matches!(&result, Ok(v) if v.len() == 1),
+            "{call}: {result:?}"
+        );
     }
 }
 
@@ -95,13 +130,22 @@ fn arrays_within_the_cap_still_work() {
 #[test]
 fn one_cached_string_returned_many_times_is_copied_within_the_budget() {
     let budget_bytes = 32 << 20;
-    let code = "var s = 'x'.repeat(24 << 20); var o = []; for (var i = 0; i < 80; i++) o.push(s); o";
+    let code =
+        "var s = 'x'.repeat(24 << 20); var o = []; for (var i = 0; i < 80; i++) o.push(s); o";
     let result = eval_strings(code, &limits(60, budget_bytes)).expect("runs");
     assert_eq!(result.len(), 80);
-    let copied: usize = result.iter().flatten().filter(|s| !s.starts_with('\0')).map(String::len).sum();
+    let copied: usize = result
+        .iter()
+        .flatten()
+        .filter(|s| !s.starts_with('\0'))
+        .map(String::len)
+        .sum();
     assert!(copied <= budget_bytes, "{copied} bytes copied out");
     assert!(
-        result.iter().flatten().any(|s| s.starts_with("\0output limit")),
+        result
+            .iter()
+            .flatten()
+            .any(|s| s.starts_with("\0output limit")),
         "the entries past the budget say why"
     );
 }
@@ -180,8 +224,7 @@ fn a_cached_huge_string_from_many_call_sites_is_capped() {
 fn a_spent_budget_gives_a_note_and_keeps_the_script() {
     let source = hostile("infinite-loop.js");
     let allocator = oxc_allocator::Allocator::default();
-    let parsed =
-        oxc_parser::Parser::new(&allocator, &source, oxc_span::SourceType::cjs()).parse();
+    let parsed = oxc_parser::Parser::new(&allocator, &source, oxc_span::SourceType::cjs()).parse();
     let mut program = parsed.program;
     let spent = Budget::new(Duration::ZERO, 1 << 20);
     let outcome = outflow_deobfuscate::deobfuscate_within(

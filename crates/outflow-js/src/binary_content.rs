@@ -97,7 +97,9 @@ fn non_text_bytes(window: &[u8]) -> usize {
 
 fn control_bytes(text: &[u8]) -> usize {
     text.iter()
-        .filter(|b| (**b < 0x20 && !matches!(**b, b'\t' | b'\n' | 0x0c | b'\r' | 0x1b)) || **b == 0x7f)
+        .filter(|b| {
+            (**b < 0x20 && !matches!(**b, b'\t' | b'\n' | 0x0c | b'\r' | 0x1b)) || **b == 0x7f
+        })
         .count()
 }
 
@@ -107,7 +109,10 @@ mod tests {
 
     #[test]
     fn one_nul_byte_in_a_comment_is_text() {
-        assert_eq!(binary_reason(b"/*\0*/fetch('https://evil.example/');"), None);
+        assert_eq!(
+            binary_reason(b"/*\0*/fetch('https://evil.example/');"),
+            None
+        );
     }
 
     #[test]

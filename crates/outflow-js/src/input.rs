@@ -167,7 +167,8 @@ fn analyze_document_here(path: &str, bytes: &[u8], options: &Options) -> Documen
     match format {
         DocumentFormat::Html => {
             let mut scripts = Vec::new();
-            document.references = analyze_html_text(path, &text, options, 0, &mut scripts, None, None);
+            document.references =
+                analyze_html_text(path, &text, options, 0, &mut scripts, None, None);
             document.scripts = scripts;
         }
         _ => analyze_json(&mut document, &text, options),

@@ -81,7 +81,9 @@ pub fn parse<'a>(allocator: &'a Allocator, source: &'a str, source_type: SourceT
             range: Some((first_deep.0 as u32, first_deep.0 as u32 + 1)),
         },
     );
-    parsed.blanked.extend(deep.iter().map(|(s, e)| (*s as u32, *e as u32)));
+    parsed
+        .blanked
+        .extend(deep.iter().map(|(s, e)| (*s as u32, *e as u32)));
     parsed.blanked = merge(std::mem::take(&mut parsed.blanked));
     parsed
 }

@@ -49,13 +49,26 @@ fn a_million_levels_of_each_construct_give_a_note() {
         );
         let script = &out[0];
         assert!(
-            script.diagnostics.iter().any(|d| d.message.contains("deeper than")),
+            script
+                .diagnostics
+                .iter()
+                .any(|d| d.message.contains("deeper than")),
             "{name}: {:?}",
-            script.diagnostics.iter().map(|d| &d.message).collect::<Vec<_>>()
+            script
+                .diagnostics
+                .iter()
+                .map(|d| &d.message)
+                .collect::<Vec<_>>()
         );
         let values: Vec<&str> = script.endpoints.iter().map(|e| e.value.as_str()).collect();
-        assert!(values.contains(&"https://before.example/"), "{name}: {values:?}");
-        assert!(values.contains(&"https://after.example/"), "{name}: {values:?}");
+        assert!(
+            values.contains(&"https://before.example/"),
+            "{name}: {values:?}"
+        );
+        assert!(
+            values.contains(&"https://after.example/"),
+            "{name}: {values:?}"
+        );
     }
 }
 
