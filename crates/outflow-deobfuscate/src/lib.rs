@@ -19,6 +19,7 @@ pub mod bindings;
 pub mod control_flow;
 pub mod listing;
 pub mod native;
+pub mod nesting;
 pub mod object_keys;
 pub mod packers;
 pub mod protection;
@@ -39,14 +40,20 @@ use oxc_span::{SourceType, Span};
 
 use crate::bindings::Bindings;
 use crate::rewrite::{Counts, Rewriter};
+pub use crate::sandbox::Budget;
 use crate::sandbox::Limits;
 
 /// Limits and switches of one deobfuscation.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// CPU time the sandbox may spend on one string array (rotation and all
-    /// decoder calls). Default 2 s.
+    /// Wall time the whole deobfuscation of one script may take: every
+    /// sandbox run (rotation and all decoder calls), every rewriting round
+    /// and every decoded layer draw on this one deadline. Default 2 s.
     pub sandbox_cpu_time: Duration,
+    /// Bytes of decoded strings the deobfuscation of one script may copy
+    /// out of the decoders in all (each distinct string once from the
+    /// sandbox, then once per call site it replaces). Default 32 MiB.
+    pub max_output_bytes: usize,
     /// Heap the sandbox may use, in bytes. Default 64 MiB.
     pub sandbox_memory_bytes: usize,
     /// Native stack the sandbox may use, in bytes. Default 512 KiB.
@@ -78,6 +85,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             sandbox_cpu_time: Duration::from_secs(2),
+            max_output_bytes: 32 << 20,
             sandbox_memory_bytes: 64 * 1024 * 1024,
             sandbox_stack_bytes: 512 * 1024,
             max_rounds: 8,
@@ -88,9 +96,15 @@ impl Default for Options {
 }
 
 impl Options {
-    fn limits(&self) -> Limits {
+    /// A fresh budget for one script: [`Options::sandbox_cpu_time`] from now
+    /// and [`Options::max_output_bytes`].
+    pub fn budget(&self) -> Budget {
+        Budget::new(self.sandbox_cpu_time, self.max_output_bytes)
+    }
+
+    fn limits(&self, budget: &Budget) -> Limits {
         Limits {
-            cpu_time: self.sandbox_cpu_time,
+            budget: budget.clone(),
             memory_bytes: self.sandbox_memory_bytes,
             stack_bytes: self.sandbox_stack_bytes,
         }
@@ -206,12 +220,27 @@ fn kept_machinery<'a>(
 
 /// Deobfuscates `program` in place. `source_text` must be the text it was
 /// parsed from (the sandbox runs the decoder's exact source). Never panics;
-/// failures are reported in [`Outcome::notes`].
+/// failures are reported in [`Outcome::notes`]. Runs under a fresh
+/// [`Options::budget`]; see [`deobfuscate_within`].
 pub fn deobfuscate<'a>(
     allocator: &'a Allocator,
     program: &mut Program<'a>,
     source_text: &'a str,
     options: &Options,
+) -> Outcome {
+    deobfuscate_within(allocator, program, source_text, options, &options.budget())
+}
+
+/// [`deobfuscate`] drawing on `budget`, which the caller shares between a
+/// script and the code decoded from it. When the budget runs out the
+/// outcome carries "could not decode: <reason>" and keeps what earlier
+/// rounds recovered.
+pub fn deobfuscate_within<'a>(
+    allocator: &'a Allocator,
+    program: &mut Program<'a>,
+    source_text: &'a str,
+    options: &Options,
+    budget: &Budget,
 ) -> Outcome {
     let mut outcome = Outcome::default();
     outcome.decoded_scripts = packers::find(program, &mut outcome.notes);
@@ -234,7 +263,13 @@ pub fn deobfuscate<'a>(
     let mut inlined_keys: HashSet<(&'a str, &'a str)> = HashSet::default();
     let mut sandbox_failed = false;
     let mut spare = Bindings::default();
-    for _round in 0..options.max_rounds.max(1) {
+    for round in 0..options.max_rounds.max(1) {
+        if let Some(reason) = budget.exhausted() {
+            outcome.notes.push(format!(
+                "could not decode: {reason} after {round} rewriting rounds; partial results kept"
+            ));
+            break;
+        }
         let bindings =
             Bindings::collect_reusing(allocator, &program.body, std::mem::take(&mut spare));
         let mut strings: HashMap<Span, (String, String)> = HashMap::default();
@@ -247,7 +282,7 @@ pub fn deobfuscate<'a>(
                     source_text,
                     &bindings,
                     &prelude,
-                    options.limits(),
+                    &options.limits(budget),
                     options.engine,
                 ) {
                     Ok(decoded) => {
@@ -270,6 +305,13 @@ pub fn deobfuscate<'a>(
                             outcome.notes.push(format!(
                                 "could not decode: {} string-array call sites have arguments only known at run time (at bytes {:?})",
                                 decoded.unresolved, decoded.unresolved_at
+                            ));
+                        }
+                        if decoded.over_budget > 0 {
+                            outcome.notes.push(format!(
+                                "could not decode: {} string-array call sites: output budget of {} bytes used up",
+                                decoded.over_budget,
+                                budget.output_bytes()
                             ));
                         }
                         if decoded.failed > 0 {
@@ -427,8 +469,30 @@ fn keep_live_recoveries(program: &Program<'_>, recovered: &mut Vec<Recovered>) {
 /// Parses `source_text` as a classic script, deobfuscates it and prints it
 /// with oxc_codegen. Packed layers are decoded, deobfuscated and appended
 /// (up to [`Options::max_decoded_layers`]), each after a comment line.
-/// Code that does not parse is returned as is, with a note.
+/// Code that does not parse is returned as is, with a note, and so is code
+/// nested deeper than [`nesting::MAX_NESTING`] levels. Runs on a thread
+/// with [`nesting::STACK_BYTES`] of stack, under one [`Options::budget`] for
+/// the script and all its layers.
 pub fn deobfuscate_source(source_text: &str, options: &Options) -> (String, Outcome) {
+    let budget = options.budget();
+    nesting::on_large_stack(|| deobfuscate_source_within(source_text, options, &budget))
+}
+
+fn deobfuscate_source_within(
+    source_text: &str,
+    options: &Options,
+    budget: &Budget,
+) -> (String, Outcome) {
+    if let Some((start, _)) = nesting::deep_region(source_text, nesting::MAX_NESTING) {
+        let outcome = Outcome {
+            notes: vec![format!(
+                "could not decode: nesting deeper than {} levels (at byte {start}): not analysed beyond; the script is shown as written",
+                nesting::MAX_NESTING
+            )],
+            ..Outcome::default()
+        };
+        return (source_text.to_string(), outcome);
+    }
     let allocator = Allocator::default();
     let parsed = oxc_parser::Parser::new(&allocator, source_text, SourceType::cjs()).parse();
     if parsed.panicked {
@@ -439,7 +503,15 @@ pub fn deobfuscate_source(source_text: &str, options: &Options) -> (String, Outc
         return (source_text.to_string(), outcome);
     }
     let mut program = parsed.program;
-    let mut outcome = deobfuscate(&allocator, &mut program, source_text, options);
+    let mut outcome = deobfuscate_within(&allocator, &mut program, source_text, options, budget);
+    if nesting::ast_deeper_than(&program, nesting::MAX_NESTING) {
+        // Printing recurses once per level of a left-deep chain too.
+        outcome.notes.push(format!(
+            "could not decode: expressions nested deeper than {} levels: not printed; the script is shown as written",
+            nesting::MAX_NESTING
+        ));
+        return (source_text.to_string(), outcome);
+    }
     if !parsed.diagnostics.is_empty() {
         outcome.notes.push(format!(
             "the script has {} syntax errors; deobfuscated what parsed",
@@ -463,7 +535,7 @@ pub fn deobfuscate_source(source_text: &str, options: &Options) -> (String, Outc
                 code.push_str("\n*/\n");
                 continue;
             }
-            let (decoded, nested) = deobfuscate_source(&script.code, &inner);
+            let (decoded, nested) = deobfuscate_source_within(&script.code, &inner, budget);
             code.push_str(&format!(
                 "\n// ---- code decoded from {} at byte {} ----\n",
                 script.how, script.at.start

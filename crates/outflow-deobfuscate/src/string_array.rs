@@ -454,6 +454,8 @@ pub struct Decoded {
     pub unresolved_at: Vec<u32>,
     /// Call sites the decoder returned no string for.
     pub failed: usize,
+    /// Call sites left undecoded because the script's output budget ran out.
+    pub over_budget: usize,
     /// What the decoder threw first, if it threw (stack overflow, out of
     /// memory, a trap).
     pub first_error: Option<String>,
@@ -542,7 +544,7 @@ pub fn decode<'a>(
     source: &str,
     bindings: &Bindings<'a>,
     prelude: &Prelude<'a>,
-    limits: Limits,
+    limits: &Limits,
     engine: crate::Engine,
 ) -> Result<Decoded, SandboxError> {
     let mut visitor = CallSites {
@@ -584,19 +586,22 @@ pub fn decode<'a>(
     };
     let mut strings = HashMap::default();
     let mut failed = 0;
+    let mut over_budget = 0;
     let mut first_error: Option<String> = None;
     let mut max_wrappers = 0;
     for ((span, r), index) in visitor.sites.iter().zip(index_of) {
         max_wrappers = max_wrappers.max(r.wrappers);
-        match results.get(index).cloned().flatten() {
+        match results.get(index).and_then(Option::as_ref) {
             Some(s) if s.starts_with('\u{0}') => {
                 failed += 1;
                 if first_error.is_none() {
                     first_error = Some(s.chars().skip(1).take(200).collect());
                 }
             }
+            // Each call site gets its own copy: it counts.
+            Some(s) if !limits.budget.spend_output(s.len()) => over_budget += 1,
             Some(s) => {
-                strings.insert(*span, (s, method.clone()));
+                strings.insert(*span, (s.clone(), method.clone()));
             }
             None => failed += 1,
         }
@@ -613,6 +618,7 @@ pub fn decode<'a>(
         unresolved: visitor.unresolved,
         unresolved_at: visitor.unresolved_at,
         failed,
+        over_budget,
         first_error,
         max_wrappers,
         wrapper_names: wrapper_names.len(),

@@ -103,6 +103,7 @@ impl<'a> Bindings<'a> {
             tracker: ScopeTracker::default(),
             kind: None,
             writes: Vec::new(),
+            depth: 0,
         };
         collector.visit_program(program);
         let writes = std::mem::take(&mut collector.writes);
@@ -189,9 +190,30 @@ struct Collector<'a> {
     tracker: ScopeTracker,
     kind: Option<VariableDeclarationKind>,
     writes: Vec<(ScopeIndex, &'a str)>,
+    /// Expression and statement nesting, bounded like the analysis walk's
+    /// (same limit, same counting), so that both number the same scopes.
+    depth: u32,
 }
 
 impl<'a> Visit<'a> for Collector<'a> {
+    fn visit_expression(&mut self, it: &oxc_ast::ast::Expression<'a>) {
+        if self.depth >= crate::analyze::MAX_NESTING {
+            return;
+        }
+        self.depth += 1;
+        walk::walk_expression(self, it);
+        self.depth -= 1;
+    }
+
+    fn visit_statement(&mut self, it: &oxc_ast::ast::Statement<'a>) {
+        if self.depth >= crate::analyze::MAX_NESTING {
+            return;
+        }
+        self.depth += 1;
+        walk::walk_statement(self, it);
+        self.depth -= 1;
+    }
+
     fn enter_scope(&mut self, flags: ScopeFlags, _scope_id: &Cell<Option<ScopeId>>) {
         let (index, parent) = self.tracker.enter();
         debug_assert_eq!(index as usize, self.table.scopes.len());

@@ -4,6 +4,9 @@
 //! Directories are walked with the `ignore` crate (respecting `.gitignore`
 //! and hidden files like ripgrep does). Files are analysed in parallel on a
 //! rayon pool whose threads have [`crate::ANALYSIS_STACK_BYTES`] of stack.
+//! Files are told apart by content: a file is refused as binary only on
+//! the strong evidence of [`crate::binary_content`], with an "unreadable
+//! script" error, never for one NUL byte.
 
 use std::path::Path;
 
@@ -19,8 +22,7 @@ use crate::value::PartialString;
 /// File extensions read when walking a directory.
 const EXTENSIONS: [&str; 8] = ["js", "mjs", "cjs", "jsx", "html", "htm", "json", "xhtml"];
 
-/// Bytes looked at to tell a binary file from text.
-const SNIFF_BYTES: usize = 8192;
+use crate::binary_content::SNIFF_BYTES;
 
 /// JSON strings shorter than this are not tried as code.
 const MIN_JSON_SCRIPT: usize = 32;
@@ -119,15 +121,13 @@ fn analyze_document_here(path: &str, bytes: &[u8], options: &Options) -> Documen
         references: Vec::new(),
         scripts: Vec::new(),
     };
-    if bytes[..bytes.len().min(SNIFF_BYTES)].contains(&0) || bytes.len() > options.max_script_bytes
-    {
+    if let Some(reason) = crate::binary_content::binary_reason(bytes) {
         document.sha256 = sha256_hex(bytes);
-    }
-    if bytes[..bytes.len().min(SNIFF_BYTES)].contains(&0) {
-        document.error = Some("binary file (NUL bytes): not analysed".into());
+        document.error = Some(format!("unreadable script: {reason}: not analysed"));
         return document;
     }
     if bytes.len() > options.max_script_bytes {
+        document.sha256 = sha256_hex(bytes);
         document.error = Some(format!(
             "{} bytes is over the limit of {} bytes (--max-script-bytes)",
             bytes.len(),
@@ -167,7 +167,8 @@ fn analyze_document_here(path: &str, bytes: &[u8], options: &Options) -> Documen
     match format {
         DocumentFormat::Html => {
             let mut scripts = Vec::new();
-            document.references = analyze_html_text(path, &text, options, 0, &mut scripts, None);
+            document.references =
+                analyze_html_text(path, &text, options, 0, &mut scripts, None, None);
             document.scripts = scripts;
         }
         _ => analyze_json(&mut document, &text, options),
@@ -198,7 +199,8 @@ fn script_input(path: &str) -> ScriptInput {
 
 /// Analyses an HTML text's inline scripts into `out` and returns its URL
 /// references. `input` overrides how its scripts are described (for HTML
-/// written by `document.write`).
+/// written by `document.write`), and `budget` is the deobfuscation budget of
+/// the script that wrote it.
 pub(crate) fn analyze_html_text(
     name: &str,
     text: &str,
@@ -206,6 +208,7 @@ pub(crate) fn analyze_html_text(
     depth: u32,
     out: &mut Vec<outflow_model::ScriptAnalysis>,
     input: Option<ScriptInput>,
+    budget: Option<&outflow_deobfuscate::Budget>,
 ) -> Vec<Endpoint> {
     let parts = crate::html::extract(text);
     for (index, script) in parts.scripts.iter().enumerate() {
@@ -230,6 +233,7 @@ pub(crate) fn analyze_html_text(
                 module: script.module.then_some(true),
                 options,
                 depth,
+                budget: budget.cloned(),
             },
             out,
         );

@@ -16,14 +16,16 @@
 //! [`analyze_paths`] for files and directories in parallel.
 //!
 //! Hostile input is expected: scripts larger than
-//! [`Options::max_script_bytes`] are skipped with a note, binary files are
-//! refused, invalid UTF-8 is replaced, syntax errors are recovered from
+//! [`Options::max_script_bytes`] are skipped with a note, binary files (by magic number or
+//! a high share of non-text bytes, never one NUL byte) are refused with an
+//! "unreadable script" error, invalid UTF-8 is replaced, syntax errors are recovered from
 //! ([`parse`]), expression nesting is bounded, and every static evaluation
 //! runs under a step budget. Analysis runs on threads with a large stack
 //! ([`ANALYSIS_STACK_BYTES`]) so that deep but legal nesting parses.
 
 pub mod analyze;
 pub mod api_catalog;
+pub mod binary_content;
 pub mod bindings;
 pub mod endpoint;
 pub mod evaluate;

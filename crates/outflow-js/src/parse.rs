@@ -8,6 +8,12 @@
 //! The blanked regions are returned so that they can still be scanned for
 //! string literals ([`crate::lexical`]): a syntax error halfway through a
 //! file loses neither the code before it nor the URLs after it.
+//!
+//! Before the first parse, regions nested deeper than
+//! [`outflow_deobfuscate::nesting::MAX_NESTING`] levels (measured lexically,
+//! see [`outflow_deobfuscate::nesting`]) are blanked the same way, with a
+//! "nesting deeper than N levels" error: oxc's parser recurses per level
+//! and a stack overflow would abort the process.
 
 use oxc_allocator::Allocator;
 use oxc_ast::ast::Program;
@@ -39,8 +45,55 @@ pub struct Parsed<'a> {
     pub blanked: Vec<(u32, u32)>,
 }
 
-/// Parses `source`, recovering from fatal syntax errors as described above.
+/// Blanking rounds for regions nested too deep, before the text past the
+/// last one is given up whole.
+const MAX_DEEP_REGIONS: usize = 16;
+
+/// Parses `source`, recovering from fatal syntax errors and blanking
+/// regions nested too deep, as described above.
 pub fn parse<'a>(allocator: &'a Allocator, source: &'a str, source_type: SourceType) -> Parsed<'a> {
+    use outflow_deobfuscate::nesting::{MAX_NESTING, deep_region};
+    let Some(first_deep) = deep_region(source, MAX_NESTING) else {
+        return parse_shallow(allocator, source, source_type);
+    };
+    let mut text = source.to_owned();
+    let mut deep = vec![first_deep];
+    blank(&mut text, first_deep.0, first_deep.1);
+    while let Some(region) = deep_region(&text, MAX_NESTING) {
+        if deep.len() >= MAX_DEEP_REGIONS {
+            let len = text.len();
+            blank(&mut text, region.0, len);
+            deep.push((region.0, len));
+            break;
+        }
+        blank(&mut text, region.0, region.1);
+        deep.push(region);
+    }
+    let mut parsed = parse_shallow(allocator, allocator.alloc_str(&text), source_type);
+    parsed.errors.insert(
+        0,
+        SyntaxError {
+            message: format!(
+                "nesting deeper than {MAX_NESTING} levels: not analysed beyond ({} bytes in {} regions; their string literals were scanned)",
+                deep.iter().map(|(s, e)| e - s).sum::<usize>(),
+                deep.len()
+            ),
+            range: Some((first_deep.0 as u32, first_deep.0 as u32 + 1)),
+        },
+    );
+    parsed
+        .blanked
+        .extend(deep.iter().map(|(s, e)| (*s as u32, *e as u32)));
+    parsed.blanked = merge(std::mem::take(&mut parsed.blanked));
+    parsed
+}
+
+/// [`parse`] of text known to nest no deeper than the limit.
+fn parse_shallow<'a>(
+    allocator: &'a Allocator,
+    source: &'a str,
+    source_type: SourceType,
+) -> Parsed<'a> {
     let first = parse_once(allocator, source, source_type);
     let errors = first.1.clone();
     if !first.2 {

@@ -102,6 +102,9 @@ pub(crate) struct ScriptText<'s> {
     pub options: &'s Options,
     /// Layers of decoded code above this one (0 for a script as read).
     pub depth: u32,
+    /// The deobfuscation budget of the script this code was decoded from:
+    /// a script and all code decoded from it share one. `None` starts one.
+    pub budget: Option<outflow_deobfuscate::Budget>,
 }
 
 impl<'s> ScriptText<'s> {
@@ -126,7 +129,13 @@ impl<'s> ScriptText<'s> {
             module: None,
             options,
             depth,
+            budget: None,
         }
+    }
+
+    /// The same script drawing on `budget`.
+    pub fn with_budget(self, budget: Option<outflow_deobfuscate::Budget>) -> Self {
+        Self { budget, ..self }
     }
 }
 
@@ -142,7 +151,14 @@ pub(crate) fn analyze_text(script: ScriptText<'_>, out: &mut Vec<ScriptAnalysis>
         return;
     }
     let allocator = Allocator::default();
-    let walked = parse_and_walk(&allocator, &script);
+    let budget = script.budget.clone().or_else(|| {
+        script
+            .options
+            .deobfuscation
+            .as_ref()
+            .map(outflow_deobfuscate::Options::budget)
+    });
+    let walked = parse_and_walk(&allocator, &script, budget.as_ref());
     analysis.module = walked.module;
     let mut ranges = Ranges::at(script.located.base);
     let pending = Pending::collect(walked, script.text, &mut ranges);
@@ -150,7 +166,7 @@ pub(crate) fn analyze_text(script: ScriptText<'_>, out: &mut Vec<ScriptAnalysis>
     let evaluated = pending.fill(&mut analysis, &spans);
     let parent = out.len();
     out.push(analysis);
-    analyze_decoded(&script, parent, evaluated, &spans, out);
+    analyze_decoded(&script, parent, evaluated, &spans, budget.as_ref(), out);
 }
 
 /// The analysis of `script` before anything is found in it.
@@ -191,7 +207,11 @@ struct Walked {
 }
 
 /// Parses the script, deobfuscates it in place and walks it.
-fn parse_and_walk(allocator: &Allocator, script: &ScriptText<'_>) -> Walked {
+fn parse_and_walk(
+    allocator: &Allocator,
+    script: &ScriptText<'_>,
+    budget: Option<&outflow_deobfuscate::Budget>,
+) -> Walked {
     let source_type = match script.module {
         Some(true) => SourceType::mjs(),
         Some(false) => SourceType::cjs(),
@@ -201,14 +221,15 @@ fn parse_and_walk(allocator: &Allocator, script: &ScriptText<'_>) -> Walked {
     // Deobfuscation rewrites the program in place; every node it replaces
     // keeps the span of the call site that produced the value, so what the
     // walk below finds is located in the original text.
-    let outcome = match &script.options.deobfuscation {
-        Some(deobfuscation) => outflow_deobfuscate::deobfuscate(
+    let outcome = match (&script.options.deobfuscation, budget) {
+        (Some(deobfuscation), Some(budget)) => outflow_deobfuscate::deobfuscate_within(
             allocator,
             &mut parsed.program,
             parsed.text,
             deobfuscation,
+            budget,
         ),
-        None => outflow_deobfuscate::Outcome::default(),
+        _ => outflow_deobfuscate::Outcome::default(),
     };
     let bindings = Bindings::collect(&parsed.program);
     let findings = analyze::analyze(&parsed.program, &bindings);
@@ -459,6 +480,7 @@ fn analyze_decoded(
     parent: usize,
     evaluated: Evaluated,
     spans: &[SourceSpan],
+    budget: Option<&outflow_deobfuscate::Budget>,
     out: &mut Vec<ScriptAnalysis>,
 ) {
     if script.depth >= script.options.max_decoded_depth {
@@ -493,6 +515,7 @@ fn analyze_decoded(
                 script.depth + 1,
                 &mut decoded,
                 Some(input),
+                budget,
             );
             out[parent]
                 .endpoints
@@ -502,7 +525,8 @@ fn analyze_decoded(
                 }));
         } else {
             analyze_text(
-                ScriptText::standalone(&child_name, input, &code, script.options, script.depth + 1),
+                ScriptText::standalone(&child_name, input, &code, script.options, script.depth + 1)
+                    .with_budget(budget.cloned()),
                 &mut decoded,
             );
         }

@@ -27,7 +27,7 @@ fn ten_thousand_nested_parentheses() {
         out[0]
             .diagnostics
             .iter()
-            .any(|d| d.message.contains("nested deeper"))
+            .any(|d| d.message.contains("deeper than"))
     );
 }
 

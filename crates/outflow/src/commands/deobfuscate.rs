@@ -14,8 +14,8 @@ pub struct Args {
     #[arg(value_name = "FILE|-")]
     pub input: String,
 
-    /// CPU time the sandbox may spend decoding one string array, in
-    /// milliseconds.
+    /// Time the whole deobfuscation of the script may take (every sandbox
+    /// run, round and decoded layer), in milliseconds.
     #[arg(long, default_value_t = outflow_deobfuscate::Options::default().sandbox_cpu_time.as_millis() as u64)]
     pub sandbox_time_ms: u64,
 
