@@ -27,6 +27,7 @@ mod output;
 mod runtime;
 mod scan;
 mod session;
+mod typed;
 mod visit;
 mod watch;
 
@@ -41,11 +42,12 @@ pub use har::{HarRequest, har};
 pub use history::open_store;
 pub use output::{
     ExitStatus, OutputOptions, ReportFormat, emit, exit_status, print_captures, render, rule_docs,
-    summarise, write_stdout,
+    summarise, summary, write_stdout,
 };
 pub use runtime::runtime;
 pub use scan::{ScanRequest, scan};
 pub use session::Session;
+pub use typed::{TypedOptions, TypedValue, kind_of_field, mask, masked};
 pub use visit::{VisitOptions, parse_mappings, resolve_persona, resolve_personas, with_persona};
 pub use watch::{WatchRequest, watch};
 
