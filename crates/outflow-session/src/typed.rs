@@ -233,6 +233,31 @@ fn spellings(value: &str) -> Vec<String> {
     out
 }
 
+/// What terminal output must not show of a value: its spellings, in
+/// either case, with its last character or not, encoded once or twice.
+fn shown_spellings(value: &str) -> Vec<String> {
+    let mut bases = vec![
+        value.to_string(),
+        value.to_uppercase(),
+        value.to_lowercase(),
+    ];
+    let mut shorter = value.chars();
+    shorter.next_back();
+    if shorter.as_str().chars().count() >= MIN_TERM_CHARS {
+        bases.push(shorter.as_str().to_string());
+    }
+    let mut out = Vec::new();
+    for base in bases {
+        for spelling in spellings(&base) {
+            out.push(percent_encoded(&spelling, false));
+            out.push(spelling);
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// `encodeURIComponent`, or `application/x-www-form-urlencoded` (`+` for
 /// a space, `*-._` kept) with `form`.
 fn percent_encoded(value: &str, form: bool) -> String {
@@ -442,13 +467,14 @@ pub fn mask(value: &str) -> String {
     format!("{head}…({} chars)", value.chars().count())
 }
 
-/// `text` with every spelling (as typed, percent- or form-encoded) of each
-/// value masked; longest first, so that one value inside another is
+/// `text` with every spelling (as typed, in either case, with its last
+/// character or not, percent- or form-encoded, once or twice) of each value
+/// masked; longest first, so that one value inside another is
 /// masked whole.
 pub fn masked(text: &str, values: &[String]) -> String {
     let mut pairs: Vec<(String, String)> = values
         .iter()
-        .flat_map(|v| spellings(v).into_iter().map(move |s| (s, mask(v))))
+        .flat_map(|v| shown_spellings(v).into_iter().map(move |s| (s, mask(v))))
         .filter(|(s, _)| !s.is_empty())
         .collect();
     pairs.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
@@ -559,7 +585,8 @@ mod tests {
     #[test]
     fn masking_hides_every_spelling() {
         let values = vec!["test.account@example.org".to_string()];
-        let text = "sent test.account@example.org and test.account%40example.org";
+        let text = "sent test.account@example.org and test.account%40example.or, \
+                    TEST.ACCOUNT@EXAMPLE.ORG, test.account%2540example.org";
         let out = masked(text, &values);
         assert!(!out.contains("account"), "{out}");
         assert!(out.contains("te…(24 chars)"), "{out}");

@@ -66,6 +66,21 @@ pub fn body_bytes(
     (Some(inflated), notes)
 }
 
+/// The bytes of a binary body written as text one character per byte
+/// (U+0000–U+00FF, as mitmproxy writes bodies that are not UTF-8): when
+/// the body's declared length (`Content-Length`) is its count of
+/// characters, not of UTF-8 bytes. `None` for text that is what it says.
+pub fn latin1_bytes(text: &str, declared_length: Option<usize>) -> Option<Vec<u8>> {
+    let declared = declared_length?;
+    if declared == text.len() || text.chars().any(|c| u32::from(c) > 0xff) {
+        return None;
+    }
+    if text.chars().count() != declared {
+        return None;
+    }
+    Some(text.chars().map(|c| u32::from(c) as u8).collect())
+}
+
 /// Base64 with whitespace ignored, padded or not, either alphabet.
 fn decode_base64(text: &str) -> Option<Vec<u8>> {
     let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
@@ -265,6 +280,23 @@ mod tests {
         let (bytes, notes) = body_bytes(&STANDARD.encode(&packed), Some("base64"), Some("gzip"));
         assert!(bytes.is_some());
         assert!(notes[0].contains("does not inflate"), "{notes:?}");
+    }
+
+    #[test]
+    fn one_character_per_byte_text_is_read_as_bytes() {
+        let text: String = [0x1fu8, 0x8b, 0x08, 0x41]
+            .iter()
+            .map(|&b| char::from(b))
+            .collect();
+        assert_eq!(
+            latin1_bytes(&text, Some(4)).unwrap(),
+            [0x1f, 0x8b, 0x08, 0x41]
+        );
+        assert!(
+            latin1_bytes("café", Some(5)).is_none(),
+            "UTF-8 text is text"
+        );
+        assert!(latin1_bytes(&text, None).is_none());
     }
 
     #[test]

@@ -540,10 +540,11 @@ fn websocket_frames(entry: &Entry<'_>) -> (Vec<WebSocketFrame>, Vec<Option<i64>>
                 truncated: data.chars().nth(MAX_FRAME_CHARS).is_some(),
                 time_ms: 0,
             };
+            // Chrome writes seconds since the epoch, Playwright milliseconds.
             let time = m
                 .time
-                .filter(|t| t.is_finite() && *t > 0.0 && *t < 1e11)
-                .map(|t| (t * 1000.0) as i64);
+                .filter(|t| t.is_finite() && *t > 0.0 && *t < 1e14)
+                .map(|t| if t < 1e11 { t * 1000.0 } else { t } as i64);
             (frame, time)
         })
         .unzip()
@@ -630,7 +631,16 @@ fn post_body(
         for note in body_notes {
             notes.add(&format!("request bodies: {note}"), || cut(url, 100));
         }
-        let bytes = bytes?;
+        let mut bytes = bytes?;
+        let declared = headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case("content-length"))
+            .and_then(|h| h.value.trim().parse::<usize>().ok());
+        if post.encoding.is_none()
+            && let Some(raw) = body::latin1_bytes(text, declared)
+        {
+            bytes = raw;
+        }
         let mime = post.mime_type.as_deref().or_else(|| {
             headers
                 .iter()
