@@ -297,10 +297,21 @@ fn start_mitmdump(port: &str, har: &Path) -> (Mitmdump, String) {
     (Mitmdump(child), format!("http://127.0.0.1:{listen}"))
 }
 
+/// Asks mitmdump to exit (SIGINT, as Ctrl-C: it writes the HAR then),
+/// again every two seconds, since a signal that lands while it is busy can
+/// be lost; kills it after a minute (the HAR check then fails).
 fn stop(mut proxy: Mitmdump) {
     let pid = proxy.0.id().to_string();
-    let _ = Command::new("kill").args(["-INT", &pid]).status();
-    let _ = proxy.0.wait();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(60) {
+        let _ = Command::new("kill").args(["-INT", &pid]).status();
+        for _ in 0..20 {
+            if proxy.0.try_wait().ok().flatten().is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
 }
 
 #[test]
