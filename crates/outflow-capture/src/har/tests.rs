@@ -156,13 +156,11 @@ fn bad_base64_latin1_and_gzip_script_bodies() {
 
 #[test]
 fn cookies_set_cookie_and_location_are_kept() {
-    let text = har(&format!(
-        r#"{{"startedDateTime": "2024-05-01T10:00:00.000Z",
-        "request": {{"method": "GET", "url": "https://t.example/r", "headers": [],
-            "cookies": [{{"name": "uid", "value": "abc"}}]}},
-        "response": {{"status": 302, "headers": [], "redirectURL": "https://u.example/?e=1",
-            "cookies": [{{"name": "seen", "value": "xyz"}}], "content": {{}}}}}}"#
-    ));
+    let text = har(r#"{"startedDateTime": "2024-05-01T10:00:00.000Z",
+        "request": {"method": "GET", "url": "https://t.example/r", "headers": [],
+            "cookies": [{"name": "uid", "value": "abc"}]},
+        "response": {"status": 302, "headers": [], "redirectURL": "https://u.example/?e=1",
+            "cookies": [{"name": "seen", "value": "xyz"}], "content": {}}}"#);
     let import = import_har(text.as_bytes(), "x.har").unwrap();
     let request = &import.capture.requests[0];
     assert!(
