@@ -41,7 +41,7 @@ mod targets;
 
 pub use error::CaptureFailure;
 pub use forms::TypingPace;
-pub use har::{HAR_SIZE_LIMIT, HarImport, import_har, import_har_file};
+pub use har::{CANNOT_HOLD, HAR_SIZE_LIMIT, HarImport, MAX_ENTRIES, import_har, import_har_file};
 pub use host_map::{HostMapping, host_resolver_rules};
 pub use launch::{DEFAULT_CHROMIUM, chromium_path};
 pub use outcome::capture_failed;

@@ -460,6 +460,54 @@ pub enum CanaryKind {
     Name,
 }
 
+impl CanaryKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [CanaryKind; 5] = [
+        CanaryKind::Email,
+        CanaryKind::Password,
+        CanaryKind::Phone,
+        CanaryKind::Username,
+        CanaryKind::Name,
+    ];
+
+    /// The snake_case name serde uses, also accepted by `FromStr`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CanaryKind::Email => "email",
+            CanaryKind::Password => "password",
+            CanaryKind::Phone => "phone",
+            CanaryKind::Username => "username",
+            CanaryKind::Name => "name",
+        }
+    }
+}
+
+impl std::fmt::Display for CanaryKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for CanaryKind {
+    type Err = String;
+
+    /// A kind by its name (`email`, `card_number`…), case and `-`/`_`
+    /// insensitive.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let wanted = text.trim().replace('-', "_");
+        CanaryKind::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(&wanted))
+            .ok_or_else(|| {
+                let names: Vec<&str> = CanaryKind::ALL.iter().map(|k| k.as_str()).collect();
+                format!(
+                    "unknown canary kind {text:?} (expected one of {})",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
 /// A unique value typed into a form field, so that it can be searched for in
 /// what the page sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

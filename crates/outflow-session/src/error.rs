@@ -50,6 +50,9 @@ pub enum SessionError {
     /// A webhook is not an http(s) URL, or no delivery succeeded.
     #[error("{0}")]
     Webhook(String),
+    /// `--typed`, `--typed-file`: a value that could not be read.
+    #[error("{0}")]
+    Typed(String),
     /// Standard output could not be written.
     #[error("{what}")]
     Output {

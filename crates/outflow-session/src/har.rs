@@ -8,8 +8,9 @@ use crate::analyser::{Analyser, AttributionOptions};
 use crate::error::Result;
 use crate::evidence::Evidence;
 use crate::follow::FollowOptions;
-use crate::output::{ExitStatus, OutputOptions, summarise};
+use crate::output::{ExitStatus, OutputOptions, summary};
 use crate::session::Run;
+use crate::typed::{self, TypedOptions};
 
 /// What `outflow har` was asked.
 #[derive(Debug, Clone)]
@@ -26,6 +27,8 @@ pub struct HarRequest {
     pub output: OutputOptions,
     /// History, policy and alerts.
     pub follow: FollowOptions,
+    /// The values the person typed while recording.
+    pub typed: TypedOptions,
 }
 
 /// Imports and analyses each file: exit 2 when a file could not be read as
@@ -33,6 +36,7 @@ pub struct HarRequest {
 /// or the policy is broken.
 pub fn har(request: &HarRequest) -> Result<ExitStatus> {
     request.follow.check()?;
+    let given = request.typed.given_values()?;
     let evidence = request.out.as_deref().map(Evidence::create).transpose()?;
     let analyser = Analyser::load(&request.attribution, !request.capture_only)?;
     let follow = FollowOptions {
@@ -41,15 +45,29 @@ pub fn har(request: &HarRequest) -> Result<ExitStatus> {
         ..request.follow.clone()
     };
     let mut run = Run::new(&analyser, evidence.as_ref(), request.capture_only, true);
+    let mut masks: Vec<String> = given.iter().map(|v| v.value.clone()).collect();
     for file in &request.files {
         match outflow_capture::import_har_file(file) {
-            Ok(import) => {
+            Ok(mut import) => {
+                for note in typed::apply(&mut import.capture, &given, request.typed.from_forms) {
+                    import.capture.errors.push(outflow_model::CaptureError {
+                        kind: outflow_model::CaptureErrorKind::Har,
+                        message: note,
+                    });
+                }
+                if !request.typed.show {
+                    masks.extend(import.capture.canaries.iter().map(|c| c.value.clone()));
+                    run.mask(masks.clone());
+                }
                 let stem = file
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_default();
                 let name = capture_name(&stem, None);
-                summarise(&name, &import.capture);
+                eprint!(
+                    "{}",
+                    typed::masked(&summary(&name, &import.capture), &masks)
+                );
                 // History is kept by page URL: a recording without one
                 // cannot be saved.
                 let saveable = !import.capture.target.is_empty();

@@ -37,6 +37,7 @@ mod runtime;
 mod saved;
 mod scan;
 mod session;
+mod typed;
 mod visit;
 mod watch;
 mod whois;
@@ -56,12 +57,13 @@ pub use history::open_store;
 pub use inventory::{InventoryFormat, InventoryRequest, inventory};
 pub use output::{
     ExitStatus, OutputOptions, ReportFormat, emit, exit_status, print_captures, render, rule_docs,
-    summarise, write_stdout,
+    summarise, summary, write_stdout,
 };
 pub use runtime::runtime;
 pub use saved::{DocumentFormat, HistoryRequest, history};
 pub use scan::{ScanRequest, scan};
 pub use session::Session;
+pub use typed::{TypedOptions, TypedValue, kind_of_field, mask, masked};
 pub use visit::{VisitOptions, parse_mappings, resolve_persona, resolve_personas, with_persona};
 pub use watch::{WatchRequest, watch};
 pub use whois::{WhoisRequest, whois};

@@ -131,21 +131,27 @@ pub fn print_captures(printed: &[Capture]) -> Result<()> {
 
 /// One line per capture on standard error, then its problems.
 pub fn summarise(name: &str, capture: &Capture) {
+    eprint!("{}", summary(name, capture));
+}
+
+/// What [`summarise`] prints.
+pub fn summary(name: &str, capture: &Capture) -> String {
     let calls = capture
         .api_calls
         .as_ref()
         .map(|c| c.len().to_string())
         .unwrap_or_else(|| "n/a".to_string());
-    eprintln!(
-        "{name}: {} requests, {} scripts, {calls} API call records, {} canaries, {} problems",
+    let mut out = format!(
+        "{name}: {} requests, {} scripts, {calls} API call records, {} canaries, {} problems\n",
         capture.requests.len(),
         capture.scripts.len(),
         capture.canaries.len(),
         capture.errors.len()
     );
     for error in &capture.errors {
-        eprintln!("  {:?}: {}", error.kind, error.message);
+        out.push_str(&format!("  {:?}: {}\n", error.kind, error.message));
     }
+    out
 }
 
 #[cfg(test)]

@@ -12,7 +12,10 @@ use crate::analyser::Analyser;
 use crate::error::Result;
 use crate::evidence::Evidence;
 use crate::follow::FollowOptions;
-use crate::output::{ExitStatus, OutputOptions, emit, exit_status, print_captures, summarise};
+use crate::output::{
+    ExitStatus, OutputOptions, ReportFormat, emit, exit_status, print_captures, render, summarise,
+    write_stdout,
+};
 use crate::runtime::runtime;
 
 /// Browsers need a runtime; analysis needs intelligence: both made once
@@ -54,6 +57,9 @@ pub(crate) struct Run<'a> {
     facts: Vec<Option<PageFacts>>,
     /// Whether a capture could not be made or loaded.
     pub any_failed: bool,
+    /// Values terminal output shows masked (typed values, maybe real
+    /// credentials).
+    masks: Vec<String>,
 }
 
 impl<'a> Run<'a> {
@@ -74,7 +80,13 @@ impl<'a> Run<'a> {
             reports: Vec::new(),
             facts: Vec::new(),
             any_failed: false,
+            masks: Vec::new(),
         }
+    }
+
+    /// Terminal reports will show these values masked.
+    pub fn mask(&mut self, values: Vec<String>) {
+        self.masks = values;
     }
 
     /// Takes what a live visit gave: a page that did not load fails the
@@ -145,7 +157,15 @@ impl<'a> Run<'a> {
     ) -> Result<ExitStatus> {
         print_captures(&self.printed)?;
         if !self.reports.is_empty() {
-            emit(&self.reports, output.format, output.color)?;
+            if self.masks.is_empty() || output.format != ReportFormat::Terminal {
+                emit(&self.reports, output.format, output.color)?;
+            } else {
+                let text = render(&self.reports, output.format, output.color)?;
+                write_stdout(
+                    &crate::typed::masked(&text, &self.masks),
+                    "writing the report",
+                )?;
+            }
         }
         let status = exit_status(&self.reports, output.fail_on, self.any_failed);
         let violated = match follow {

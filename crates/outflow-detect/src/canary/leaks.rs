@@ -105,6 +105,21 @@ fn request_leaks(facts: &Facts<'_>, index: &CanaryIndex, request: &Request) -> V
     if let Some(body) = &request.body {
         haystacks.push((Channel::Body, raw(&body.text, body.base64), request.time_ms));
     }
+    // What the third party's answer hands on: a cookie it sets, a URL it
+    // redirects to (the value then travels to the next host too).
+    for header in request.response.iter().flat_map(|r| &r.security_headers) {
+        if header.name.eq_ignore_ascii_case("set-cookie")
+            || header.name.eq_ignore_ascii_case("location")
+        {
+            haystacks.push((
+                Channel::Header {
+                    name: format!("response {}", header.name),
+                },
+                Cow::Borrowed(header.value.as_bytes()),
+                request.time_ms,
+            ));
+        }
+    }
     for (i, frame) in request.websocket_frames.iter().enumerate() {
         if frame.sent {
             haystacks.push((

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use outflow_session::HarRequest;
+use outflow_session::{HarRequest, TypedOptions};
 
 use crate::args::{FollowArgs, ReportArgs};
 
@@ -31,6 +31,27 @@ pub struct Args {
     #[arg(long)]
     pub save: bool,
 
+    /// A value typed while recording, as KIND=VALUE (kinds: the canary
+    /// kinds, e.g. email, password, phone, username, name); repeatable.
+    /// Its leaks are searched as a scan's canaries are. Shown masked
+    /// unless --show-typed; kept in full in the --out bundle.
+    #[arg(long, value_name = "KIND=VALUE")]
+    pub typed: Vec<String>,
+
+    /// A file of typed values, one KIND=VALUE a line (# comments).
+    #[arg(long, value_name = "FILE")]
+    pub typed_file: Option<PathBuf>,
+
+    /// Take the typed values from the recording's first-party form
+    /// submissions and login requests (kind from the field name; short or
+    /// common values are not searched).
+    #[arg(long)]
+    pub typed_from_forms: bool,
+
+    /// Print typed values in full in terminal output.
+    #[arg(long)]
+    pub show_typed: bool,
+
     #[command(flatten)]
     pub follow: FollowArgs,
 
@@ -48,6 +69,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         capture_only: args.capture_only,
         attribution: args.report.attribution(),
         output: args.report.output(),
+        typed: TypedOptions {
+            typed: args.typed,
+            typed_file: args.typed_file,
+            from_forms: args.typed_from_forms,
+            show: args.show_typed,
+        },
     };
     Ok(ExitCode::from(outflow_session::har(&request)?))
 }
