@@ -10,7 +10,8 @@ use oxc_syntax::operator::{BinaryOperator, UnaryOperator};
 
 use crate::bindings::Bindings;
 use crate::string_array::{Prelude, Resolved, resolve};
-use crate::value::{NoScope, Value, evaluate};
+use crate::value::{Value, evaluate};
+use outflow_js_value::Literals;
 
 const ALPHABET: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/=";
 
@@ -99,7 +100,7 @@ fn decoder_spec<'a>(program: &Program<'a>, name: &'a str) -> Option<Decoder<'a>>
     {
         return None;
     }
-    let Value::Num(shift) = evaluate(&sub.right, &NoScope)? else {
+    let Value::Num(shift) = evaluate(&sub.right, &Literals)? else {
         return None;
     };
     let mut facts = Facts {
@@ -241,7 +242,7 @@ impl<'s> Entries<'s> {
 
     /// Position in the rotated array of the entry a decoder call reads.
     fn position(&self, rotation: usize, decoder: &Decoder<'_>, args: &[Value]) -> Option<usize> {
-        let index = args.first()?.to_number() - decoder.shift;
+        let index = args.first()?.to_number()? - decoder.shift;
         if index.is_nan() || index < 0.0 || index.fract() != 0.0 || index as usize >= self.len() {
             return None;
         }
@@ -250,10 +251,7 @@ impl<'s> Entries<'s> {
 }
 
 fn rc4_key(args: &[Value]) -> Option<&str> {
-    match args.get(1)? {
-        Value::Str(key) => Some(key),
-        _ => None,
-    }
+    args.get(1)?.as_str()
 }
 
 fn decode_one(
@@ -487,7 +485,7 @@ fn rotation<'a>(
     {
         return None;
     }
-    let Value::Num(target) = evaluate(call.arguments.get(1)?.as_expression()?, &NoScope)? else {
+    let Value::Num(target) = evaluate(call.arguments.get(1)?.as_expression()?, &Literals)? else {
         return None;
     };
     let body = function.body.as_ref()?;
