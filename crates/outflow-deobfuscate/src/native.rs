@@ -302,46 +302,7 @@ fn parse_int(s: &str) -> f64 {
 /// JavaScript's `parseInt` (radix 10, or 16 after `0x`) over UTF-16 code
 /// units, reading only as far as the number goes.
 fn parse_int_units(units: impl Iterator<Item = u16>) -> f64 {
-    let as_char = |u: u16| char::from_u32(u32::from(u));
-    let mut units = units.peekable();
-    while units
-        .peek()
-        .and_then(|u| as_char(*u))
-        .is_some_and(|c| c.is_whitespace() || c == '\u{feff}')
-    {
-        units.next();
-    }
-    let mut sign = 1.0;
-    match units.peek().and_then(|u| as_char(*u)) {
-        Some('-') => {
-            sign = -1.0;
-            units.next();
-        }
-        Some('+') => {
-            units.next();
-        }
-        _ => {}
-    }
-    let mut radix = 10;
-    let mut value = 0f64;
-    let mut any = false;
-    if units.peek().and_then(|u| as_char(*u)) == Some('0') {
-        units.next();
-        if matches!(units.peek().and_then(|u| as_char(*u)), Some('x' | 'X')) {
-            units.next();
-            radix = 16;
-        } else {
-            any = true;
-        }
-    }
-    for unit in units {
-        let Some(digit) = as_char(unit).and_then(|c| c.to_digit(radix)) else {
-            break;
-        };
-        value = value * f64::from(radix) + f64::from(digit);
-        any = true;
-    }
-    if any { sign * value } else { f64::NAN }
+    outflow_js_value::builtins::parse_int(units, 0)
 }
 
 /// The rotator's checksum: `-parseInt(D(..))/1 + parseInt(w(..))/2 * ...`.
