@@ -20,7 +20,9 @@ use oxc_ast_visit::{Visit, walk};
 use oxc_span::{GetSpan, Span};
 use oxc_syntax::{operator::UnaryOperator, scope::ScopeFlags};
 
-use crate::value::{NoScope, Scope, Value, evaluate};
+use outflow_js_value::{Environment, Literals, Lookup, ScopeIndex};
+
+use crate::value::{Value, evaluate};
 
 /// Deepest statement/expression nesting walked; deeper code is not analysed.
 pub const MAX_WALK_DEPTH: u32 = 1500;
@@ -207,17 +209,26 @@ impl<'b, 'a> ObjectScope<'b, 'a> {
     }
 }
 
-impl Scope for ObjectScope<'_, '_> {
-    fn identifier(&self, name: &str) -> Option<Value> {
-        self.params
-            .iter()
-            .find(|(p, _)| *p == name)
-            .map(|(_, v)| v.clone())
+/// Names are not scope-resolved here (see the module documentation): a
+/// wrapper's parameters and the constant objects are all that is known,
+/// and of the globals only `undefined`.
+impl<'a> Environment<'a> for ObjectScope<'_, 'a> {
+    fn identifier(&self, name: &str, scope: ScopeIndex) -> Lookup<'a> {
+        match self.params.iter().find(|(p, _)| *p == name) {
+            Some((_, v)) => Lookup::Value(v.clone()),
+            None => Literals.identifier(name, scope),
+        }
     }
-    fn member(&self, object: &str, key: &str) -> Option<Value> {
-        match self.readable(object)?.entries.get(key)? {
-            ObjectEntry::Value(v) => Some(v.clone()),
-            _ => None,
+    fn property(&self, object: &Expression<'a>, key: &str, _scope: ScopeIndex) -> Lookup<'a> {
+        let Expression::Identifier(object) = object else {
+            return Lookup::Unknown;
+        };
+        match self
+            .readable(object.name.as_str())
+            .and_then(|o| o.entries.get(key))
+        {
+            Some(ObjectEntry::Value(v)) => Lookup::Value(v.clone()),
+            _ => Lookup::Unknown,
         }
     }
 }
@@ -337,7 +348,7 @@ impl<'a> Collector<'a> {
     }
 
     fn object_entry(&self, value: &Expression<'a>) -> ObjectEntry<'a> {
-        if let Some(v) = evaluate(value, &NoScope) {
+        if let Some(v) = evaluate(value, &Literals) {
             return ObjectEntry::Value(v);
         }
         if let Expression::FunctionExpression(f) = value
@@ -482,7 +493,9 @@ fn member_target<'a>(
             };
             let key = match &m.expression {
                 Expression::StringLiteral(s) => s.value.as_str(),
-                other => allocator.alloc_str(&evaluate(other, &NoScope)?.to_js_string()),
+                other => {
+                    allocator.alloc_str(&evaluate(other, &Literals)?.to_partial_string().render())
+                }
             };
             Some((o.name.as_str(), key))
         }

@@ -355,13 +355,12 @@ pub fn deobfuscate_within<'a>(
                     // neither read anywhere nor present elsewhere (an unused
                     // config entry) stays, and so does any code.
                     bindings::ObjectEntry::Value(value::Value::Str(v)) => {
+                        // Object entries are evaluated exactly: fully known.
+                        let v = v.as_known().unwrap_or_default();
                         key.starts_with("_0x")
                             || inlined_keys.contains(&(*name, *key))
-                            || bindings
-                                .string_counts
-                                .get(v.as_str())
-                                .is_some_and(|n| *n >= 2)
-                            || protection::MARKERS.contains(&v.as_str())
+                            || bindings.string_counts.get(v).is_some_and(|n| *n >= 2)
+                            || protection::MARKERS.contains(&v)
                     }
                     bindings::ObjectEntry::Value(_) => true,
                     bindings::ObjectEntry::Function { body, .. } => {

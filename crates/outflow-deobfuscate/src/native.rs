@@ -10,7 +10,8 @@ use oxc_syntax::operator::{BinaryOperator, UnaryOperator};
 
 use crate::bindings::Bindings;
 use crate::string_array::{Prelude, Resolved, resolve};
-use crate::value::{NoScope, Value, evaluate};
+use crate::value::{Value, evaluate};
+use outflow_js_value::Literals;
 
 const ALPHABET: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/=";
 
@@ -99,7 +100,7 @@ fn decoder_spec<'a>(program: &Program<'a>, name: &'a str) -> Option<Decoder<'a>>
     {
         return None;
     }
-    let Value::Num(shift) = evaluate(&sub.right, &NoScope)? else {
+    let Value::Num(shift) = evaluate(&sub.right, &Literals)? else {
         return None;
     };
     let mut facts = Facts {
@@ -241,7 +242,7 @@ impl<'s> Entries<'s> {
 
     /// Position in the rotated array of the entry a decoder call reads.
     fn position(&self, rotation: usize, decoder: &Decoder<'_>, args: &[Value]) -> Option<usize> {
-        let index = args.first()?.to_number() - decoder.shift;
+        let index = args.first()?.to_number()? - decoder.shift;
         if index.is_nan() || index < 0.0 || index.fract() != 0.0 || index as usize >= self.len() {
             return None;
         }
@@ -250,10 +251,7 @@ impl<'s> Entries<'s> {
 }
 
 fn rc4_key(args: &[Value]) -> Option<&str> {
-    match args.get(1)? {
-        Value::Str(key) => Some(key),
-        _ => None,
-    }
+    args.get(1)?.as_str()
 }
 
 fn decode_one(
@@ -304,46 +302,7 @@ fn parse_int(s: &str) -> f64 {
 /// JavaScript's `parseInt` (radix 10, or 16 after `0x`) over UTF-16 code
 /// units, reading only as far as the number goes.
 fn parse_int_units(units: impl Iterator<Item = u16>) -> f64 {
-    let as_char = |u: u16| char::from_u32(u32::from(u));
-    let mut units = units.peekable();
-    while units
-        .peek()
-        .and_then(|u| as_char(*u))
-        .is_some_and(|c| c.is_whitespace() || c == '\u{feff}')
-    {
-        units.next();
-    }
-    let mut sign = 1.0;
-    match units.peek().and_then(|u| as_char(*u)) {
-        Some('-') => {
-            sign = -1.0;
-            units.next();
-        }
-        Some('+') => {
-            units.next();
-        }
-        _ => {}
-    }
-    let mut radix = 10;
-    let mut value = 0f64;
-    let mut any = false;
-    if units.peek().and_then(|u| as_char(*u)) == Some('0') {
-        units.next();
-        if matches!(units.peek().and_then(|u| as_char(*u)), Some('x' | 'X')) {
-            units.next();
-            radix = 16;
-        } else {
-            any = true;
-        }
-    }
-    for unit in units {
-        let Some(digit) = as_char(unit).and_then(|c| c.to_digit(radix)) else {
-            break;
-        };
-        value = value * f64::from(radix) + f64::from(digit);
-        any = true;
-    }
-    if any { sign * value } else { f64::NAN }
+    outflow_js_value::builtins::parse_int(units, 0)
 }
 
 /// The rotator's checksum: `-parseInt(D(..))/1 + parseInt(w(..))/2 * ...`.
@@ -487,7 +446,7 @@ fn rotation<'a>(
     {
         return None;
     }
-    let Value::Num(target) = evaluate(call.arguments.get(1)?.as_expression()?, &NoScope)? else {
+    let Value::Num(target) = evaluate(call.arguments.get(1)?.as_expression()?, &Literals)? else {
         return None;
     };
     let body = function.body.as_ref()?;

@@ -11,7 +11,8 @@ use oxc_span::Span;
 
 use crate::DecodedScript;
 use crate::bindings::MAX_WALK_DEPTH;
-use crate::value::{NoScope, evaluate};
+use crate::value::{Value, evaluate};
+use outflow_js_value::Literals;
 
 /// Largest decoded payload kept (bytes).
 const MAX_PAYLOAD: usize = 16 * 1024 * 1024;
@@ -154,7 +155,7 @@ fn decode_payload(expr: &Expression<'_>, depth: u32) -> Result<Option<(String, S
         Expression::StringLiteral(_)
         | Expression::TemplateLiteral(_)
         | Expression::BinaryExpression(_) => {
-            if let Some(crate::value::Value::Str(s)) = evaluate(expr, &NoScope) {
+            if let Some(s) = evaluate(expr, &Literals).and_then(Value::into_string) {
                 return Ok(Some((s, "literal".into())));
             }
             if let Expression::BinaryExpression(b) = expr
@@ -219,16 +220,23 @@ fn decode_payload(expr: &Expression<'_>, depth: u32) -> Result<Option<(String, S
                     )))
                 }
                 "String.fromCharCode" => {
-                    let mut out = String::new();
+                    let mut args = Vec::with_capacity(call.arguments.len());
                     for a in &call.arguments {
-                        let Some(v) = a.as_expression().and_then(|e| evaluate(e, &NoScope)) else {
+                        let Some(v) = a.as_expression().and_then(|e| evaluate(e, &Literals)) else {
                             return Ok(None);
                         };
-                        let code = outflow_js_value::to_int32(v.to_number()) as u32 & 0xffff;
-                        out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
-                        if out.len() > MAX_PAYLOAD {
-                            return Err("payload too large".into());
-                        }
+                        args.push(v);
+                    }
+                    let decoded = outflow_js_value::builtins::call_global(
+                        "String.fromCharCode",
+                        &args,
+                        &mut outflow_js_value::Steps::default(),
+                    );
+                    let Some(out) = decoded.into_string() else {
+                        return Ok(None);
+                    };
+                    if out.len() > MAX_PAYLOAD {
+                        return Err("payload too large".into());
                     }
                     Ok(Some((out, "String.fromCharCode".into())))
                 }
@@ -312,28 +320,29 @@ fn unpack_dean_edwards(call: &CallExpression<'_>) -> Result<Option<String>, Stri
         call.arguments
             .get(i)
             .and_then(Argument::as_expression)
-            .and_then(|e| evaluate(e, &NoScope))
+            .and_then(|e| evaluate(e, &Literals))
     };
-    let (Some(crate::value::Value::Str(payload)), Some(radix), Some(count)) =
-        (arg(0), arg(1), arg(2))
-    else {
+    let (Some(payload), Some(radix), Some(count)) = (
+        arg(0).and_then(Value::into_string),
+        arg(1).and_then(|v| v.to_number()),
+        arg(2).and_then(|v| v.to_number()),
+    ) else {
         return Err("p,a,c,k,e,d arguments are not literals".into());
     };
-    let radix = radix.to_number();
-    let count = count.to_number();
     let words: Vec<String> = match call.arguments.get(3).and_then(Argument::as_expression) {
         Some(Expression::CallExpression(split)) => {
             let object = match &split.callee {
                 Expression::StaticMemberExpression(m) if m.property.name == "split" => &m.object,
                 _ => return Err("p,a,c,k,e,d word list is not a split string".into()),
             };
-            let (Some(crate::value::Value::Str(list)), Some(crate::value::Value::Str(sep))) = (
-                evaluate(object, &NoScope),
+            let (Some(list), Some(sep)) = (
+                evaluate(object, &Literals).and_then(Value::into_string),
                 split
                     .arguments
                     .first()
                     .and_then(Argument::as_expression)
-                    .and_then(|e| evaluate(e, &NoScope)),
+                    .and_then(|e| evaluate(e, &Literals))
+                    .and_then(Value::into_string),
             ) else {
                 return Err("p,a,c,k,e,d word list is not a literal".into());
             };

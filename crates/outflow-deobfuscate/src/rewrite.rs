@@ -15,7 +15,8 @@ use oxc_syntax::operator::UnaryOperator;
 
 use crate::Recovered;
 use crate::bindings::{Bindings, MAX_WALK_DEPTH, ObjectEntry};
-use crate::value::{NoScope, Value, evaluate};
+use crate::value::{Value, evaluate};
+use outflow_js_value::Literals;
 
 /// What one rewriting walk did.
 #[derive(Default, Debug)]
@@ -91,7 +92,7 @@ impl MemberKey<'_> {
     fn with_str<T>(&self, f: impl FnOnce(&str) -> Option<T>) -> Option<T> {
         match self {
             MemberKey::Name(name) => f(name),
-            MemberKey::Computed(value) => f(&value.to_js_string()),
+            MemberKey::Computed(value) => f(&value.to_partial_string().render()),
         }
     }
 }
@@ -139,7 +140,7 @@ impl<'a, 'b> Rewriter<'a, 'b> {
         Some(match value {
             Value::Str(s) => Expression::new_string_literal(
                 span,
-                self.allocator.alloc_str(s),
+                self.allocator.alloc_str(s.as_known()?),
                 None,
                 &self.builder,
             ),
@@ -197,7 +198,7 @@ impl<'a, 'b> Rewriter<'a, 'b> {
             (Some(property), _) => MemberKey::Name(property),
             (None, Expression::ComputedMemberExpression(m)) => match &m.expression {
                 Expression::StringLiteral(s) => MemberKey::Name(s.value.as_str()),
-                other => MemberKey::Computed(evaluate(other, &NoScope)?),
+                other => MemberKey::Computed(evaluate(other, &Literals)?),
             },
             _ => return None,
         };
@@ -304,7 +305,7 @@ impl<'a, 'b> Rewriter<'a, 'b> {
                 | Expression::ParenthesizedExpression(_)
         ) && !is_plain_negative(expr)
             && crate::value::may_fold(expr)
-            && let Some(v) = evaluate(expr, &NoScope)
+            && let Some(v) = evaluate(expr, &Literals)
             && let Some(lit) = self.literal(&v, span)
         {
             let methods: Vec<String> = self.recovered.drain(mark..).map(|r| r.method).collect();
@@ -479,7 +480,7 @@ fn literal_truthiness(expr: &Expression<'_>) -> Option<bool> {
         Expression::BooleanLiteral(b) => Some(b.value),
         Expression::StringLiteral(_)
         | Expression::NumericLiteral(_)
-        | Expression::NullLiteral(_) => evaluate(expr, &NoScope).map(|v| v.truthy()),
+        | Expression::NullLiteral(_) => evaluate(expr, &Literals).and_then(|v| v.truthy()),
         _ => None,
     }
 }

@@ -467,13 +467,20 @@ pub struct Decoded {
 
 fn js_value(v: &Value) -> String {
     match v {
-        Value::Str(s) => sandbox::js_string_literal(s),
+        // Exact evaluation gives only known strings; an unknown part would
+        // print as its placeholder text.
+        Value::Str(s) => sandbox::js_string_literal(&s.render()),
         // `NaN` and `Infinity` are globals, and exponent forms are literals.
         Value::Num(n) => number_to_string(*n),
         Value::Bool(b) => b.to_string(),
         Value::Undefined => "undefined".into(),
         Value::Null => "null".into(),
-        Value::EmptyArray => "[]".into(),
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(js_value).collect();
+            format!("[{}]", items.join(","))
+        }
+        // Never given by exact evaluation.
+        Value::Unknown => "undefined".into(),
     }
 }
 
@@ -485,7 +492,7 @@ fn call_key(r: &Resolved<'_>) -> String {
         match a {
             Value::Str(s) => {
                 key.push('s');
-                key.push_str(s);
+                key.push_str(&s.render());
             }
             Value::Num(n) => {
                 key.push('n');

@@ -3,7 +3,7 @@
 //!
 //! **Endpoints.** Every *maximal* string-building expression (a literal, a
 //! template, a `+` chain, a call of a string function such as `join` or
-//! `atob`) is evaluated as a whole ([`crate::evaluate`]) and its value
+//! `atob`) is evaluated as a whole ([`outflow_js_value::evaluate`]) and its value
 //! checked for destinations ([`crate::endpoint`]); its parts are not
 //! reported again. Arrays, members and conditionals are transparent: their
 //! elements are parts of an enclosing builder, or maximal themselves.
@@ -28,15 +28,15 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use std::cell::Cell;
 
 use crate::api_catalog::{self, Receiver};
-use crate::bindings::{Bindings, ScopeIndex, ScopeTracker};
 use crate::endpoint::{Recognised, recognise};
-use crate::evaluate::{Evaluator, Steps};
 use crate::obfuscation::ObfuscationCounters;
-use crate::value::Value;
+use outflow_js_value::Value;
+use outflow_js_value::{Bindings, Evaluator, ScopeIndex, ScopeTracker, Step, Steps};
 
 /// Expression nesting followed at most; deeper parts are skipped and
-/// reported, so hostile nesting cannot exhaust the stack.
-pub const MAX_NESTING: u32 = 1500;
+/// reported, so hostile nesting cannot exhaust the stack. The binding
+/// collector stops at the same depth, so that both number the same scopes.
+pub use outflow_js_value::bindings::MAX_NESTING;
 
 /// Locations kept per API (the count covers all uses).
 const MAX_LOCATIONS_PER_API: usize = 20;
@@ -100,7 +100,7 @@ pub fn analyze<'a>(program: &oxc_ast::ast::Program<'a>, bindings: &Bindings<'a>)
 }
 
 struct Analyzer<'b, 'a> {
-    evaluator: Evaluator<'b, 'a>,
+    evaluator: Evaluator<'b, 'a, Bindings<'a>>,
     scopes: ScopeTracker,
     /// Inside a string-building expression whose value was reported.
     inside_builder: bool,
@@ -246,7 +246,7 @@ impl<'b, 'a> Analyzer<'b, 'a> {
             }
             Expression::Identifier(id) => self
                 .evaluator
-                .bindings()
+                .environment()
                 .resolve(self.scope(), id.name.as_str())
                 .is_some_and(|(_, b)| b.constant && b.init.is_some()),
             Expression::StaticMemberExpression(m) => self.worth_evaluating(&m.object, depth + 1),
@@ -266,7 +266,7 @@ impl<'b, 'a> Analyzer<'b, 'a> {
         self.findings.endpoints.push(RawEndpoint {
             found,
             sink,
-            computed: steps.to_vec(),
+            computed: steps.iter().map(computed_by).collect(),
             range,
         });
     }
@@ -355,7 +355,10 @@ impl<'b, 'a> Analyzer<'b, 'a> {
             }
             Expression::Identifier(id) => {
                 let scope = self.scope();
-                let (_, binding) = self.evaluator.bindings().resolve(scope, id.name.as_str())?;
+                let (_, binding) = self
+                    .evaluator
+                    .environment()
+                    .resolve(scope, id.name.as_str())?;
                 // The element kind does not depend on later writes to other
                 // properties, but a rebinding would change it.
                 if !binding.constant {
@@ -515,7 +518,7 @@ impl<'b, 'a> Visit<'a> for Analyzer<'b, 'a> {
             .identifier(it.name.as_str(), range(it.span));
         let name = it.name.as_str();
         if api_catalog::global(name).is_some()
-            && self.evaluator.bindings().is_global(self.scope(), name)
+            && self.evaluator.environment().is_global(self.scope(), name)
         {
             self.global_api(name, Access::Get, it.span);
         }
@@ -785,7 +788,7 @@ impl<'b, 'a> Visit<'a> for Analyzer<'b, 'a> {
             && id.name == "location"
             && self
                 .evaluator
-                .bindings()
+                .environment()
                 .is_global(self.scope(), "location")
         {
             sink = Some(Sink::Location);
@@ -810,4 +813,22 @@ fn is_dispatcher(text: &str) -> bool {
         && text
             .split('|')
             .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The report's name for an evaluation step.
+fn computed_by(step: Step) -> ComputedBy {
+    match step {
+        Step::Escape => ComputedBy::Escape,
+        Step::Concatenation => ComputedBy::Concatenation,
+        Step::Template => ComputedBy::Template,
+        Step::ArrayJoin => ComputedBy::ArrayJoin,
+        Step::Split => ComputedBy::Split,
+        Step::Reverse => ComputedBy::Reverse,
+        Step::FromCharCode => ComputedBy::FromCharCode,
+        Step::Atob => ComputedBy::Atob,
+        Step::UriDecode => ComputedBy::UriDecode,
+        Step::StringMethod => ComputedBy::StringMethod,
+        Step::Binding => ComputedBy::Binding,
+        Step::Property => ComputedBy::Property,
+    }
 }

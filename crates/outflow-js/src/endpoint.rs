@@ -12,7 +12,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use outflow_model::{EndpointKind, Sink};
 
-use crate::value::{PartialString, Piece, UNKNOWN_PART};
+use outflow_js_value::value::{PartialString, Piece, UNKNOWN_PART};
 
 /// A destination recognised in a value.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,7 +17,7 @@ use crate::Options;
 use crate::endpoint::recognise;
 use crate::line_index::LineIndex;
 use crate::script::{Located, ScriptText, analyze_text, sha256_hex};
-use crate::value::PartialString;
+use outflow_js_value::value::PartialString;
 
 /// File extensions read when walking a directory.
 const EXTENSIONS: [&str; 8] = ["js", "mjs", "cjs", "jsx", "html", "htm", "json", "xhtml"];

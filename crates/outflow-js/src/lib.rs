@@ -7,7 +7,9 @@
 //!
 //! - **endpoints**: URLs, hosts and addresses the code names, with the sink
 //!   they flow into when visible, including those it computes from literals
-//!   ([`evaluate`]) and patterns with unknown parts;
+//!   (with the evaluator of `outflow-js-value`, the one JavaScript value
+//!   semantics it shares with the deobfuscator) and patterns with unknown
+//!   parts;
 //! - **API use** relevant to privacy, by technique ([`api_catalog`]);
 //! - **obfuscation signals** and a 0–1 score ([`obfuscation`]).
 //!
@@ -26,9 +28,7 @@
 pub mod analyze;
 pub mod api_catalog;
 pub mod binary_content;
-pub mod bindings;
 pub mod endpoint;
-pub mod evaluate;
 pub mod html;
 pub mod input;
 pub mod lexical;
@@ -36,7 +36,6 @@ pub mod line_index;
 pub mod obfuscation;
 pub mod parse;
 pub mod script;
-pub mod value;
 
 pub use input::{analyze_document, analyze_paths};
 pub use script::analyze_script;

@@ -11,11 +11,11 @@ use sha2::{Digest, Sha256};
 
 use crate::Options;
 use crate::analyze::{self, MAX_NESTING, RawEndpoint};
-use crate::bindings::Bindings;
 use crate::endpoint::recognise;
 use crate::line_index::LineIndex;
 use crate::obfuscation::RawSignal;
-use crate::value::PartialString;
+use outflow_js_value::Bindings;
+use outflow_js_value::value::PartialString;
 
 /// Lower-case hex SHA-256.
 pub fn sha256_hex(bytes: &[u8]) -> String {

@@ -46,11 +46,11 @@ fn analysed(expression: &str) -> String {
     let source = format!("\"\" + ({expression});");
     let allocator = Allocator::default();
     let parsed = Parser::new(&allocator, &source, SourceType::cjs()).parse();
-    let bindings = outflow_js::bindings::Bindings::collect(&parsed.program);
+    let bindings = outflow_js_value::Bindings::collect(&parsed.program);
     let Some(Statement::ExpressionStatement(statement)) = parsed.program.body.last() else {
         panic!("{source} is one expression statement");
     };
-    let mut evaluator = outflow_js::evaluate::Evaluator::new(&bindings);
+    let mut evaluator = outflow_js_value::Evaluator::new(&bindings);
     let value = evaluator.evaluate(&statement.expression, 0).value;
     value.to_partial_string().render()
 }
@@ -62,9 +62,8 @@ fn folded(expression: &str) -> Option<String> {
     let expression = Parser::new(&allocator, &source, SourceType::cjs())
         .parse_expression()
         .ok()?;
-    let value =
-        outflow_deobfuscate::value::evaluate(&expression, &outflow_deobfuscate::value::NoScope)?;
-    Some(value.to_js_string())
+    let value = outflow_deobfuscate::value::evaluate(&expression, &outflow_js_value::Literals)?;
+    Some(value.to_partial_string().render())
 }
 
 #[test]

@@ -7,20 +7,38 @@
 //! `const host = "cmpassport.com"; fetch("https://" + host)` resolves, but a
 //! variable that the code later changes does not.
 //!
-//! Scopes are numbered in the order the walk enters them. The analysis walk
+//! Scopes are numbered in the order the walk enters them (oxc's own
+//! `enter_scope` hooks, so the scopes are oxc_semantic's). The analysis walk
 //! enters them in the same order ([`ScopeTracker`]), so both agree on the
-//! numbers without oxc's full semantic analysis, which costs about as much
-//! as parsing itself.
+//! numbers without oxc_semantic's full analysis, which costs about as much
+//! as parsing itself and answers far more than constancy needs.
+//!
+//! The table is the analysis' [`Environment`]: a name resolves to its
+//! constant initialiser, an undeclared name is the global, and `o.k` reads
+//! property `k` of a constant object literal.
 
 use oxc_ast::ast::{
     AssignmentTargetPropertyIdentifier, BindingIdentifier, BindingPattern, Class, Expression,
-    Function, SimpleAssignmentTarget, VariableDeclaration, VariableDeclarationKind,
-    VariableDeclarator,
+    Function, ObjectExpression, ObjectPropertyKind, PropertyKey, PropertyKind,
+    SimpleAssignmentTarget, VariableDeclaration, VariableDeclarationKind, VariableDeclarator,
 };
 use oxc_ast_visit::{Visit, walk};
 use oxc_syntax::scope::{ScopeFlags, ScopeId};
 use rustc_hash::FxHashMap;
 use std::cell::Cell;
+
+use crate::evaluate::{Environment, Lookup};
+use crate::number::number_to_string;
+
+/// Expression and statement nesting the collector follows at most, and the
+/// analysis walk too (`outflow_js::analyze` uses this constant): past it
+/// nothing is collected, so hostile nesting cannot exhaust the stack, and
+/// both walks count scopes the same way.
+pub const MAX_NESTING: u32 = 1500;
+
+/// Constant aliases followed from a name to the object literal it holds
+/// (`const a = {…}, b = a;`), at most.
+const MAX_ALIAS_HOPS: u32 = 96;
 
 /// Index of a scope in a [`Bindings`] table.
 pub type ScopeIndex = u32;
@@ -185,6 +203,91 @@ impl<'a> Bindings<'a> {
     }
 }
 
+impl<'a> Bindings<'a> {
+    /// The object literal `expr` denotes through constant bindings, with
+    /// the scope it is declared in.
+    fn object_literal(
+        &self,
+        expr: &Expression<'a>,
+        mut scope: ScopeIndex,
+    ) -> Option<(&'a ObjectExpression<'a>, ScopeIndex)> {
+        let mut expr = expr.without_parentheses();
+        for _ in 0..MAX_ALIAS_HOPS {
+            let Expression::Identifier(id) = expr else {
+                return None;
+            };
+            let (_, binding) = self.resolve(scope, id.name.as_str())?;
+            if !binding.constant {
+                return None;
+            }
+            let init: &'a Expression<'a> = binding.init?;
+            match init.without_parentheses() {
+                Expression::ObjectExpression(object) => return Some((object, binding.scope)),
+                next => {
+                    expr = next;
+                    scope = binding.scope;
+                }
+            }
+        }
+        None
+    }
+}
+
+impl<'a> Environment<'a> for Bindings<'a> {
+    fn identifier(&self, name: &str, scope: ScopeIndex) -> Lookup<'a> {
+        match self.resolve(scope, name) {
+            None => Lookup::Global,
+            Some((id, binding)) => match (binding.init, binding.constant) {
+                (Some(init), true) => Lookup::Expression {
+                    expr: init,
+                    scope: binding.scope,
+                    binding: Some(id),
+                },
+                _ => Lookup::Unknown,
+            },
+        }
+    }
+
+    fn property(&self, object: &Expression<'a>, key: &str, scope: ScopeIndex) -> Lookup<'a> {
+        match self.object_literal(object, scope) {
+            Some((literal, scope)) => match object_property(literal, key) {
+                Some(expr) => Lookup::Expression {
+                    expr,
+                    scope,
+                    binding: None,
+                },
+                None => Lookup::Unknown,
+            },
+            None => Lookup::Unknown,
+        }
+    }
+}
+
+/// The value of property `name` in an object literal, when the literal
+/// defines it plainly. Spreads and computed keys could override it: then
+/// nothing is claimed.
+fn object_property<'a>(object: &'a ObjectExpression<'a>, name: &str) -> Option<&'a Expression<'a>> {
+    let mut found = None;
+    for property in &object.properties {
+        match property {
+            ObjectPropertyKind::SpreadProperty(_) => return None,
+            ObjectPropertyKind::ObjectProperty(p) => {
+                let matches = match &p.key {
+                    PropertyKey::StaticIdentifier(id) => id.name == name,
+                    PropertyKey::StringLiteral(s) => s.value == name,
+                    PropertyKey::NumericLiteral(n) => number_to_string(n.value) == name,
+                    _ if p.computed => return None,
+                    _ => false,
+                };
+                if matches {
+                    found = (p.kind == PropertyKind::Init && !p.method).then_some(&p.value);
+                }
+            }
+        }
+    }
+    found
+}
+
 struct Collector<'a> {
     table: Bindings<'a>,
     tracker: ScopeTracker,
@@ -197,7 +300,7 @@ struct Collector<'a> {
 
 impl<'a> Visit<'a> for Collector<'a> {
     fn visit_expression(&mut self, it: &oxc_ast::ast::Expression<'a>) {
-        if self.depth >= crate::analyze::MAX_NESTING {
+        if self.depth >= MAX_NESTING {
             return;
         }
         self.depth += 1;
@@ -206,7 +309,7 @@ impl<'a> Visit<'a> for Collector<'a> {
     }
 
     fn visit_statement(&mut self, it: &oxc_ast::ast::Statement<'a>) {
-        if self.depth >= crate::analyze::MAX_NESTING {
+        if self.depth >= MAX_NESTING {
             return;
         }
         self.depth += 1;
