@@ -33,7 +33,12 @@ pub struct HarRequest {
 /// or the policy is broken.
 pub fn har(request: &HarRequest) -> Result<ExitStatus> {
     request.follow.check()?;
-    let evidence = request.out.as_deref().map(Evidence::create).transpose()?;
+    let names: Vec<String> = request.files.iter().map(|file| har_name(file)).collect();
+    let evidence = request
+        .out
+        .as_deref()
+        .map(|out| Evidence::create(out, &names))
+        .transpose()?;
     let analyser = Analyser::load(&request.attribution, !request.capture_only)?;
     let follow = FollowOptions {
         save: request.follow.save && !request.capture_only,
@@ -44,11 +49,7 @@ pub fn har(request: &HarRequest) -> Result<ExitStatus> {
     for file in &request.files {
         match outflow_capture::import_har_file(file) {
             Ok(import) => {
-                let stem = file
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let name = capture_name(&stem, None);
+                let name = har_name(file);
                 summarise(&name, &import.capture);
                 // History is kept by page URL: a recording without one
                 // cannot be saved.
@@ -65,4 +66,13 @@ pub fn har(request: &HarRequest) -> Result<ExitStatus> {
         }
     }
     run.finish(&request.output, Some(&follow))
+}
+
+/// A HAR file's capture name: its file name without the extension.
+fn har_name(file: &std::path::Path) -> String {
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    capture_name(&stem, None)
 }
