@@ -1,112 +1,229 @@
 //! Reading a bundle that may come from anyone: every file of a bundle is
-//! opened by [`open`], so that what may be read (which kinds of file, how
-//! large) is decided here and nowhere else.
+//! opened by [`open`], so that what may be read is decided here and nowhere
+//! else.
+//!
+//! A bundle file is named by its path relative to the bundle's top, and
+//! opened only when that path stays inside the bundle (no `..`, no absolute
+//! path), every folder on the way is a real folder (not a symbolic link),
+//! and the file itself is a regular file: it is opened without following a
+//! symbolic link (`O_NOFOLLOW`) and without waiting for a writer
+//! (`O_NONBLOCK`, so that a named pipe cannot hang the reader), and its
+//! type is checked on the opened file, so that nothing swapped in between
+//! a check and the open is read. Every read stops at a size limit, whatever
+//! size the file system claims (files under `/proc` claim 0 bytes).
 
-use std::fs::File;
+use std::fs::{File, FileType};
 use std::io::Read;
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::error::{BundleError, io};
-use crate::layout::MAX_DOCUMENT_BYTES;
+use crate::error::BundleError;
 
-/// Why a bundle file is opened, which decides what is accepted.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Access {
-    /// A JSON document read whole (manifest, capture, report): a regular
-    /// file, not reached through a symbolic link, of at most
-    /// [`MAX_DOCUMENT_BYTES`].
-    Document,
-    /// A file hashed while walking the bundle, which skips symbolic links
-    /// before it gets here.
-    Hash,
-    /// A script body analysed again, when it is at most `max_bytes` long
-    /// (longer ones are not analysed, as in a live scan).
-    Script {
-        /// The script-analysis limit.
-        max_bytes: u64,
-    },
-}
-
-/// Opens one file of a bundle for reading.
-pub(crate) fn open(path: &Path, access: Access) -> Result<File, BundleError> {
-    let reading = || format!("reading {}", path.display());
-    match access {
-        Access::Document => {
-            let meta = std::fs::symlink_metadata(path).map_err(io(reading()))?;
-            if !meta.is_file() {
-                return Err(invalid(path, "not a regular file".to_string()));
-            }
-            if meta.len() > MAX_DOCUMENT_BYTES {
-                return Err(invalid(
-                    path,
-                    format!("larger than {MAX_DOCUMENT_BYTES} bytes"),
-                ));
-            }
-        }
-        Access::Script { max_bytes } => {
-            let meta = std::fs::metadata(path).map_err(io(reading()))?;
-            if meta.len() > max_bytes {
-                return Err(invalid(path, format!("larger than {max_bytes} bytes")));
-            }
-        }
-        Access::Hash => {}
+/// Opens the file `relative` (`/`-separated) of the bundle at `root` for
+/// reading, refusing what is not a regular file inside the bundle or is
+/// larger than `limit` bytes. The error names the file and says why.
+pub(crate) fn open(root: &Path, relative: &str, limit: u64) -> Result<File, BundleError> {
+    let path = inside(root, relative)?;
+    let file = open_no_follow(&path).map_err(|error| refusal(relative, &error))?;
+    let meta = file
+        .metadata()
+        .map_err(|source| io_error(relative, source))?;
+    if !meta.is_file() {
+        return Err(invalid(relative, kind_of(&meta.file_type()).to_string()));
     }
-    File::open(path).map_err(io(reading()))
+    if meta.len() > limit {
+        return Err(invalid(relative, format!("larger than {limit} bytes")));
+    }
+    Ok(file)
 }
 
-/// A JSON document of the bundle, read whole.
-pub(crate) fn read_document(path: &Path) -> Result<Vec<u8>, BundleError> {
+/// The file `relative` of the bundle, read whole, at most `limit` bytes.
+pub(crate) fn read(root: &Path, relative: &str, limit: u64) -> Result<Vec<u8>, BundleError> {
+    let file = open(root, relative, limit)?;
     let mut bytes = Vec::new();
-    open(path, Access::Document)?
+    file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
-        .map_err(io(format!("reading {}", path.display())))?;
+        .map_err(|source| io_error(relative, source))?;
+    if bytes.len() as u64 > limit {
+        return Err(invalid(relative, format!("larger than {limit} bytes")));
+    }
     Ok(bytes)
 }
 
 /// A JSON document of the bundle, parsed.
-pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, BundleError> {
-    let bytes = read_document(path)?;
-    serde_json::from_slice(&bytes).map_err(|e| invalid(path, e.to_string()))
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(
+    root: &Path,
+    relative: &str,
+    limit: u64,
+) -> Result<T, BundleError> {
+    let bytes = read(root, relative, limit)?;
+    serde_json::from_slice(&bytes).map_err(|e| invalid(relative, e.to_string()))
 }
 
-/// The lower-case hex SHA-256 of a file's contents, read in pieces.
-pub(crate) fn hash_file(path: &Path) -> Result<String, BundleError> {
-    let mut file = open(path, Access::Hash)?;
+/// The lower-case hex SHA-256 of a bundle file's contents, read in pieces,
+/// at most `limit` bytes.
+pub(crate) fn hash(root: &Path, relative: &str, limit: u64) -> Result<String, BundleError> {
+    let mut file = open(root, relative, limit)?.take(limit.saturating_add(1));
     let mut hasher = Sha256::new();
     let mut buffer = vec![0u8; 64 * 1024];
+    let mut total = 0u64;
     loop {
         let n = file
             .read(&mut buffer)
-            .map_err(io(format!("reading {}", path.display())))?;
+            .map_err(|source| io_error(relative, source))?;
         if n == 0 {
             break;
+        }
+        total += n as u64;
+        if total > limit {
+            return Err(invalid(relative, format!("larger than {limit} bytes")));
         }
         hasher.update(&buffer[..n]);
     }
     Ok(hex::encode(hasher.finalize()))
 }
 
-/// A script body as text (invalid UTF-8 replaced, as a live scan does),
-/// or `None` when it cannot be read or is longer than `max_bytes`.
-pub(crate) fn read_script(path: &Path, max_bytes: u64) -> Option<String> {
-    let mut bytes = Vec::new();
-    open(path, Access::Script { max_bytes })
-        .ok()?
-        .read_to_end(&mut bytes)
-        .ok()?;
+/// A script body as text (invalid UTF-8 replaced, as a live scan does), or
+/// `None` when it cannot be read or is longer than `max_bytes` (longer
+/// scripts are not analysed, as in a live scan).
+pub(crate) fn read_script(root: &Path, relative: &str, max_bytes: u64) -> Option<String> {
+    let bytes = read(root, relative, max_bytes).ok()?;
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// Whether a file the manifest implies (a request body) is there.
-pub(crate) fn is_present(path: &Path) -> bool {
-    path.is_file()
+/// Whether a bundle file (a request body the capture implies) is there, as
+/// a regular file inside the bundle.
+pub(crate) fn is_present(root: &Path, relative: &str) -> bool {
+    inside(root, relative)
+        .and_then(|path| {
+            std::fs::symlink_metadata(&path).map_err(|source| io_error(relative, source))
+        })
+        .is_ok_and(|meta| meta.is_file())
 }
 
-fn invalid(path: &Path, message: String) -> BundleError {
+/// The entries of the bundle folder `relative` (empty: the top), sorted by
+/// name, with their types as the folder lists them (links not followed).
+pub(crate) fn list(root: &Path, relative: &str) -> Result<Vec<(String, FileType)>, BundleError> {
+    let path = if relative.is_empty() {
+        root.to_path_buf()
+    } else {
+        let path = inside(root, relative)?;
+        let meta = std::fs::symlink_metadata(&path).map_err(|source| io_error(relative, source))?;
+        if !meta.is_dir() {
+            return Err(invalid(relative, kind_of(&meta.file_type()).to_string()));
+        }
+        path
+    };
+    let shown = if relative.is_empty() { "." } else { relative };
+    let mut entries = Vec::new();
+    for entry in std::fs::read_dir(&path).map_err(|source| io_error(shown, source))? {
+        let entry = entry.map_err(|source| io_error(shown, source))?;
+        let kind = entry
+            .file_type()
+            .map_err(|source| io_error(shown, source))?;
+        entries.push((entry.file_name().to_string_lossy().into_owned(), kind));
+    }
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(entries)
+}
+
+/// What a directory entry is, in words, for a refusal: every kind but a
+/// regular file and a folder is refused.
+pub(crate) fn kind_of(kind: &FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a named pipe";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+    }
+    if kind.is_symlink() {
+        "a symbolic link"
+    } else if kind.is_dir() {
+        "a folder, not a file"
+    } else if kind.is_file() {
+        "a regular file"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// `root/relative`, when `relative` names something inside the bundle
+/// reached through real folders only.
+fn inside(root: &Path, relative: &str) -> Result<PathBuf, BundleError> {
+    let mut path = root.to_path_buf();
+    let parts: Vec<&str> = relative.split('/').collect();
+    let plain = |part: &str| {
+        let mut components = Path::new(part).components();
+        matches!(components.next(), Some(Component::Normal(_))) && components.next().is_none()
+    };
+    if relative.is_empty() || relative.contains('\\') || !parts.iter().all(|p| plain(p)) {
+        return Err(invalid(relative, "outside the bundle".to_string()));
+    }
+    for (index, part) in parts.iter().enumerate() {
+        path.push(part);
+        if index + 1 < parts.len() {
+            let shown = parts[..=index].join("/");
+            let meta =
+                std::fs::symlink_metadata(&path).map_err(|source| io_error(&shown, source))?;
+            if !meta.is_dir() {
+                return Err(invalid(
+                    relative,
+                    format!(
+                        "{shown} on the way is not a real folder ({})",
+                        kind_of(&meta.file_type())
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(path)
+}
+
+#[cfg(unix)]
+fn open_no_follow(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_no_follow(path: &Path) -> std::io::Result<File> {
+    // Without O_NOFOLLOW: refuse a link seen just before opening.
+    if std::fs::symlink_metadata(path)?.file_type().is_symlink() {
+        return Err(std::io::Error::other("a symbolic link"));
+    }
+    File::open(path)
+}
+
+/// An open that failed: a link refused by `O_NOFOLLOW` says so.
+fn refusal(relative: &str, error: &std::io::Error) -> BundleError {
+    #[cfg(unix)]
+    if error.raw_os_error() == Some(libc::ELOOP) {
+        return invalid(relative, "a symbolic link".to_string());
+    }
+    invalid(relative, format!("cannot be opened: {error}"))
+}
+
+fn io_error(relative: &str, source: std::io::Error) -> BundleError {
+    BundleError::Io {
+        what: format!("reading {relative}"),
+        source,
+    }
+}
+
+fn invalid(relative: &str, message: String) -> BundleError {
     BundleError::Invalid {
-        path: path.display().to_string(),
+        path: relative.to_string(),
         message,
     }
 }

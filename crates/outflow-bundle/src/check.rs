@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::access::hash_file;
-use crate::error::{BundleError, io};
-use crate::layout::{BODIES_DIR, MANIFEST, MAX_DEPTH, MAX_FILES, SCRIPTS_DIR};
+use crate::access::{hash, kind_of, list};
+use crate::error::BundleError;
+use crate::layout::{BODIES_DIR, MANIFEST, MAX_DEPTH, MAX_FILE_BYTES, MAX_FILES, SCRIPTS_DIR};
 use crate::{Bundle, Manifest};
 
 /// Files found in a bundle, hashed.
@@ -41,7 +41,8 @@ pub enum FileProblem {
         /// Its hash.
         actual: String,
     },
-    /// Not read (a symbolic link, too deep, too many files).
+    /// Not read (a symbolic link, a named pipe, a device, a socket, too
+    /// large, too deep, too many files), and why.
     Refused(String),
 }
 
@@ -65,8 +66,9 @@ impl std::fmt::Display for FileProblem {
 
 impl Bundle {
     /// Hashes every file of the bundle but the manifest, and lists what
-    /// cannot be part of a bundle (symbolic links, folders too deep, too
-    /// many files).
+    /// cannot be part of a bundle (symbolic links, named pipes, devices,
+    /// sockets, files larger than [`MAX_FILE_BYTES`], folders too deep, too
+    /// many files), none of which is opened.
     pub fn hash_files(&self) -> Result<HashedFiles, BundleError> {
         let mut hashed = HashedFiles::default();
         walk(&self.root, "", 0, &mut hashed)?;
@@ -116,22 +118,12 @@ impl Bundle {
 }
 
 fn walk(
-    dir: &Path,
+    root: &Path,
     prefix: &str,
     depth: usize,
     hashed: &mut HashedFiles,
 ) -> Result<(), BundleError> {
-    let entries = std::fs::read_dir(dir).map_err(io(format!("reading {}", dir.display())))?;
-    let mut names: Vec<(String, std::fs::FileType)> = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(io(format!("reading {}", dir.display())))?;
-        let kind = entry
-            .file_type()
-            .map_err(io(format!("reading {}", entry.path().display())))?;
-        names.push((entry.file_name().to_string_lossy().into_owned(), kind));
-    }
-    names.sort_by(|a, b| a.0.cmp(&b.0));
-    for (name, kind) in names {
+    for (name, kind) in list(root, prefix)? {
         let relative = if prefix.is_empty() {
             name.clone()
         } else {
@@ -140,22 +132,34 @@ fn walk(
         if depth == 0 && name == MANIFEST {
             continue;
         }
-        if kind.is_symlink() {
-            hashed.refused.push(format!("{relative}: a symbolic link"));
-        } else if kind.is_dir() {
+        if kind.is_dir() {
             if depth + 1 >= MAX_DEPTH {
                 hashed.refused.push(format!("{relative}: nested too deep"));
             } else {
-                walk(&dir.join(&name), &relative, depth + 1, hashed)?;
+                walk(root, &relative, depth + 1, hashed)?;
             }
+        } else if !kind.is_file() {
+            // Links, pipes, devices and sockets are never opened: a link
+            // reads outside the bundle, a pipe or a device never ends.
+            hashed
+                .refused
+                .push(format!("{relative}: {}", kind_of(&kind)));
         } else if hashed.files.len() >= MAX_FILES {
             hashed
                 .refused
                 .push(format!("{relative}: more than {MAX_FILES} files"));
             return Ok(());
         } else {
-            let hash = hash_file(&dir.join(&name))?;
-            hashed.files.insert(relative, hash);
+            match hash(root, &relative, MAX_FILE_BYTES) {
+                Ok(sha256) => {
+                    hashed.files.insert(relative, sha256);
+                }
+                // Refused when opened (swapped for a link, grown too large).
+                Err(BundleError::Invalid { message, .. }) => {
+                    hashed.refused.push(format!("{relative}: {message}"));
+                }
+                Err(error) => return Err(error),
+            }
         }
     }
     Ok(())

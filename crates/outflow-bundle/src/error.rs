@@ -11,6 +11,14 @@ pub enum BundleError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A folder a bundle may not be written into (`--out DIR`).
+    #[error("cannot write an evidence bundle into {path}: {message}")]
+    Folder {
+        /// The folder.
+        path: String,
+        /// Why.
+        message: String,
+    },
     /// A document is not what it should be.
     #[error("{path}: {message}")]
     Invalid {

@@ -14,6 +14,17 @@ pub const MAX_DEPTH: usize = 4;
 pub const MAX_FILES: usize = 200_000;
 /// Largest JSON document (capture, report, manifest) read back.
 pub const MAX_DOCUMENT_BYTES: u64 = 1 << 30;
+/// Largest file of any kind hashed when checking a bundle: a larger one is
+/// refused, not read.
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+/// Largest rendered report (`report.html`, `report.sarif`) compared with
+/// the one the evidence gives.
+pub const MAX_RENDERED_BYTES: u64 = 1 << 30;
+/// Largest `--intel` entity file copied into a bundle or read back (the
+/// size `outflow-intel` accepts from a user's folder).
+pub const MAX_INTEL_FILE_BYTES: u64 = 16 * 1024 * 1024;
+/// Most entity files read from one `intel/<hash>` folder.
+pub const MAX_INTEL_FILES: usize = 1_000;
 
 /// Names of a capture's files inside its folder.
 pub const CAPTURE_FILE: &str = "capture.json";

@@ -27,20 +27,35 @@
 //! [`Bundle::scripts_dir`] (the capture's `ScanOptions::scripts_dir`) and
 //! knows nothing else of the bundle.
 //!
-//! A bundle read back may come from anyone: [`Bundle::check_files`] reads
-//! no symbolic link, walks at most [`MAX_DEPTH`] levels and [`MAX_FILES`]
-//! files, and reads documents up to [`MAX_DOCUMENT_BYTES`]. Every file of a
-//! bundle is opened by one function (`access::open`), so that what may be
-//! read is decided in one place.
+//! A bundle read back may come from anyone. Every file of a bundle,
+//! the `intel/` copies included, is opened by one function
+//! (`access::open`): inside the bundle only, through real folders only,
+//! without following a link or waiting on a pipe, regular files only, each
+//! read capped ([`MAX_DOCUMENT_BYTES`], [`MAX_FILE_BYTES`],
+//! [`MAX_INTEL_FILE_BYTES`]). [`Bundle::check_files`] opens no link, pipe,
+//! device or socket (each is a [`FileProblem::Refused`] naming the file),
+//! walks at most [`MAX_DEPTH`] levels and [`MAX_FILES`] files.
+//!
+//! [`verify`] vouches for nothing it has not recomputed: the manifest's
+//! layout version must be this outflow's, and each capture's
+//! `report.json`, `report.html` and `report.sarif` must be, byte for byte,
+//! what [`render`] gives for the report the evidence gives; a difference
+//! names the file and what differs (target, summary, findings,
+//! attributions, inventory, flows, …).
+//!
+//! [`Bundle::create`] writes only into a new or empty folder, or one that
+//! already holds a bundle of the same captures (replaced whole).
 
 mod access;
 mod check;
+mod claim;
 mod error;
 mod hash;
 mod layout;
 mod manifest;
 mod naming;
 mod read;
+mod render;
 mod verify;
 mod write;
 
@@ -51,12 +66,13 @@ pub use error::{BundleError, VerifyError};
 pub use hash::{body_bytes, sha256_hex};
 pub use layout::{
     BODIES_DIR, CAPTURE_FILE, FORMAT, INTEL_DIR, LAYOUT_VERSION, MANIFEST, MAX_DEPTH,
-    MAX_DOCUMENT_BYTES, MAX_FILES, REPORT_HTML, REPORT_JSON, REPORT_SARIF, SCRIPTS_DIR,
+    MAX_DOCUMENT_BYTES, MAX_FILE_BYTES, MAX_FILES, MAX_INTEL_FILE_BYTES, MAX_RENDERED_BYTES,
+    REPORT_HTML, REPORT_JSON, REPORT_SARIF, SCRIPTS_DIR,
 };
 pub use manifest::{AnalysisSettings, BundleCapture, Manifest};
 pub use naming::capture_name;
+pub use render::{Rendered, render};
 pub use verify::{CaptureOutcome, Verification, verify};
-pub use write::RenderedReports;
 
 /// A bundle folder, to write into ([`Bundle::create`]) or read back
 /// ([`Bundle::open`]).
@@ -66,8 +82,14 @@ pub struct Bundle {
 }
 
 impl Bundle {
-    /// Opens (creating) a bundle folder and its `scripts/`.
-    pub fn create(root: &Path) -> Result<Bundle, BundleError> {
+    /// Opens a folder for a new bundle of the captures named `captures`
+    /// (their [`capture_name`]s) and creates its `scripts/`. The folder
+    /// must be new, empty, or hold a bundle of some of the same captures,
+    /// which is replaced whole; any other folder is refused
+    /// ([`BundleError::Folder`]), so that no unrelated file is adopted into
+    /// the manifest or deleted.
+    pub fn create(root: &Path, captures: &[String]) -> Result<Bundle, BundleError> {
+        claim::claim(root, captures)?;
         let scripts = root.join(SCRIPTS_DIR);
         std::fs::create_dir_all(&scripts)
             .map_err(error::io(format!("creating {}", scripts.display())))?;

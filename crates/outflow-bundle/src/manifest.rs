@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::BundleError;
-use crate::layout::{FORMAT, is_intel_folder, is_plain_folder};
+use crate::layout::{FORMAT, LAYOUT_VERSION, is_intel_folder, is_plain_folder};
 
 /// How the reports of a bundle were made, so that [`crate::verify`]
 /// analyses the evidence the same way.
@@ -54,7 +54,8 @@ pub struct Manifest {
 
 impl Manifest {
     /// Parses a manifest read from `path` and refuses one that is not an
-    /// outflow bundle's or that names folders outside the bundle.
+    /// outflow bundle's, is of a layout this outflow does not know, names
+    /// folders outside the bundle, or names one folder for two captures.
     pub(crate) fn parse(bytes: &[u8], path: &str) -> Result<Manifest, BundleError> {
         let invalid = |message: String| BundleError::Invalid {
             path: path.to_string(),
@@ -68,7 +69,20 @@ impl Manifest {
                 manifest.format
             )));
         }
+        if manifest.layout_version != LAYOUT_VERSION {
+            return Err(invalid(format!(
+                "layout version {} is not one this outflow reads (it reads layout {LAYOUT_VERSION}): the bundle was written by another outflow ({:?})",
+                manifest.layout_version, manifest.tool_version
+            )));
+        }
+        let mut folders = std::collections::BTreeSet::new();
         for capture in &manifest.captures {
+            if !folders.insert(capture.path.as_str()) {
+                return Err(invalid(format!(
+                    "capture folder {:?} is named for two captures",
+                    capture.path
+                )));
+            }
             if let Some(bad) = capture
                 .analysis
                 .intel_dirs

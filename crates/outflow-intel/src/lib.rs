@@ -36,6 +36,7 @@ mod store;
 mod validate;
 
 use std::borrow::Cow;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -80,6 +81,16 @@ pub struct IntelOptions {
     pub ip_data: IpDataSource,
 }
 
+/// An entity file already read: its name (for messages; a `.json` name
+/// makes it an imported dataset) and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserFile {
+    /// Where it was read from, e.g. `intel/0123abcd/entities.toml`.
+    pub origin: String,
+    /// Its contents.
+    pub text: String,
+}
+
 /// Loaded intelligence: immutable, cheap to share between threads.
 pub struct Intel {
     store: Store,
@@ -92,24 +103,52 @@ impl Intel {
     /// cannot be read or parsed, or breaks a schema rule (every problem is
     /// listed in the error).
     pub fn load(options: &IntelOptions) -> Result<Intel, IntelError> {
+        Intel::load_files(options, &[])
+    }
+
+    /// Loads like [`Intel::load`], with `user_files` (already read, by a
+    /// caller that decides what may be opened, such as an evidence
+    /// bundle's reader) loaded as if they were the files of one more
+    /// `--intel` folder after the options' folders: `.json` origins are
+    /// imported datasets, the others TOML in the built-in schema. Each
+    /// must be at most the size a user's file may have.
+    pub fn load_files(
+        options: &IntelOptions,
+        user_files: &[UserFile],
+    ) -> Result<Intel, IntelError> {
         // Each file keeps its text so that problems can name their line.
         let mut files: Vec<(String, Layer, IntelFile, Option<Cow<'static, str>>)> = Vec::new();
         let mut imported = Vec::new();
+        let mut read = Vec::new();
         for dir in &options.intel_dirs {
             for path in data_files(dir, "json")? {
-                let text = read_user_file(&path)?;
+                read.push((path.display().to_string(), read_user_file(&path)?));
+            }
+            for path in data_files(dir, "toml")? {
+                read.push((path.display().to_string(), read_user_file(&path)?));
+            }
+        }
+        for file in user_files {
+            if file.text.len() as u64 > MAX_USER_FILE_BYTES {
+                return Err(IntelError::TooLarge {
+                    path: PathBuf::from(&file.origin),
+                    size: file.text.len() as u64,
+                    limit: MAX_USER_FILE_BYTES,
+                });
+            }
+            read.push((file.origin.clone(), file.text.clone()));
+        }
+        for (origin, text) in read {
+            if origin.ends_with(".json") {
                 imported.push(
                     serde_json::from_str::<ImportedFile>(&text).map_err(|error| {
                         IntelError::Parse {
-                            origin: path.display().to_string(),
+                            origin: origin.clone(),
                             message: error.to_string(),
                         }
                     })?,
                 );
-            }
-            for path in data_files(dir, "toml")? {
-                let text = read_user_file(&path)?;
-                let origin = path.display().to_string();
+            } else {
                 let file = parse_toml(&origin, &text)?;
                 files.push((origin, Layer::User, file, Some(Cow::Owned(text))));
             }
@@ -256,5 +295,18 @@ fn read_user_file(path: &Path) -> Result<String, IntelError> {
             limit: MAX_USER_FILE_BYTES,
         });
     }
-    std::fs::read_to_string(path).map_err(read_error)
+    // The size a file claims is not always what it holds (`/proc` files
+    // claim 0 bytes): read no more than the limit.
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_USER_FILE_BYTES + 1).read_to_string(&mut text))
+        .map_err(read_error)?;
+    if text.len() as u64 > MAX_USER_FILE_BYTES {
+        return Err(IntelError::TooLarge {
+            path: path.to_owned(),
+            size: text.len() as u64,
+            limit: MAX_USER_FILE_BYTES,
+        });
+    }
+    Ok(text)
 }

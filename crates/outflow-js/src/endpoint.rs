@@ -210,9 +210,12 @@ fn embedded_urls(value: &PartialString) -> Vec<Recognised> {
         let mut from = 0;
         while let Some(at) = text[from..].find("://") {
             let scheme_end = from + at;
+            // After the last character that is not a letter (which may
+            // be several bytes long: the next one starts after it).
             let scheme_start = text[..scheme_end]
-                .rfind(|c: char| !c.is_ascii_alphabetic())
-                .map_or(0, |i| i + 1);
+                .char_indices()
+                .rfind(|(_, c)| !c.is_ascii_alphabetic())
+                .map_or(0, |(i, c)| i + c.len_utf8());
             let scheme = text[scheme_start..scheme_end].to_ascii_lowercase();
             from = scheme_end + 3;
             if !matches!(scheme.as_str(), "http" | "https" | "ws" | "wss") {
@@ -369,5 +372,18 @@ mod tests {
         );
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].value, "https://px.example.com/p.gif?a=1");
+    }
+
+    #[test]
+    fn a_multi_byte_character_before_the_scheme_is_stepped_over() {
+        // Found by outflow-fuzz: "è" is two bytes; the scheme starts after
+        // both.
+        let found = recognise(
+            &PartialString::known("xè\u{e8}https://a.example.com/x y"),
+            None,
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].value, "https://a.example.com/x");
+        assert!(recognise(&PartialString::known("\u{e8}ttps://l.example.com"), None).is_empty());
     }
 }

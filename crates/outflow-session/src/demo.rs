@@ -33,7 +33,16 @@ pub struct DemoRequest {
 /// not be scanned.
 pub fn demo(request: &DemoRequest) -> Result<ExitStatus> {
     let site = DemoSite::start()?;
-    let evidence = Evidence::create(&request.out)?;
+    let mut names = Vec::new();
+    for page in PAGES {
+        for persona in page.personas {
+            names.push(capture_name(
+                page.url,
+                Some(&resolve_persona(persona)?.name),
+            ));
+        }
+    }
+    let evidence = Evidence::create(&request.out, &names)?;
     let visit = VisitOptions {
         timeout_secs: request.timeout_secs,
         fill_forms: true,

@@ -4,13 +4,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use outflow_bundle::{AnalysisSettings, Bundle, RenderedReports};
+use outflow_bundle::{AnalysisSettings, Bundle};
 use outflow_model::Capture;
 use outflow_pipeline::AnalysedCapture;
 
 use crate::analyser::Analyser;
 use crate::error::{Result, SessionError};
-use crate::output::rule_docs;
 
 /// An `--out` folder, created when the session starts.
 pub struct Evidence {
@@ -18,10 +17,12 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    /// Creates `root` and its `scripts/` folder.
-    pub fn create(root: &Path) -> Result<Self> {
+    /// Creates `root` and its `scripts/` folder for a bundle of the
+    /// captures named `captures`: `root` must be new, empty, or a bundle
+    /// of the same captures (see [`Bundle::create`]).
+    pub fn create(root: &Path, captures: &[String]) -> Result<Self> {
         Ok(Self {
-            bundle: Bundle::create(root)?,
+            bundle: Bundle::create(root, captures)?,
         })
     }
 
@@ -61,17 +62,10 @@ impl Evidence {
             outflow_pipeline::Sources::Dir(&bundle.scripts_dir()),
             &pipeline,
         );
-        let report = &analysed.report;
-        let html = outflow_report::html(report);
-        let sarif = outflow_report::sarif(std::slice::from_ref(report), &rule_docs());
         let folder = bundle.add_capture(
             name,
             &kept,
-            &RenderedReports {
-                report,
-                html: &html,
-                sarif: &sarif,
-            },
+            &analysed.report,
             settings(analyser, bundle)?,
             pipeline.tool_version,
         )?;

@@ -37,7 +37,12 @@ pub struct HarRequest {
 pub fn har(request: &HarRequest) -> Result<ExitStatus> {
     request.follow.check()?;
     let given = request.typed.given_values()?;
-    let evidence = request.out.as_deref().map(Evidence::create).transpose()?;
+    let names: Vec<String> = request.files.iter().map(|file| har_name(file)).collect();
+    let evidence = request
+        .out
+        .as_deref()
+        .map(|out| Evidence::create(out, &names))
+        .transpose()?;
     let analyser = Analyser::load(&request.attribution, !request.capture_only)?;
     let follow = FollowOptions {
         save: request.follow.save && !request.capture_only,
@@ -59,11 +64,7 @@ pub fn har(request: &HarRequest) -> Result<ExitStatus> {
                     masks.extend(import.capture.canaries.iter().map(|c| c.value.clone()));
                     run.mask(masks.clone());
                 }
-                let stem = file
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let name = capture_name(&stem, None);
+                let name = har_name(file);
                 eprint!(
                     "{}",
                     typed::masked(&summary(&name, &import.capture), &masks)
@@ -83,4 +84,13 @@ pub fn har(request: &HarRequest) -> Result<ExitStatus> {
         }
     }
     run.finish(&request.output, Some(&follow))
+}
+
+/// A HAR file's capture name: its file name without the extension.
+fn har_name(file: &std::path::Path) -> String {
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    capture_name(&stem, None)
 }

@@ -55,6 +55,9 @@ pub use gate::{load_policy, policy_gate};
 pub use har::{HarRequest, har};
 pub use history::open_store;
 pub use inventory::{InventoryFormat, InventoryRequest, inventory};
+/// Text made safe for a terminal (control, bidi and invisible characters
+/// escaped): what every command prints from untrusted input goes through it.
+pub use outflow_report::clean;
 pub use output::{
     ExitStatus, OutputOptions, ReportFormat, emit, exit_status, print_captures, render, rule_docs,
     summarise, summary, write_stdout,

@@ -41,7 +41,20 @@ pub fn scan(request: &ScanRequest) -> Result<ExitStatus> {
     request.follow.check()?;
     let mut base = request.visit.scan_options(None)?;
     let personas = resolve_personas(&request.personas)?;
-    let evidence = request.out.as_deref().map(Evidence::create).transpose()?;
+    let names: Vec<String> = request
+        .urls
+        .iter()
+        .flat_map(|url| {
+            personas
+                .iter()
+                .map(|p| capture_name(url, p.as_ref().map(|p| p.name.as_str())))
+        })
+        .collect();
+    let evidence = request
+        .out
+        .as_deref()
+        .map(|out| Evidence::create(out, &names))
+        .transpose()?;
     base.scripts_dir = evidence.as_ref().map(Evidence::scripts_dir);
     let session = Session::start(Analyser::load(&request.attribution, !request.capture_only)?)?;
     let mut run = Run::new(

@@ -111,7 +111,11 @@ pub fn run() -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // Errors quote their input (a TOML error shows the line it
+            // failed on): each line made safe for a terminal.
+            let text = format!("{error:#}");
+            let lines: Vec<String> = text.split('\n').map(outflow_session::clean).collect();
+            eprintln!("error: {}", lines.join("\n"));
             ExitCode::from(2)
         }
     }
