@@ -39,7 +39,9 @@
 //!   named for them in a structured payload (`"cvc":"738"`,
 //!   `exp_month=07&exp_year=2029`).
 //! - Severity is **critical**; confidence **high**: the exact values,
-//!   unique to this scan, were observed. One finding per destination.
+//!   unique to this scan, were observed. One finding per destination,
+//!   with up to [`MAX_EVIDENCE`] (12) pieces of evidence: the first
+//!   request carrying each value, then later ones.
 //!
 //! Card canaries are reported by this rule only: `credential-exfiltration`
 //! and `pii-before-submit` leave them out, and leave out billing details
@@ -80,7 +82,7 @@ crate::rules::declare_rule! {
     pub struct CardDataExfiltration;
     slug: "card-data-exfiltration",
     source: "card_data_exfiltration.rs",
-    thresholds: [NEAR_CARD_BYTES],
+    thresholds: [NEAR_CARD_BYTES, MAX_EVIDENCE],
 }
 
 impl Check for CardDataExfiltration {
