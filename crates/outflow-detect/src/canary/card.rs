@@ -168,7 +168,7 @@ impl CardValues {
         if !card_seen {
             // Without the card, only structured fields count, and those were
             // searched above; a bare expiry is never a leak.
-            hits.retain(|h| h.encodings.iter().any(|e| e.starts_with("field ")));
+            hits.retain(|h| h.encodings.iter().any(|e| e.starts_with("field")));
         }
         hits
     }

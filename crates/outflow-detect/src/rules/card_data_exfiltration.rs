@@ -222,10 +222,20 @@ fn findings(facts: &Facts<'_>, capture: &Capture, leaks: Vec<Leak>) -> Vec<Findi
             else {
                 continue;
             };
-            let how = if encodings.is_empty() {
+            // How the value was recognised (next to the card, as a named
+            // field, masked) comes first; the decodings after it.
+            let (recognised, chain): (Vec<&String>, Vec<&String>) = encodings
+                .iter()
+                .partition(|e| e.starts_with("next to") || e.starts_with("field") || e.starts_with("masked"));
+            let chain: Vec<&str> = chain.iter().map(|e| e.as_str()).collect();
+            let chain = if chain.is_empty() {
                 "as typed".to_string()
             } else {
-                encodings.join(" of ")
+                chain.join(" of ")
+            };
+            let how = match recognised.first() {
+                Some(note) => format!("{note}, {chain}"),
+                None => chain,
             };
             let when = match (leak.time_ms, capture.submitted_at_ms) {
                 (Some(t), Some(s)) if t < s => format!("at {t} ms, before the pay click"),
