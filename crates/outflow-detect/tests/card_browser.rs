@@ -179,18 +179,22 @@ async fn every_skimmer_trigger_is_caught_by_a_real_click() {
             );
         }
         assert_skimmed(&page, &capture, &findings);
-        // A real click carries CVV and expiry along with the number.
-        let finding = card_findings(&findings)[0];
-        assert!(
-            finding.title.contains("card security code"),
-            "{page}: {}",
-            finding.title
-        );
-        assert!(
-            finding.title.contains("card expiry"),
-            "{page}: {}",
-            finding.title
-        );
+        // Stolen once the form is complete, the expiry and CVV go along
+        // with the number (the blur of the card field comes before they
+        // are typed).
+        if trigger != "blur" {
+            let finding = card_findings(&findings)[0];
+            assert!(
+                finding.title.contains("card security code"),
+                "{page}: {}",
+                finding.title
+            );
+            assert!(
+                finding.title.contains("card expiry"),
+                "{page}: {}",
+                finding.title
+            );
+        }
     }
 }
 

@@ -67,10 +67,12 @@ impl CardValues {
                         out.card = Some((i, digits));
                     }
                 }
-                CanaryKind::CardCvv if out.cvv.is_none() => {
-                    if (3..=4).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_digit()) {
-                        out.cvv = Some((i, value.to_string()));
-                    }
+                CanaryKind::CardCvv
+                    if out.cvv.is_none()
+                        && (3..=4).contains(&value.len())
+                        && value.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    out.cvv = Some((i, value.to_string()));
                 }
                 CanaryKind::CardExpiry => {
                     let parts: Vec<u32> = value
@@ -141,25 +143,27 @@ impl CardValues {
                 near.push(at);
             }
             card_seen |= !near.is_empty();
-            if !cvv_seen && let Some((i, cvv)) = &self.cvv {
-                if let Some(hit) = companion(&text, &near, &[cvv.clone()], CVV_KEYS) {
-                    hits.push(CardHit {
-                        canary: *i,
-                        matched: hit.0,
-                        encodings: with(&chain, &hit.1),
-                    });
-                    cvv_seen = true;
-                }
+            if !cvv_seen
+                && let Some((i, cvv)) = &self.cvv
+                && let Some(hit) = companion(&text, &near, std::slice::from_ref(cvv), CVV_KEYS)
+            {
+                hits.push(CardHit {
+                    canary: *i,
+                    matched: hit.0,
+                    encodings: with(&chain, &hit.1),
+                });
+                cvv_seen = true;
             }
-            if !expiry_seen && let Some((i, month, year)) = self.expiry {
-                if let Some(hit) = expiry(&text, &near, month, year) {
-                    hits.push(CardHit {
-                        canary: i,
-                        matched: hit.0,
-                        encodings: with(&chain, &hit.1),
-                    });
-                    expiry_seen = true;
-                }
+            if !expiry_seen
+                && let Some((i, month, year)) = self.expiry
+                && let Some(hit) = expiry(&text, &near, month, year)
+            {
+                hits.push(CardHit {
+                    canary: i,
+                    matched: hit.0,
+                    encodings: with(&chain, &hit.1),
+                });
+                expiry_seen = true;
             }
             if !masked && cvv_seen && expiry_seen {
                 break;

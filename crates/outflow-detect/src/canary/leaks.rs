@@ -91,7 +91,7 @@ pub(crate) fn find_leaks(facts: &Facts<'_>) -> Vec<Leak> {
                 canary.kind,
                 CanaryKind::BillingStreet | CanaryKind::BillingPostalCode | CanaryKind::BillingCity
             );
-            !canary.kind.is_card() && !(billing && allowed_processor(facts, &l.host))
+            !(canary.kind.is_card() || billing && allowed_processor(facts, &l.host))
         })
         .collect()
 }
