@@ -134,9 +134,7 @@ pub(crate) fn luhn_check_digit(digits: &str) -> char {
 #[cfg(test)]
 fn luhn_valid(digits: &str) -> bool {
     match digits.split_at_checked(digits.len().saturating_sub(1)) {
-        Some((body, check)) if !body.is_empty() => {
-            check.chars().next() == Some(luhn_check_digit(body))
-        }
+        Some((body, check)) if !body.is_empty() => check.starts_with(luhn_check_digit(body)),
         _ => false,
     }
 }
