@@ -20,7 +20,9 @@
 //! one, to a folder as `<sha256>.js`; what else is kept of a capture, and
 //! where, is `outflow-bundle`'s.
 
+mod canary_values;
 mod cdp;
+mod checkout;
 mod connection;
 mod error;
 mod fields;

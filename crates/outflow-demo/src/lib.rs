@@ -4,7 +4,7 @@
 //! | page | what it shows |
 //! | --- | --- |
 //! | `chat.lumina-ai.test/login.html` | an obfuscated login script that fingerprints the device and, only for visitors who look Chinese, sends the hashed phone number and the fingerprint to a China Mobile identity host (`wap.cmpassport.com`) |
-//! | `shop.fernbrook-outdoor.test/checkout.html` | a Magecart-style skimmer from a look-alike domain that sends the checkout form's fields by image beacon |
+//! | `shop.fernbrook-outdoor.test/checkout.html` | a Magecart-style skimmer from a look-alike domain that sends the checkout form's fields, the card among them, by image beacon |
 //! | `news.brightpost.test/newsletter.html` | a third-party pixel that sends the SHA-256 of the e-mail address on blur, before submission |
 //! | `www.quietgarden.test/index.html` | a clean control page: first-party analytics and a chart on a canvas |
 //!
@@ -45,7 +45,8 @@ pub const PAGES: &[DemoPage] = &[
         url: "http://shop.fernbrook-outdoor.test/checkout.html",
         personas: &["us"],
         story: "A shop's checkout carries a skimmer from a look-alike domain that sends the \
-                form's fields as they are typed, key by key, by image beacon.",
+                form's fields, the card's number, expiry and security code among them, as \
+                they are typed, key by key, by image beacon.",
     },
     DemoPage {
         name: "newsletter",

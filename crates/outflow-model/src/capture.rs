@@ -78,6 +78,11 @@ pub struct Capture {
     pub script_elements: Option<Vec<ScriptElement>>,
     /// Problems met. Whatever was recorded before them is kept.
     pub errors: Vec<CaptureError>,
+    /// Hosts or domains (with their subdomains) the user allowed to receive
+    /// card data (`--payment-processor`, the policy file) when the capture
+    /// was made; `card-data-exfiltration` does not report them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub payment_processors: Vec<String>,
 }
 
 /// How a capture was made.
@@ -458,19 +463,42 @@ pub enum CanaryKind {
     Username,
     /// A person's name.
     Name,
+    /// A payment card number: Luhn-valid, in a range reserved for testing,
+    /// unique per scan.
+    CardNumber,
+    /// A card's expiry date (`MM/YY`, or the month or year of a pair of
+    /// fields).
+    CardExpiry,
+    /// A card's security code (CVV, CVC, CSC).
+    CardCvv,
+    /// The name on the card.
+    CardholderName,
+    /// A billing street address (line 1 or the whole street address).
+    BillingStreet,
+    /// A billing postal code.
+    BillingPostalCode,
+    /// A billing city.
+    BillingCity,
 }
 
 impl CanaryKind {
     /// Every kind, in declaration order.
-    pub const ALL: [CanaryKind; 5] = [
+    pub const ALL: [CanaryKind; 12] = [
         CanaryKind::Email,
         CanaryKind::Password,
         CanaryKind::Phone,
         CanaryKind::Username,
         CanaryKind::Name,
+        CanaryKind::CardNumber,
+        CanaryKind::CardExpiry,
+        CanaryKind::CardCvv,
+        CanaryKind::CardholderName,
+        CanaryKind::BillingStreet,
+        CanaryKind::BillingPostalCode,
+        CanaryKind::BillingCity,
     ];
 
-    /// The snake_case name serde uses, also accepted by `FromStr`.
+    /// The kind's name as serialised (`card_number`).
     pub fn as_str(self) -> &'static str {
         match self {
             CanaryKind::Email => "email",
@@ -478,7 +506,26 @@ impl CanaryKind {
             CanaryKind::Phone => "phone",
             CanaryKind::Username => "username",
             CanaryKind::Name => "name",
+            CanaryKind::CardNumber => "card_number",
+            CanaryKind::CardExpiry => "card_expiry",
+            CanaryKind::CardCvv => "card_cvv",
+            CanaryKind::CardholderName => "cardholder_name",
+            CanaryKind::BillingStreet => "billing_street",
+            CanaryKind::BillingPostalCode => "billing_postal_code",
+            CanaryKind::BillingCity => "billing_city",
         }
+    }
+
+    /// Whether the kind is payment card data (PCI DSS account data): the
+    /// number, expiry, security code and cardholder name.
+    pub fn is_card(self) -> bool {
+        matches!(
+            self,
+            CanaryKind::CardNumber
+                | CanaryKind::CardExpiry
+                | CanaryKind::CardCvv
+                | CanaryKind::CardholderName
+        )
     }
 }
 
@@ -488,23 +535,35 @@ impl std::fmt::Display for CanaryKind {
     }
 }
 
-impl std::str::FromStr for CanaryKind {
-    type Err = String;
+/// A canary kind name that is not one of [`CanaryKind::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownCanaryKind(pub String);
 
-    /// A kind by its name (`email`, `card_number`…), case and `-`/`_`
-    /// insensitive.
+impl std::fmt::Display for UnknownCanaryKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = CanaryKind::ALL.iter().map(|k| k.as_str()).collect();
+        write!(
+            f,
+            "unknown canary kind {:?} (one of {})",
+            self.0,
+            names.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for UnknownCanaryKind {}
+
+impl std::str::FromStr for CanaryKind {
+    type Err = UnknownCanaryKind;
+
+    /// Parses the serialised name (`card_number`), case-insensitively, with
+    /// `-` accepted for `_`.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let wanted = text.trim().replace('-', "_");
+        let wanted = text.trim().to_ascii_lowercase().replace('-', "_");
         CanaryKind::ALL
             .into_iter()
-            .find(|k| k.as_str().eq_ignore_ascii_case(&wanted))
-            .ok_or_else(|| {
-                let names: Vec<&str> = CanaryKind::ALL.iter().map(|k| k.as_str()).collect();
-                format!(
-                    "unknown canary kind {text:?} (expected one of {})",
-                    names.join(", ")
-                )
-            })
+            .find(|k| k.as_str() == wanted)
+            .ok_or_else(|| UnknownCanaryKind(text.to_string()))
     }
 }
 

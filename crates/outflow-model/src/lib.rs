@@ -41,7 +41,7 @@ pub use capture::{
     ApiAccess, ApiCall, Body, Canary, CanaryKind, Capture, CaptureError, CaptureErrorKind,
     CaptureSource, Cookie, CookieSetter, EventSourceMessage, Frame, Header, Initiator, PageEvent,
     Request, Response, Script, ScriptElement, ScriptOrigin, ServedBody, StackFrame, StorageArea,
-    StorageWrite, WebSocketFrame,
+    StorageWrite, UnknownCanaryKind, WebSocketFrame,
 };
 pub use document::{DocumentAnalysis, DocumentFormat};
 pub use finding::{Channel, Confidence, Evidence, Finding, Observation, Severity};

@@ -126,6 +126,11 @@ pub struct InventoryScript {
     /// Hosts its code names, sorted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub names: Vec<String>,
+    /// The URL of the iframe the script ran in (a payment processor's card
+    /// frame, say); `None` when it ran in the page itself (or the capture
+    /// did not say which frame ran it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frame: Option<String>,
 }
 
 /// An edge of the data-flow map: a script and a host it reached or could

@@ -149,6 +149,12 @@ pub fn analyse_capture(
                     .map(|h| h.iter().cloned().collect())
                     .unwrap_or_default(),
                 names: assemble::named_hosts(facts),
+                frame: script
+                    .frame_id
+                    .as_deref()
+                    .and_then(|id| capture.frames.iter().find(|f| f.id == id))
+                    .filter(|f| f.parent_id.is_some())
+                    .map(|f| f.url.clone()),
             })
         })
         .collect();

@@ -66,6 +66,7 @@ pub fn report_files(inputs: &[String], pipeline: &Pipeline<'_>) -> Report {
                 .map_or(0.0, |a| a.obfuscation.score),
             contacts: Vec::new(),
             names: assemble::named_hosts(script),
+            frame: None,
         })
         .collect();
     let flows = assemble::flows(

@@ -141,6 +141,11 @@ pub struct Policy {
     /// the page (external, inline, worker) must match an entry.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scripts: Vec<AuthorisedScript>,
+    /// Payment processors allowed to receive card data (domains, with their
+    /// subdomains): `outflow scan` records them in the capture, and
+    /// `card-data-exfiltration` does not report them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub payment_processors: Vec<String>,
 }
 
 impl Policy {

@@ -393,6 +393,7 @@ fn crowded_report(hosts: usize) -> Report {
                 obfuscation: 0.0,
                 contacts: Vec::new(),
                 names: Vec::new(),
+                frame: None,
             });
         }
     }

@@ -32,6 +32,21 @@ pub struct ScanRequest {
     pub output: OutputOptions,
     /// History, policy and alerts.
     pub follow: FollowOptions,
+    /// `--payment-processor` domains allowed to receive card data (the
+    /// policy file's `payment_processors` are added).
+    pub payment_processors: Vec<String>,
+}
+
+/// The processors allowed to receive card data: `--payment-processor`
+/// and the policy file's, each once.
+fn payment_processors(request: &ScanRequest) -> Result<Vec<String>> {
+    let mut out = request.payment_processors.clone();
+    if let Some(path) = &request.follow.policy {
+        out.extend(crate::gate::load_policy(path)?.payment_processors);
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
 }
 
 /// Runs a scan: exit 2 when a browser could not start or a page could not
@@ -40,6 +55,7 @@ pub struct ScanRequest {
 pub fn scan(request: &ScanRequest) -> Result<ExitStatus> {
     request.follow.check()?;
     let mut base = request.visit.scan_options(None)?;
+    base.payment_processors = payment_processors(request)?;
     let personas = resolve_personas(&request.personas)?;
     let names: Vec<String> = request
         .urls

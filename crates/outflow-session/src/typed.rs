@@ -99,7 +99,9 @@ fn parse(item: &str, given: &str) -> Result<TypedValue> {
     })?;
     let kind: CanaryKind = kind
         .parse()
-        .map_err(|e: String| SessionError::Typed(format!("{given}: {e}")))?;
+        .map_err(|e: outflow_model::UnknownCanaryKind| {
+            SessionError::Typed(format!("{given}: {e}"))
+        })?;
     if value.is_empty() {
         return Err(SessionError::Typed(format!("{given}: empty value")));
     }

@@ -30,6 +30,7 @@ fn page(version: u8) -> (Report, PageFacts) {
             obfuscation: 0.1,
             contacts: vec![format!("t{}.example", i % 60)],
             names: Vec::new(),
+            frame: None,
         })
         .collect();
     let findings: Vec<Finding> = (0..30)

@@ -42,6 +42,7 @@ pub fn inventory_script(name: &str, origin: &str, sha256: &str) -> InventoryScri
         obfuscation: 0.0,
         contacts: Vec::new(),
         names: Vec::new(),
+        frame: None,
     }
 }
 

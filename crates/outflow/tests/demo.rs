@@ -39,9 +39,14 @@ const EXPECTED: &[(&str, &str, &[&str])] = &[
         "http://shop.fernbrook-outdoor.test/checkout.html",
         "us",
         // The skimmer reads every field on each input event and sends it to
-        // its own look-alike host: keystroke capture, and a leak before
+        // its own look-alike host: the card (number, expiry, security code,
+        // name on card), keystroke capture, and the e-mail address before
         // submission.
-        &["keystroke-capture", "pii-before-submit"],
+        &[
+            "card-data-exfiltration",
+            "keystroke-capture",
+            "pii-before-submit",
+        ],
     ),
     (
         "http://news.brightpost.test/newsletter.html",

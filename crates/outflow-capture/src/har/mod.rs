@@ -309,6 +309,7 @@ pub fn import_har(bytes: &[u8], path: &str) -> Result<HarImport, CaptureFailure>
             events: Vec::new(),
             script_elements: None,
             errors,
+            payment_processors: Vec::new(),
         },
         sources,
     })

@@ -72,6 +72,9 @@ pub struct ScanOptions {
     /// calls. Off only to measure a bare load (scripts/bench-scan): the page
     /// is then navigated with nothing but the Page domain enabled.
     pub instrument: bool,
+    /// Hosts or domains allowed to receive card data
+    /// (`--payment-processor`, the policy file), recorded in the capture.
+    pub payment_processors: Vec<String>,
 }
 
 impl Default for ScanOptions {
@@ -91,6 +94,7 @@ impl Default for ScanOptions {
             scripts_dir: None,
             profile_parent: None,
             instrument: true,
+            payment_processors: Vec::new(),
         }
     }
 }
@@ -369,6 +373,7 @@ fn assemble(
         events: finished.events,
         script_elements: options.instrument.then_some(finished.script_elements),
         errors: finished.errors,
+        payment_processors: options.payment_processors.clone(),
     };
     ScanOutput {
         capture,

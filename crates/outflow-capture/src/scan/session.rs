@@ -23,6 +23,9 @@ use crate::targets::TargetSettings;
 
 /// Longest wait for a page opened by a followed "log in" link.
 const FOLLOW_LOAD_LIMIT: Duration = Duration::from_secs(10);
+/// Longest wait for a load after a checkout click whose requests have
+/// settled (a click that only posts never loads).
+const CLICK_LOAD_LIMIT: Duration = Duration::from_secs(2);
 
 /// What the visit found beside the recorder's records.
 #[derive(Debug, Default)]
@@ -169,6 +172,7 @@ impl Session<'_> {
                 submit: options.submit,
                 command_timeout: options.command_timeout,
                 started: clock,
+                deadline: Instant::now() + options.timeout,
             },
             &CanarySet::new(),
             || lock(recorder).expect_load(),
@@ -177,6 +181,15 @@ impl Session<'_> {
                 // only open a dialog: wait for a load, not forever.
                 self.wait_for_load_within(FOLLOW_LOAD_LIMIT).await;
                 self.settle().await;
+            },
+            async || {
+                // A checkout click may navigate to the next step, or
+                // only post and show more of the page: wait for the
+                // network, then briefly for a load.
+                self.settle().await;
+                if self.wait_for_load_within(CLICK_LOAD_LIMIT).await {
+                    self.settle().await;
+                }
             },
         )
         .await;

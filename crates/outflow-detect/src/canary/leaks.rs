@@ -63,8 +63,43 @@ pub(crate) fn index_for(canaries: &[Canary]) -> Arc<CanaryIndex> {
     index
 }
 
-/// Every canary found in the capture's outbound channels to third parties.
+/// Whether `host` is one of the payment processors the capture allows
+/// card data to reach (the domain itself or a subdomain).
+pub(crate) fn allowed_processor(facts: &Facts<'_>, host: &str) -> bool {
+    let Some(capture) = facts.capture else {
+        return false;
+    };
+    capture.payment_processors.iter().any(|p| {
+        let p = p.trim().trim_start_matches('.').to_ascii_lowercase();
+        !p.is_empty() && (host == p || host.ends_with(&format!(".{p}")))
+    })
+}
+
+/// The canaries the credential and personal-data rules report, found in
+/// the capture's outbound channels to third parties: card data is left to
+/// `card-data-exfiltration`, and billing details sent to an allowed payment
+/// processor are what it needs to charge the card.
 pub(crate) fn find_leaks(facts: &Facts<'_>) -> Vec<Leak> {
+    let Some(capture) = facts.capture else {
+        return Vec::new();
+    };
+    find_all_leaks(facts)
+        .into_iter()
+        .filter(|l| {
+            let Some(canary) = capture.canaries.get(l.canary) else {
+                return false;
+            };
+            let billing = matches!(
+                canary.kind,
+                CanaryKind::BillingStreet | CanaryKind::BillingPostalCode | CanaryKind::BillingCity
+            );
+            !(canary.kind.is_card() || billing && allowed_processor(facts, &l.host))
+        })
+        .collect()
+}
+
+/// Every canary found in the capture's outbound channels to third parties.
+pub(crate) fn find_all_leaks(facts: &Facts<'_>) -> Vec<Leak> {
     let Some(capture) = facts.capture else {
         return Vec::new();
     };
@@ -88,6 +123,36 @@ fn request_leaks(facts: &Facts<'_>, index: &CanaryIndex, request: &Request) -> V
     let Some(host) = host_of(&request.url).filter(|h| facts.is_third_party(h)) else {
         return Vec::new();
     };
+    let haystacks = haystacks(request);
+    let script = facts.request_script(request);
+    let mut leaks = Vec::new();
+    for (channel, bytes, time_ms) in haystacks {
+        for hit in index.search(&bytes) {
+            leaks.push(Leak {
+                canary: hit.canary,
+                host: host.clone(),
+                time_ms: Some(time_ms),
+                script: script.clone(),
+                write: false,
+                evidence: Evidence::Request {
+                    request_id: request.id.clone(),
+                    url: request.url.clone(),
+                    method: request.method.clone(),
+                    time_ms,
+                    channel: channel.clone(),
+                    matched: hit.matched,
+                    encodings: hit.encodings,
+                    what: String::new(),
+                },
+            });
+        }
+    }
+    leaks
+}
+
+/// What a request carried out: its URL, each header, the body and the
+/// WebSocket frames sent, each with when it left.
+pub(crate) fn haystacks(request: &Request) -> Vec<(Channel, Cow<'_, [u8]>, u64)> {
     let mut haystacks: Vec<(Channel, Cow<'_, [u8]>, u64)> = vec![(
         Channel::Url,
         Cow::Borrowed(request.url.as_bytes()),
@@ -131,30 +196,7 @@ fn request_leaks(facts: &Facts<'_>, index: &CanaryIndex, request: &Request) -> V
             ));
         }
     }
-    let script = facts.request_script(request);
-    let mut leaks = Vec::new();
-    for (channel, bytes, time_ms) in haystacks {
-        for hit in index.search(&bytes) {
-            leaks.push(Leak {
-                canary: hit.canary,
-                host: host.clone(),
-                time_ms: Some(time_ms),
-                script: script.clone(),
-                write: false,
-                evidence: Evidence::Request {
-                    request_id: request.id.clone(),
-                    url: request.url.clone(),
-                    method: request.method.clone(),
-                    time_ms,
-                    channel: channel.clone(),
-                    matched: hit.matched,
-                    encodings: hit.encodings,
-                    what: String::new(),
-                },
-            });
-        }
-    }
-    leaks
+    haystacks
 }
 
 /// Base64 payloads (binary bodies and frames) as their raw bytes.
@@ -277,6 +319,13 @@ pub(crate) fn kind_word(kind: CanaryKind) -> &'static str {
         CanaryKind::Phone => "Phone number",
         CanaryKind::Username => "User name",
         CanaryKind::Name => "Name",
+        CanaryKind::CardNumber => "Card number",
+        CanaryKind::CardExpiry => "Card expiry",
+        CanaryKind::CardCvv => "Card security code",
+        CanaryKind::CardholderName => "Cardholder name",
+        CanaryKind::BillingStreet => "Billing street address",
+        CanaryKind::BillingPostalCode => "Billing postal code",
+        CanaryKind::BillingCity => "Billing city",
     }
 }
 
@@ -285,9 +334,16 @@ pub(crate) fn kind_word(kind: CanaryKind) -> &'static str {
 /// (not yet sent), one step lower.
 pub(crate) fn severity_of(kind: CanaryKind, write: bool) -> Severity {
     let base = match kind {
-        CanaryKind::Password => Severity::Critical,
-        CanaryKind::Email | CanaryKind::Phone => Severity::High,
-        CanaryKind::Username | CanaryKind::Name => Severity::Medium,
+        CanaryKind::Password
+        | CanaryKind::CardNumber
+        | CanaryKind::CardCvv
+        | CanaryKind::CardExpiry => Severity::Critical,
+        CanaryKind::Email | CanaryKind::Phone | CanaryKind::CardholderName => Severity::High,
+        CanaryKind::Username
+        | CanaryKind::Name
+        | CanaryKind::BillingStreet
+        | CanaryKind::BillingPostalCode
+        | CanaryKind::BillingCity => Severity::Medium,
     };
     if write {
         match base {
@@ -300,7 +356,7 @@ pub(crate) fn severity_of(kind: CanaryKind, write: bool) -> Severity {
     }
 }
 
-fn channel_word(channel: &Channel) -> String {
+pub(crate) fn channel_word(channel: &Channel) -> String {
     match channel {
         Channel::Url => "URL".to_string(),
         Channel::Header { name } => format!("{name} header"),

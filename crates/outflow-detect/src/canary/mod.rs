@@ -8,8 +8,10 @@
 //! escapes, base64/base32/base58/hex runs, gzip, zlib, deflate, brotli and
 //! LZ-string) within [`Limits`]. The canary rules (`credential-exfiltration`,
 //! `pii-before-submit`, `keystroke-capture`) apply it to every channel of a
-//! capture.
+//! capture; [`card`] adds what card data needs beyond that
+//! (`card-data-exfiltration`).
 
+pub(crate) mod card;
 mod decode;
 mod encode;
 mod hashes;
@@ -17,6 +19,7 @@ pub(crate) mod leaks;
 mod lzstring;
 mod search;
 
+pub use card::{CardHit, CardValues, NEAR_CARD_BYTES};
 pub use decode::Limits;
 pub use search::{CanaryIndex, HASH_LAYERS, Hit, MIN_TERM_CHARS, TRUNCATED_HASH_LAYERS};
 

@@ -374,6 +374,19 @@ fn terms_of(canaries: &[Canary]) -> Vec<Term> {
             vec!["trimmed, lower case"],
             HASH_LAYERS,
         );
+        if canary.kind == CanaryKind::CardNumber {
+            // Card numbers are shown, and sent, in groups of four.
+            let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+            for (separator, note) in [(" ", "grouped with spaces"), ("-", "grouped with dashes")] {
+                let grouped: Vec<String> = digits
+                    .as_bytes()
+                    .chunks(4)
+                    .map(|c| String::from_utf8_lossy(c).into_owned())
+                    .collect();
+                add(grouped.join(separator), vec![note], HASH_LAYERS);
+            }
+            add(digits, vec!["digits only"], HASH_LAYERS);
+        }
         let chars: Vec<char> = value.chars().collect();
         for (missing, note) in [
             (1, "last character missing"),

@@ -70,6 +70,7 @@ registry! {
     latent_endpoint,
     obfuscated_script,
     credential_exfiltration,
+    card_data_exfiltration,
     pii_before_submit,
     keystroke_capture,
     session_recording,

@@ -41,7 +41,16 @@ pub(crate) fn inventory(report: &Report) -> String {
             out,
             "<tr><td class=\"name\"><code>{}</code></td><td>{}</td><td>{party}</td><td class=\"num\">{}</td><td class=\"hash\"><code>{}</code></td><td class=\"num\">{:.2}</td><td>{}</td><td>{}</td>",
             text(&script.name),
-            text(&script.origin),
+            // PCI DSS 6.4.3: scripts of the payment page itself and those
+            // of a processor's iframe answer to different parties.
+            match &script.frame {
+                Some(frame) => format!(
+                    "{} in the iframe <code>{}</code>",
+                    text(&script.origin),
+                    text(frame)
+                ),
+                None => text(&script.origin).to_string(),
+            },
             script.size,
             text(&script.sha256),
             script.obfuscation,

@@ -216,6 +216,7 @@ pub fn sample_report() -> Report {
                 "onekey.cmpassport.com".to_string(),
                 "wap.cmpassport.com".to_string(),
             ],
+            frame: None,
         },
         InventoryScript {
             id: "18".to_string(),
@@ -228,6 +229,7 @@ pub fn sample_report() -> Report {
             obfuscation: 0.12,
             contacts: vec!["www.google-analytics.com".to_string()],
             names: Vec::new(),
+            frame: None,
         },
     ];
     let flows = vec![

@@ -38,9 +38,16 @@ pub struct Args {
     #[arg(long = "map-host", value_name = "PATTERN=IP[:PORT]")]
     pub map_host: Vec<String>,
 
-    /// Submit the login form after typing the canaries.
+    /// Submit the form after typing the canaries: a login form by Enter, a
+    /// checkout by clicking its pay button (step by step).
     #[arg(long)]
     pub submit: bool,
+
+    /// A payment processor allowed to receive card data (the domain and
+    /// its subdomains): `card-data-exfiltration` does not report it.
+    /// Repeatable; the policy file's `payment_processors` add to it.
+    #[arg(long, value_name = "DOMAIN")]
+    pub payment_processor: Vec<String>,
 
     /// Do not look for a login form or type canaries.
     #[arg(long, conflicts_with = "submit")]
@@ -90,6 +97,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         capture_only: args.capture_only,
         attribution: args.report.attribution(),
         output: args.report.output(),
+        payment_processors: args.payment_processor,
     };
     Ok(ExitCode::from(outflow_session::scan(&request)?))
 }
