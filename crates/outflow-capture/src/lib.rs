@@ -42,7 +42,9 @@ pub use error::CaptureFailure;
 pub use forms::TypingPace;
 pub use har::{HAR_SIZE_LIMIT, HarImport, import_har, import_har_file};
 pub use host_map::{HostMapping, host_resolver_rules};
-pub use launch::{DEFAULT_CHROMIUM, chromium_path};
+pub use launch::{
+    BROWSER_USER_ENV, DEFAULT_BROWSER_USER, DEFAULT_CHROMIUM, JS_HEAP_LIMIT_MIB, chromium_path,
+};
 pub use outcome::capture_failed;
 pub use persona::Persona;
 pub use recorder::BODY_LIMIT;
