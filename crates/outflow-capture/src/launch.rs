@@ -44,6 +44,30 @@ pub const DEFAULT_BROWSER_USER: &str = "outflow-chromium";
 /// than it uses and would not start under any useful limit.
 pub const JS_HEAP_LIMIT_MIB: u64 = 1024;
 
+/// Where the browser's own Google services are sent: a reserved name
+/// (RFC 2606 `.invalid`) that `--host-resolver-rules` makes unresolvable,
+/// so not even a DNS query leaves. Some services have no off switch
+/// (the identity manager lists the cookie jar's Google accounts at
+/// `accounts.google.com/ListAccounts` on every start, whatever the
+/// sign-in preferences say; the component and extension updaters still
+/// ask `update.googleapis.com` with `--disable-component-update`): their
+/// base URLs point here instead. Pages are unaffected: these switches only
+/// name the browser's own endpoints (and, for Google's own sites, which
+/// requests get browser-added headers: none now).
+const DEAD_END: &str = "browser-services.invalid";
+
+/// The switches naming the base URLs of the browser's own services.
+const SERVICE_URL_SWITCHES: &[&str] = &[
+    "gaia-url",
+    "google-apis-url",
+    "lso-url",
+    "sync-url",
+    "variations-server-url",
+    "variations-insecure-server-url",
+    "google-base-url",
+    "search-provider-logo-url",
+];
+
 /// Longest wait for Chromium to print its DevTools address.
 const LAUNCH_LIMIT: Duration = Duration::from_secs(30);
 
@@ -79,6 +103,9 @@ const DISABLED_FEATURES: &[&str] = &[
     "SearchPrefetchServicePrefetching",
     "NetworkPrediction",
     "PreconnectToSearch",
+    "SearchEnginePreconnector",
+    "SearchEnginePreconnector2",
+    "SearchEnginePreconnectInterval",
     "HttpsUpgrades",
     "HttpsFirstBalancedModeAutoEnable",
     "IsolateOrigins",
@@ -90,7 +117,9 @@ const DISABLED_FEATURES: &[&str] = &[
 
 /// The profile's `Default/Preferences`: the services that call Google or
 /// the default search provider on their own, off before the first page.
-/// The leaked-password check in particular would send a hash derived from
+/// The default search provider is the dead end ([`DEAD_END`]): Chromium
+/// preconnects to it and fetches from it on its own. The leaked-password
+/// check in particular would send a hash derived from
 /// the canary credentials to passwordsleakcheck-pa.googleapis.com.
 const PREFERENCES: &str = r#"{
   "credentials_enable_service": false,
@@ -102,6 +131,17 @@ const PREFERENCES: &str = r#"{
   "safebrowsing": { "enabled": false, "enhanced": false, "scout_reporting_enabled": false },
   "search": { "suggest_enabled": false },
   "default_search_provider": { "enabled": false },
+  "default_search_provider_data": {
+    "template_url_data": {
+      "keyword": "browser-services.invalid",
+      "short_name": "none",
+      "url": "http://browser-services.invalid/search?q={searchTerms}",
+      "suggestions_url": "",
+      "favicon_url": "",
+      "prepopulate_id": 0,
+      "safe_for_autoreplace": false
+    }
+  },
   "alternate_error_pages": { "enabled": false },
   "spellcheck": { "dictionaries": [], "use_spelling_service": false },
   "translate": { "enabled": false },
@@ -185,12 +225,17 @@ pub(crate) fn chromium_args(settings: &LaunchSettings<'_>) -> Vec<String> {
     args.push(format!("user-data-dir={}", settings.profile.display()));
     args.push(format!("disable-features={}", DISABLED_FEATURES.join(",")));
     args.push(format!("js-flags=--max-old-space-size={JS_HEAP_LIMIT_MIB}"));
-    if !settings.mappings.is_empty() {
-        args.push(format!(
-            "host-resolver-rules={}",
-            host_resolver_rules(settings.mappings)
-        ));
+    for switch in SERVICE_URL_SWITCHES {
+        args.push(format!("{switch}=http://{DEAD_END}/"));
     }
+    args.push(format!("component-updater=url-source=http://{DEAD_END}/"));
+    // The dead end first: Chromium applies the first rule that matches.
+    let mut rules = format!("MAP {DEAD_END} ~NOTFOUND");
+    if !settings.mappings.is_empty() {
+        rules.push_str(", ");
+        rules.push_str(&host_resolver_rules(settings.mappings));
+    }
+    args.push(format!("host-resolver-rules={rules}"));
     if let Some(persona) = settings.persona {
         args.push(format!("lang={}", persona.locale));
         args.push(format!("accept-lang={}", persona.languages.join(",")));
