@@ -416,7 +416,9 @@ pub(crate) async fn launch(settings: &LaunchSettings<'_>) -> Result<Launched, Ca
 /// Reads Chromium's error output until it prints its DevTools address, then
 /// keeps draining it (a full pipe would block the browser). Returns the
 /// address, or the output's last lines when it ends first.
-async fn devtools_address(stderr: impl AsyncRead + Unpin + Send + 'static) -> Result<String, String> {
+async fn devtools_address(
+    stderr: impl AsyncRead + Unpin + Send + 'static,
+) -> Result<String, String> {
     let mut lines = BufReader::new(stderr).lines();
     let mut last: std::collections::VecDeque<String> = std::collections::VecDeque::new();
     while let Ok(Some(line)) = lines.next_line().await {

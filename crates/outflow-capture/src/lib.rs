@@ -31,6 +31,7 @@ mod host_map;
 mod instrumentation;
 mod launch;
 mod outcome;
+mod page_url;
 mod persona;
 mod recorder;
 mod scan;
@@ -46,6 +47,7 @@ pub use launch::{
     BROWSER_USER_ENV, DEFAULT_BROWSER_USER, DEFAULT_CHROMIUM, JS_HEAP_LIMIT_MIB, chromium_path,
 };
 pub use outcome::capture_failed;
+pub use page_url::check_page_url;
 pub use persona::Persona;
 pub use recorder::BODY_LIMIT;
-pub use scan::{ScanOptions, ScanOutput, scan};
+pub use scan::{SCAN_GRACE, ScanOptions, ScanOutput, scan};

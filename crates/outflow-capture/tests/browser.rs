@@ -147,7 +147,10 @@ impl BrowserWatcher {
                 !cmdline.contains("--no-sandbox") && !cmdline.contains("--disable-setuid-sandbox"),
                 "a scan's browser ran without its sandbox: {cmdline}"
             );
-            assert!(!root || *uid != 0, "a scan's browser ran as root: {cmdline}");
+            assert!(
+                !root || *uid != 0,
+                "a scan's browser ran as root: {cmdline}"
+            );
         }
     }
 }
@@ -806,6 +809,59 @@ async fn a_page_that_never_loads_times_out_with_partial_results() {
     assert_eq!(
         find(capture, |r| r.url == "http://slow.site.test/slow").len(),
         1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_busy_past_the_timeout_keeps_its_scripts_and_is_incomplete() {
+    require_chromium();
+    let _lock = browser_lock();
+    let server = support::start();
+    let mut opts = options(&server, &["busy.site.test"]);
+    opts.timeout = Duration::from_secs(3);
+    let out = run("http://busy.site.test/", &opts).await;
+    let capture = &out.capture;
+    eprintln!(
+        "busy page: scan took {} ms with a {} s page timeout",
+        capture.duration_ms,
+        opts.timeout.as_secs()
+    );
+    assert!(
+        capture
+            .errors
+            .iter()
+            .any(|e| e.kind == CaptureErrorKind::Timeout
+                && e.message.starts_with(outflow_model::INCOMPLETE_BUSY)),
+        "errors: {:?}",
+        capture.errors
+    );
+    // Both scripts whose text was served are recorded with their text,
+    // the spinning one included.
+    for (name, text) in [
+        ("http://busy.site.test/flood.js", "/generate/"),
+        ("http://busy.site.test/spin.js", "collect.tracker.test/exfil"),
+    ] {
+        let script = capture
+            .scripts
+            .iter()
+            .find(|s| matches!(&s.origin, ScriptOrigin::External { url } if url == name))
+            .unwrap_or_else(|| panic!("{name} recorded: {:?}", capture.scripts));
+        let source = out
+            .sources
+            .get(&script.sha256)
+            .unwrap_or_else(|| panic!("{name}: its source was read and kept"));
+        assert!(source.contains(text), "{name}: {source}");
+    }
+    // The flood's requests were seen.
+    assert!(
+        capture
+            .requests
+            .iter()
+            .filter(|r| r.url.contains("/generate/"))
+            .count()
+            > 100,
+        "requests: {}",
+        capture.requests.len()
     );
 }
 

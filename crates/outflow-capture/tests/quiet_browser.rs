@@ -123,7 +123,10 @@ fn tls_server_name(data: &[u8]) -> Option<String> {
     at += 2;
     while at + 4 <= extensions_end {
         let kind = u16::from_be_bytes([*hello.get(at)?, *hello.get(at + 1)?]);
-        let len = usize::from(u16::from_be_bytes([*hello.get(at + 2)?, *hello.get(at + 3)?]));
+        let len = usize::from(u16::from_be_bytes([
+            *hello.get(at + 2)?,
+            *hello.get(at + 3)?,
+        ]));
         let body = hello.get(at + 4..at + 4 + len)?;
         if kind == 0 {
             // list length (2), name type (1), name length (2), name

@@ -32,6 +32,9 @@ pub struct ScanRequest {
     pub output: OutputOptions,
     /// History, policy and alerts.
     pub follow: FollowOptions,
+    /// Start Chromium without its sandbox where it cannot start one
+    /// (`--unsafe-no-sandbox`; each capture says so).
+    pub unsafe_no_sandbox: bool,
 }
 
 /// Runs a scan: exit 2 when a browser could not start or a page could not
@@ -39,7 +42,11 @@ pub struct ScanRequest {
 /// finding reaches `--fail-on` or the policy is broken.
 pub fn scan(request: &ScanRequest) -> Result<ExitStatus> {
     request.follow.check()?;
+    for url in &request.urls {
+        outflow_capture::check_page_url(url)?;
+    }
     let mut base = request.visit.scan_options(None)?;
+    base.unsafe_no_sandbox = request.unsafe_no_sandbox;
     let personas = resolve_personas(&request.personas)?;
     let evidence = request.out.as_deref().map(Evidence::create).transpose()?;
     base.scripts_dir = evidence.as_ref().map(Evidence::scripts_dir);

@@ -113,6 +113,24 @@ pub struct ScanOutput {
     pub load_ms: Option<u64>,
 }
 
+/// The longest the shutdown lasts: the version asked (2 s), a polite close
+/// (2 s) and exit (3 s), then a kill (5 s) and its exit (5 s).
+const SHUTDOWN_WORST: Duration = Duration::from_secs(17);
+
+/// The longest a scan may last beyond its page timeout (`--timeout`), the
+/// browser's start (at most 30 s, about 1 s in practice) aside: settling
+/// and form filling ([`session::INTERACTION_GRACE`]), collecting the last
+/// records ([`session::COLLECT_GRACE`]), two busy-page checks
+/// ([`session::BUSY_CHECK_WORST`] each) and the shutdown. A worst case:
+/// a page that never loads or runs a busy loop ends about 2 to 5 s after
+/// its timeout.
+pub const SCAN_GRACE: Duration = Duration::from_secs(
+    session::INTERACTION_GRACE.as_secs()
+        + session::COLLECT_GRACE.as_secs()
+        + 2 * session::BUSY_CHECK_WORST.as_secs()
+        + SHUTDOWN_WORST.as_secs(),
+);
+
 /// Problems met during the visit, recorded in the capture at the end.
 type Problems = Vec<(CaptureErrorKind, String)>;
 
@@ -401,9 +419,9 @@ fn assemble(
 
 /// Closes the browser: politely, then by force. Never hangs.
 async fn close(browser: &mut Browser, process: &mut Child) {
-    let polite = tokio::time::timeout(Duration::from_secs(5), browser.close()).await;
+    let polite = tokio::time::timeout(Duration::from_secs(2), browser.close()).await;
     let exited = match polite {
-        Ok(Ok(_)) => tokio::time::timeout(Duration::from_secs(5), process.wait())
+        Ok(Ok(_)) => tokio::time::timeout(Duration::from_secs(3), process.wait())
             .await
             .is_ok(),
         _ => false,
