@@ -839,7 +839,10 @@ async fn a_page_busy_past_the_timeout_keeps_its_scripts_and_is_incomplete() {
     // the spinning one included.
     for (name, text) in [
         ("http://busy.site.test/flood.js", "/generate/"),
-        ("http://busy.site.test/spin.js", "collect.tracker.test/exfil"),
+        (
+            "http://busy.site.test/spin.js",
+            "collect.tracker.test/exfil",
+        ),
     ] {
         let script = capture
             .scripts
