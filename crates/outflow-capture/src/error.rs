@@ -26,6 +26,29 @@ pub enum CaptureFailure {
         /// What went wrong.
         message: String,
     },
+    /// outflow runs as root and the unprivileged user Chromium should run
+    /// as does not exist.
+    #[error(
+        "outflow runs as root, so Chromium must run as an unprivileged user, and user {name:?} \
+         does not exist; run scripts/setup (it creates `outflow-chromium`), create one with \
+         `useradd --system --no-create-home --shell /usr/sbin/nologin {name}`, or name another \
+         with OUTFLOW_CHROMIUM_USER"
+    )]
+    BrowserUserMissing {
+        /// The user looked for.
+        name: String,
+    },
+    /// Chromium could not start its sandbox (no user namespaces and no
+    /// setuid sandbox helper).
+    #[error(
+        "Chromium cannot start its sandbox here (no user namespaces and no setuid sandbox \
+         helper); enable unprivileged user namespaces, or pass --unsafe-no-sandbox to scan \
+         hostile pages without it (said loudly in the report). Chromium said: {output}"
+    )]
+    SandboxUnavailable {
+        /// Chromium's last lines of error output.
+        output: String,
+    },
     /// The profile directory or an output directory could not be made.
     #[error("{what}: {source}")]
     Io {

@@ -33,6 +33,7 @@ mod host_map;
 mod instrumentation;
 mod launch;
 mod outcome;
+mod page_url;
 mod persona;
 mod recorder;
 mod scan;
@@ -45,8 +46,11 @@ pub use error::CaptureFailure;
 pub use forms::TypingPace;
 pub use har::{CANNOT_HOLD, HAR_SIZE_LIMIT, HarImport, MAX_ENTRIES, import_har, import_har_file};
 pub use host_map::{HostMapping, host_resolver_rules};
-pub use launch::{DEFAULT_CHROMIUM, chromium_path};
+pub use launch::{
+    BROWSER_USER_ENV, DEFAULT_BROWSER_USER, DEFAULT_CHROMIUM, JS_HEAP_LIMIT_MIB, chromium_path,
+};
 pub use outcome::capture_failed;
+pub use page_url::check_page_url;
 pub use persona::Persona;
 pub use recorder::BODY_LIMIT;
-pub use scan::{ScanOptions, ScanOutput, scan};
+pub use scan::{SCAN_GRACE, ScanOptions, ScanOutput, scan};

@@ -67,10 +67,12 @@ async fn run(url: &str, options: &ScanOptions) -> ScanOutput {
     let parent = profile_parent();
     std::fs::create_dir_all(&parent).expect("creating the profile parent");
     options.profile_parent = Some(parent.clone());
+    let watcher = BrowserWatcher::start(&parent);
     let out = tokio::time::timeout(Duration::from_secs(120), scan(url, &options))
         .await
         .expect("the scan finished within two minutes")
         .expect("the scan started");
+    watcher.assert_sandboxed();
     if let Some(dir) = std::env::var_os("OUTFLOW_TEST_DUMP") {
         let name = url.replace(|c: char| !c.is_ascii_alphanumeric(), "_");
         let path = std::path::Path::new(&dir).join(format!("{name}.json"));
@@ -81,6 +83,76 @@ async fn run(url: &str, options: &ScanOptions) -> ScanOutput {
     // Empty once the browsers are gone; another scan makes it again.
     let _ = std::fs::remove_dir(&parent);
     out
+}
+
+/// Watches, while a scan runs, every Chromium process whose command line
+/// names the scan's profile parent: none may run without its sandbox, and
+/// when the test runs as root none may run as root.
+struct BrowserWatcher {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    seen: std::thread::JoinHandle<Vec<(String, u32)>>,
+}
+
+impl BrowserWatcher {
+    fn start(parent: &std::path::Path) -> Self {
+        let parent = parent.to_string_lossy().into_owned();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let seen = std::thread::spawn(move || {
+            let mut seen: std::collections::BTreeMap<String, (String, u32)> = Default::default();
+            loop {
+                let done = stopped.load(std::sync::atomic::Ordering::SeqCst);
+                for entry in std::fs::read_dir("/proc").unwrap().filter_map(Result::ok) {
+                    let pid = entry.file_name().to_string_lossy().into_owned();
+                    if !pid.bytes().all(|b| b.is_ascii_digit()) {
+                        continue;
+                    }
+                    let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+                        continue;
+                    };
+                    let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+                    if !(cmdline.contains("chromium") && cmdline.contains(&parent)) {
+                        continue;
+                    }
+                    let uid = std::fs::read_to_string(entry.path().join("status"))
+                        .ok()
+                        .and_then(|s| {
+                            s.lines()
+                                .find(|l| l.starts_with("Uid:"))
+                                .and_then(|l| l.split_whitespace().nth(2))
+                                .and_then(|u| u.parse().ok())
+                        })
+                        .unwrap_or(u32::MAX);
+                    seen.insert(pid, (cmdline, uid));
+                }
+                if done {
+                    return seen.into_values().collect();
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+        BrowserWatcher { stop, seen }
+    }
+
+    fn assert_sandboxed(self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let seen = self.seen.join().expect("the watcher ran");
+        assert!(!seen.is_empty(), "no browser process of the scan was seen");
+        let root = std::fs::read_to_string("/proc/self/status")
+            .unwrap()
+            .lines()
+            .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"));
+        for (cmdline, uid) in &seen {
+            assert!(
+                !cmdline.contains("--no-sandbox") && !cmdline.contains("--disable-setuid-sandbox"),
+                "a scan's browser ran without its sandbox: {cmdline}"
+            );
+            assert!(
+                !root || *uid != 0,
+                "a scan's browser ran as root: {cmdline}"
+            );
+        }
+    }
 }
 
 /// Every Chromium a scan starts runs with a profile in `parent`; none may
@@ -737,6 +809,62 @@ async fn a_page_that_never_loads_times_out_with_partial_results() {
     assert_eq!(
         find(capture, |r| r.url == "http://slow.site.test/slow").len(),
         1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_busy_past_the_timeout_keeps_its_scripts_and_is_incomplete() {
+    require_chromium();
+    let _lock = browser_lock();
+    let server = support::start();
+    let mut opts = options(&server, &["busy.site.test"]);
+    opts.timeout = Duration::from_secs(3);
+    let out = run("http://busy.site.test/", &opts).await;
+    let capture = &out.capture;
+    eprintln!(
+        "busy page: scan took {} ms with a {} s page timeout",
+        capture.duration_ms,
+        opts.timeout.as_secs()
+    );
+    assert!(
+        capture
+            .errors
+            .iter()
+            .any(|e| e.kind == CaptureErrorKind::Timeout
+                && e.message.starts_with(outflow_model::INCOMPLETE_BUSY)),
+        "errors: {:?}",
+        capture.errors
+    );
+    // Both scripts whose text was served are recorded with their text,
+    // the spinning one included.
+    for (name, text) in [
+        ("http://busy.site.test/flood.js", "/generate/"),
+        (
+            "http://busy.site.test/spin.js",
+            "collect.tracker.test/exfil",
+        ),
+    ] {
+        let script = capture
+            .scripts
+            .iter()
+            .find(|s| matches!(&s.origin, ScriptOrigin::External { url } if url == name))
+            .unwrap_or_else(|| panic!("{name} recorded: {:?}", capture.scripts));
+        let source = out
+            .sources
+            .get(&script.sha256)
+            .unwrap_or_else(|| panic!("{name}: its source was read and kept"));
+        assert!(source.contains(text), "{name}: {source}");
+    }
+    // The flood's requests were seen.
+    assert!(
+        capture
+            .requests
+            .iter()
+            .filter(|r| r.url.contains("/generate/"))
+            .count()
+            > 100,
+        "requests: {}",
+        capture.requests.len()
     );
 }
 

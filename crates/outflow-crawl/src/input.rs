@@ -62,6 +62,11 @@ fn normalise(line: &str) -> Result<String, String> {
         Some((rank, host)) if rank.trim().bytes().all(|b| b.is_ascii_digit()) => host.trim(),
         _ => line,
     };
+    if let Some(scheme) = named_scheme(line)
+        && !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https")
+    {
+        return Err(format!("{line:?}: only http and https URLs are crawled"));
+    }
     let text = if line.contains("://") {
         line.to_string()
     } else {
@@ -75,6 +80,18 @@ fn normalise(line: &str) -> Result<String, String> {
         return Err(format!("{line:?} has no host"));
     }
     Ok(url.to_string())
+}
+
+/// The scheme a line starts with (`file:/etc/passwd`, `javascript:x`,
+/// `mailto:a@b`), told apart from a bare `host:port` by what follows the
+/// colon: a port starts with a digit.
+fn named_scheme(line: &str) -> Option<&str> {
+    let (scheme, rest) = line.split_once(':')?;
+    let is_scheme = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    (is_scheme && !rest.starts_with(|c: char| c.is_ascii_digit())).then_some(scheme)
 }
 
 #[cfg(test)]
@@ -116,5 +133,26 @@ mod tests {
         let (jobs, rejected) = read_targets(line.as_bytes(), &[]).unwrap();
         assert!(jobs.is_empty());
         assert_eq!(rejected.len(), 1);
+    }
+
+    #[test]
+    fn other_schemes_are_rejected_before_https_is_added() {
+        for line in [
+            "file:/etc/passwd",
+            "FILE:/etc/passwd",
+            "javascript:alert(1)",
+            "view-source:https://a.test/",
+            "chrome://settings",
+            "data:text/html,x",
+            "mailto:a@b.test",
+        ] {
+            let error = normalise(line).expect_err(line);
+            assert!(error.contains("only http and https"), "{line}: {error}");
+        }
+        assert_eq!(normalise("a.test:8080").unwrap(), "https://a.test:8080/");
+        assert_eq!(
+            normalise("localhost:8443/x").unwrap(),
+            "https://localhost:8443/x/"
+        );
     }
 }

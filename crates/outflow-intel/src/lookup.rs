@@ -62,12 +62,25 @@ impl Intel {
     /// callers that only need to decide (e.g. "is this destination
     /// flagged?"). [`Resolution::into_attribution`] gives the full record.
     pub fn resolve<'a>(&'a self, host_or_ip: &'a str, site: Option<&Site>) -> Resolution<'a> {
-        if let Some(asn) = host_or_ip
+        // `AS` and digits only is an AS number, never a host name, even
+        // when it is out of the 32-bit range AS numbers have (RFC 6793).
+        if let Some(digits) = host_or_ip
             .strip_prefix("AS")
-            .and_then(|digits| digits.parse::<u32>().ok())
+            .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
         {
+            let built = match digits.parse::<u32>() {
+                Ok(asn) => self.lookup_asn(asn),
+                Err(_) => {
+                    let mut attribution = empty(truncate(host_or_ip), Party::Unknown);
+                    attribution.notes.push(format!(
+                        "not a valid AS number: AS numbers are 32-bit (0 to {})",
+                        u32::MAX
+                    ));
+                    attribution
+                }
+            };
             return Resolution {
-                inner: Inner::Built(Box::new(self.lookup_asn(asn))),
+                inner: Inner::Built(Box::new(built)),
             };
         }
         match parse_target(host_or_ip) {

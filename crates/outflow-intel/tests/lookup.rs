@@ -545,6 +545,28 @@ sources = [{ url = "https://contracts.test/sso", date = "2026-01-01" }]
 }
 
 #[test]
+fn an_out_of_range_as_number_is_an_invalid_asn_not_a_host() {
+    let attribution = without_ip_data().lookup("AS99999999999", None);
+    assert!(attribution.entity.is_none());
+    assert!(
+        attribution
+            .notes
+            .iter()
+            .any(|note| note.contains("not a valid AS number")),
+        "{:?}",
+        attribution.notes
+    );
+    assert!(
+        !attribution
+            .notes
+            .iter()
+            .any(|note| note.contains("host name")),
+        "{:?}",
+        attribution.notes
+    );
+}
+
+#[test]
 fn autonomous_systems_by_number() {
     let attribution = without_ip_data().lookup("AS4837", None);
     assert_eq!(attribution.entity.unwrap().id, "china-unicom");

@@ -697,6 +697,11 @@ pub struct CaptureError {
     pub message: String,
 }
 
+/// How a capture error's message starts when the page was still running
+/// script at the page timeout: what the page would have done next is
+/// unknown, so the report's verdict starts with it too.
+pub const INCOMPLETE_BUSY: &str = "incomplete: page still busy at timeout";
+
 /// Kinds of capture problems.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

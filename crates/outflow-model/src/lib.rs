@@ -39,9 +39,9 @@ pub use attribution::{
 pub use authorisation::{Authorisation, ScriptAuthority};
 pub use capture::{
     ApiAccess, ApiCall, Body, Canary, CanaryKind, Capture, CaptureError, CaptureErrorKind,
-    CaptureSource, Cookie, CookieSetter, EventSourceMessage, Frame, Header, Initiator, PageEvent,
-    Request, Response, Script, ScriptElement, ScriptOrigin, ServedBody, StackFrame, StorageArea,
-    StorageWrite, UnknownCanaryKind, WebSocketFrame,
+    CaptureSource, Cookie, CookieSetter, EventSourceMessage, Frame, Header, INCOMPLETE_BUSY,
+    Initiator, PageEvent, Request, Response, Script, ScriptElement, ScriptOrigin, ServedBody,
+    StackFrame, StorageArea, StorageWrite, UnknownCanaryKind, WebSocketFrame,
 };
 pub use document::{DocumentAnalysis, DocumentFormat};
 pub use finding::{Channel, Confidence, Evidence, Finding, Observation, Severity};

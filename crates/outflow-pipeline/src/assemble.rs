@@ -66,12 +66,21 @@ pub(crate) fn report(pipeline: &Pipeline<'_>, parts: Parts) -> Report {
         .flat_map(|a| a.endpoints.iter().filter_map(|e| e.host.as_deref()))
         .collect();
     let latent = named.iter().filter(|h| !contacted.contains(**h)).count();
-    let summary = Summary::of(
+    let mut summary = Summary::of(
         &findings,
         contacted.len() as u32,
         latent as u32,
         parts.scripts.len() as u32,
     );
+    // A page stopped while still busy is never a clean "nothing found".
+    if parts.capture.as_ref().is_some_and(|capture| {
+        capture
+            .errors
+            .iter()
+            .any(|e| e.message.starts_with(outflow_model::INCOMPLETE_BUSY))
+    }) {
+        summary.verdict = format!("{}; {}", outflow_model::INCOMPLETE_BUSY, summary.verdict);
+    }
     Report {
         schema_version: SCHEMA_VERSION.to_string(),
         tool_version: pipeline.tool_version.to_string(),

@@ -16,6 +16,7 @@
 
 mod diff;
 mod html;
+mod invisible;
 mod js_terminal;
 mod sarif;
 mod style;

@@ -208,29 +208,18 @@ impl Painter {
 
 /// Text from a report made safe to print: control characters (escape
 /// sequences, carriage returns, new lines) and bidirectional or invisible
-/// formatting characters become visible `\u{…}` escapes.
+/// formatting characters become visible `\u{…}` escapes (the class is
+/// [`crate::invisible`]'s).
 pub fn clean(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if is_unsafe(c) {
+        if crate::invisible::is_invisible(c) {
             out.push_str(&format!("\\u{{{:x}}}", c as u32));
         } else {
             out.push(c);
         }
     }
     out
-}
-
-/// Characters that change how a terminal shows what follows, or that hide
-/// or reorder text.
-fn is_unsafe(c: char) -> bool {
-    c.is_control()
-        || matches!(c,
-            '\u{200b}'..='\u{200f}' // zero-width characters, LRM/RLM
-            | '\u{202a}'..='\u{202e}' // bidi embeddings and overrides
-            | '\u{2060}'..='\u{2064}'
-            | '\u{2066}'..='\u{2069}' // bidi isolates
-            | '\u{feff}')
 }
 
 /// Shortens text to `max` characters, keeping its start and end (the end of
@@ -258,6 +247,15 @@ mod tests {
         assert_eq!(clean("x\u{202e}gpj.exe"), "x\\u{202e}gpj.exe");
         assert_eq!(clean("line\r\nnext"), "line\\u{d}\\u{a}next");
         assert_eq!(clean("naïve 中文"), "naïve 中文");
+        for (raw, shown) in [
+            ("a\u{61c}b", "a\\u{61c}b"),
+            ("a\u{2028}b\u{2029}", "a\\u{2028}b\\u{2029}"),
+            ("\u{e0041}\u{e007f}", "\\u{e0041}\\u{e007f}"),
+            ("\u{3164}", "\\u{3164}"),
+            ("pass\u{ad}word", "pass\\u{ad}word"),
+        ] {
+            assert_eq!(clean(raw), shown);
+        }
     }
 
     #[test]

@@ -35,6 +35,9 @@ pub struct ScanRequest {
     /// `--payment-processor` domains allowed to receive card data (the
     /// policy file's `payment_processors` are added).
     pub payment_processors: Vec<String>,
+    /// Start Chromium without its sandbox where it cannot start one
+    /// (`--unsafe-no-sandbox`; each capture says so).
+    pub unsafe_no_sandbox: bool,
 }
 
 /// The processors allowed to receive card data: `--payment-processor`
@@ -54,8 +57,12 @@ fn payment_processors(request: &ScanRequest) -> Result<Vec<String>> {
 /// finding reaches `--fail-on` or the policy is broken.
 pub fn scan(request: &ScanRequest) -> Result<ExitStatus> {
     request.follow.check()?;
+    for url in &request.urls {
+        outflow_capture::check_page_url(url)?;
+    }
     let mut base = request.visit.scan_options(None)?;
     base.payment_processors = payment_processors(request)?;
+    base.unsafe_no_sandbox = request.unsafe_no_sandbox;
     let personas = resolve_personas(&request.personas)?;
     let names: Vec<String> = request
         .urls

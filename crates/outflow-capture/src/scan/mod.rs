@@ -21,6 +21,7 @@ use futures::StreamExt;
 use outflow_model::{Capture, CaptureErrorKind, CaptureSource};
 use serde_json::{Value, json};
 use tempfile::TempDir;
+use tokio::process::Child;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
@@ -30,7 +31,7 @@ use crate::follow_up::{Shared, lock};
 use crate::forms::TypingPace;
 use crate::host_map::HostMapping;
 use crate::instrumentation::Instrumentation;
-use crate::launch::{LaunchSettings, chromium_path, launch};
+use crate::launch::{LaunchSettings, Launched, chromium_path, launch};
 use crate::persona::Persona;
 use crate::recorder::{Finished, FollowUp, Recorder, ScriptStore};
 use session::{Session, Visit};
@@ -68,6 +69,9 @@ pub struct ScanOptions {
     /// Where the scan's throwaway browser profile is made (the system's
     /// temporary directory when `None`).
     pub profile_parent: Option<PathBuf>,
+    /// Start Chromium without its sandbox, for machines where it cannot
+    /// start one (no user namespaces): said loudly in the capture.
+    pub unsafe_no_sandbox: bool,
     /// Record the page: network, scripts, and the instrumentation's API
     /// calls. Off only to measure a bare load (scripts/bench-scan): the page
     /// is then navigated with nothing but the Page domain enabled.
@@ -95,6 +99,7 @@ impl Default for ScanOptions {
             profile_parent: None,
             instrument: true,
             payment_processors: Vec::new(),
+            unsafe_no_sandbox: false,
         }
     }
 }
@@ -112,6 +117,24 @@ pub struct ScanOutput {
     pub load_ms: Option<u64>,
 }
 
+/// The longest the shutdown lasts: the version asked (2 s), a polite close
+/// (2 s) and exit (3 s), then a kill (5 s) and its exit (5 s).
+const SHUTDOWN_WORST: Duration = Duration::from_secs(17);
+
+/// The longest a scan may last beyond its page timeout (`--timeout`), the
+/// browser's start (at most 30 s, about 1 s in practice) aside: settling
+/// and form filling ([`session::INTERACTION_GRACE`]), collecting the last
+/// records ([`session::COLLECT_GRACE`]), two busy-page checks
+/// ([`session::BUSY_CHECK_WORST`] each) and the shutdown. A worst case:
+/// a page that never loads or runs a busy loop ends about 2 to 5 s after
+/// its timeout.
+pub const SCAN_GRACE: Duration = Duration::from_secs(
+    session::INTERACTION_GRACE.as_secs()
+        + session::COLLECT_GRACE.as_secs()
+        + 2 * session::BUSY_CHECK_WORST.as_secs()
+        + SHUTDOWN_WORST.as_secs(),
+);
+
 /// Problems met during the visit, recorded in the capture at the end.
 type Problems = Vec<(CaptureErrorKind, String)>;
 
@@ -123,7 +146,12 @@ pub async fn scan(url: &str, options: &ScanOptions) -> Result<ScanOutput, Captur
     let started = Instant::now();
     let profile = make_profile(options)?;
     make_scripts_dir(options)?;
-    let (mut browser, handler) = launch(&launch_settings(options, profile.path())).await?;
+    let Launched {
+        mut browser,
+        handler,
+        mut process,
+        notes,
+    } = launch(&launch_settings(options, profile.path())).await?;
 
     let instrumentation = Instrumentation::new();
     let recorder = new_recorder(&instrumentation, options);
@@ -132,7 +160,10 @@ pub async fn scan(url: &str, options: &ScanOptions) -> Result<ScanOutput, Captur
     let mut tasks = JoinSet::new();
     drive_connection(&mut tasks, handler, &recorder, &browser_gone, &follow_tx);
 
-    let mut problems = Problems::new();
+    let mut problems: Problems = notes
+        .into_iter()
+        .map(|note| (CaptureErrorKind::Launch, note))
+        .collect();
     let page = open_page(&browser, options, &mut problems).await;
     let visit = match &page {
         Some(page) => {
@@ -150,7 +181,14 @@ pub async fn scan(url: &str, options: &ScanOptions) -> Result<ScanOutput, Captur
         }
         None => Visit::default(),
     };
-    let browser_version = shut_down(&mut browser, &mut tasks, &browser_gone, &mut problems).await;
+    let browser_version = shut_down(
+        &mut browser,
+        &mut process,
+        &mut tasks,
+        &browser_gone,
+        &mut problems,
+    )
+    .await;
     drop(page);
 
     let (finished, final_url) = finish_recording(recorder, problems, options)?;
@@ -199,6 +237,7 @@ fn launch_settings<'a>(options: &'a ScanOptions, profile: &'a Path) -> LaunchSet
         persona: options.persona.as_ref(),
         ignore_https_errors: options.ignore_https_errors,
         command_timeout: options.command_timeout,
+        unsafe_no_sandbox: options.unsafe_no_sandbox,
     }
 }
 
@@ -273,6 +312,7 @@ async fn open_page(
 /// browser's version, when it still answered.
 async fn shut_down(
     browser: &mut Browser,
+    process: &mut Child,
     tasks: &mut JoinSet<()>,
     gone: &AtomicBool,
     problems: &mut Problems,
@@ -299,7 +339,7 @@ async fn shut_down(
             .map(str::to_string),
         Err(_) => None,
     };
-    close(browser).await;
+    close(browser, process).await;
     tasks.abort_all();
     while tasks.join_next().await.is_some() {}
     browser_version
@@ -383,16 +423,16 @@ fn assemble(
 }
 
 /// Closes the browser: politely, then by force. Never hangs.
-async fn close(browser: &mut Browser) {
-    let polite = tokio::time::timeout(Duration::from_secs(5), browser.close()).await;
+async fn close(browser: &mut Browser, process: &mut Child) {
+    let polite = tokio::time::timeout(Duration::from_secs(2), browser.close()).await;
     let exited = match polite {
-        Ok(Ok(_)) => tokio::time::timeout(Duration::from_secs(5), browser.wait())
+        Ok(Ok(_)) => tokio::time::timeout(Duration::from_secs(3), process.wait())
             .await
             .is_ok(),
         _ => false,
     };
     if !exited {
-        let _ = tokio::time::timeout(Duration::from_secs(5), browser.kill()).await;
-        let _ = tokio::time::timeout(Duration::from_secs(5), browser.wait()).await;
+        let _ = tokio::time::timeout(Duration::from_secs(5), process.kill()).await;
+        let _ = tokio::time::timeout(Duration::from_secs(5), process.wait()).await;
     }
 }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chromiumoxide::{Browser, Page};
-use outflow_model::{Canary, CaptureErrorKind, Cookie};
+use outflow_model::{Canary, CaptureErrorKind, Cookie, INCOMPLETE_BUSY};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
@@ -26,6 +26,27 @@ const FOLLOW_LOAD_LIMIT: Duration = Duration::from_secs(10);
 /// Longest wait for a load after a checkout click whose requests have
 /// settled (a click that only posts never loads).
 const CLICK_LOAD_LIMIT: Duration = Duration::from_secs(2);
+
+/// How long the settling and form filling after the page timeout may take
+/// at most: with [`COLLECT_GRACE`] and the shutdown, what a scan may last
+/// beyond `--timeout` (see [`crate::SCAN_GRACE`]).
+pub(super) const INTERACTION_GRACE: Duration = Duration::from_secs(15);
+
+/// How long collecting the visit's last records may take at most.
+pub(super) const COLLECT_GRACE: Duration = Duration::from_secs(10);
+
+/// How long the page's main thread has to answer a trivial evaluation
+/// before it counts as busy.
+const BUSY_PROBE: Duration = Duration::from_secs(2);
+
+/// How many times a busy page's script is terminated before the visit goes
+/// on regardless.
+const BUSY_STOPS: u32 = 3;
+
+/// The longest one busy check lasts: each round a probe and a
+/// termination.
+pub(super) const BUSY_CHECK_WORST: Duration =
+    Duration::from_secs(BUSY_STOPS as u64 * 2 * BUSY_PROBE.as_secs());
 
 /// What the visit found beside the recorder's records.
 #[derive(Debug, Default)]
@@ -84,15 +105,49 @@ impl Session<'_> {
             self.attach_targets(tasks, visit.user_agent.clone(), problems)
                 .await;
         }
+        let started = Instant::now();
         let (loaded, load_ms) = self.navigate(url, problems).await;
         visit.load_ms = load_ms;
-        if loaded {
-            self.settle().await;
-            if self.options.fill_forms && !self.dead() {
-                visit.forms = self.fill_forms(problems).await;
+        let busy = !self.dead() && self.stop_if_busy(problems).await;
+        if loaded && !busy {
+            // Settling and filling end at the page timeout plus a grace,
+            // wherever they are: what was recorded is kept.
+            let limit =
+                (self.options.timeout + INTERACTION_GRACE).saturating_sub(started.elapsed());
+            let interaction = async {
+                self.settle().await;
+                if self.options.fill_forms && !self.dead() {
+                    visit.forms = self.fill_forms(problems).await;
+                }
+            };
+            if tokio::time::timeout(limit, interaction).await.is_err() {
+                problems.push((
+                    CaptureErrorKind::Timeout,
+                    format!(
+                        "{url}: settling and form filling were cut {} s after the page timeout; \
+                         keeping what was recorded",
+                        INTERACTION_GRACE.as_secs()
+                    ),
+                ));
+                self.stop_if_busy(problems).await;
             }
         }
-        visit.cookies = self.collect(loaded, problems).await;
+        let mut collected = None;
+        if tokio::time::timeout(COLLECT_GRACE, async {
+            collected = self.collect(loaded, problems).await;
+        })
+        .await
+        .is_err()
+        {
+            problems.push((
+                CaptureErrorKind::Timeout,
+                format!(
+                    "collecting the last records was cut after {} s; keeping what was recorded",
+                    COLLECT_GRACE.as_secs()
+                ),
+            ));
+        }
+        visit.cookies = collected;
         visit
     }
 
@@ -238,6 +293,48 @@ impl Session<'_> {
         }
     }
 
+    /// Whether the page's main thread is still running script (a busy
+    /// loop, a flood of requests): then its script is terminated (the
+    /// termination is served off the main thread), so that the sources and
+    /// records still pending can be read, and the capture is marked
+    /// [`INCOMPLETE_BUSY`]. Returns whether it was busy.
+    async fn stop_if_busy(&self, problems: &mut Problems) -> bool {
+        let mut busy = false;
+        for _ in 0..BUSY_STOPS {
+            let probe = call(
+                self.page,
+                "Runtime.evaluate",
+                json!({"expression": "0", "returnByValue": true}),
+                BUSY_PROBE,
+            )
+            .await;
+            if probe.is_ok() || self.dead() {
+                break;
+            }
+            busy = true;
+            let _ = call(
+                self.page,
+                "Runtime.terminateExecution",
+                json!({}),
+                BUSY_PROBE,
+            )
+            .await;
+        }
+        if busy {
+            problems.push((
+                CaptureErrorKind::Timeout,
+                format!(
+                    "{INCOMPLETE_BUSY}: the page's script was still running when the page \
+                     timeout ({:.0} s) passed and was stopped; every script and request seen \
+                     until then is recorded and analysed statically, what the page would have \
+                     done next is not",
+                    self.options.timeout.as_secs_f64()
+                ),
+            ));
+        }
+        busy
+    }
+
     fn dead(&self) -> bool {
         self.gone.load(Ordering::SeqCst) || lock(self.recorder).crashed()
     }
@@ -248,6 +345,8 @@ impl Session<'_> {
     async fn navigate(&self, url: &str, errors: &mut Problems) -> (bool, Option<u64>) {
         lock(self.recorder).expect_load();
         let sent = Instant::now();
+        // One deadline for the navigation's answer and the load event.
+        let deadline = sent + self.options.timeout;
         // A renderer that crashes never answers the navigation: stop waiting
         // as soon as the crash is known.
         let result = tokio::select! {
@@ -280,7 +379,9 @@ impl Session<'_> {
                 return (false, None);
             }
         }
-        let fired = self.wait_for_load().await;
+        let fired = self
+            .wait_for_load_within(deadline.saturating_duration_since(Instant::now()))
+            .await;
         let load_ms = fired.then(|| u64::try_from(sent.elapsed().as_millis()).unwrap_or(u64::MAX));
         if !fired && !self.dead() {
             errors.push((
@@ -306,11 +407,6 @@ impl Session<'_> {
         while !self.dead() {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-    }
-
-    /// Waits for the load event, at most the page timeout from now.
-    async fn wait_for_load(&self) -> bool {
-        self.wait_for_load_within(self.options.timeout).await
     }
 
     /// Waits for the load event, at most `limit` (and the page timeout).

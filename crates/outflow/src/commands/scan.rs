@@ -70,6 +70,13 @@ pub struct Args {
     #[arg(long)]
     pub no_save: bool,
 
+    /// Start Chromium without its sandbox, for machines where it cannot
+    /// start one (no user namespaces, no setuid sandbox helper). Every page
+    /// is hostile: a renderer exploit would then run unconfined. Each
+    /// capture and report says so.
+    #[arg(long)]
+    pub unsafe_no_sandbox: bool,
+
     #[command(flatten)]
     pub follow: FollowArgs,
 
@@ -95,6 +102,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         personas: args.persona,
         out: args.out,
         capture_only: args.capture_only,
+        unsafe_no_sandbox: args.unsafe_no_sandbox,
         attribution: args.report.attribution(),
         output: args.report.output(),
         payment_processors: args.payment_processor,
