@@ -304,7 +304,9 @@ impl Session<'_> {
             let probe = call(
                 self.page,
                 "Runtime.evaluate",
-                json!({"expression": "0", "returnByValue": true}),
+                // Named like outflow's other injected code, so that the
+                // recorder does not take the probe for a page script.
+                json!({"expression": "0\n//# sourceURL=outflow:busy-probe", "returnByValue": true}),
                 BUSY_PROBE,
             )
             .await;
