@@ -41,33 +41,18 @@ pub use input::{analyze_document, analyze_paths};
 pub use script::analyze_script;
 
 /// Runs `work` on a thread with [`ANALYSIS_STACK_BYTES`] of stack, so that
-/// callers need not know how deep hostile input nests. Falls back to the
-/// current thread if no thread can be started.
+/// callers need not know how deep hostile input nests: the deobfuscator's
+/// large-stack runner, which falls back to the current thread if no thread
+/// can be started.
 pub(crate) fn on_analysis_stack<T: Send>(work: impl FnOnce() -> T + Send) -> T {
-    let slot = std::sync::Mutex::new(Some(work));
-    let run = || slot.lock().ok().and_then(|mut w| w.take()).map(|w| w());
-    let on_thread = std::thread::scope(|scope| {
-        let handle = std::thread::Builder::new()
-            .name("outflow-analysis".into())
-            .stack_size(ANALYSIS_STACK_BYTES)
-            .spawn_scoped(scope, run)
-            .ok()?;
-        match handle.join() {
-            Ok(value) => value,
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
-    });
-    match on_thread.or_else(run) {
-        Some(value) => value,
-        // Unreachable: `work` runs exactly once, on one of the two paths.
-        None => unreachable!("analysis work was neither run on its thread nor here"),
-    }
+    outflow_deobfuscate::nesting::on_large_stack(work)
 }
 
 /// Stack reserved for each analysis thread. Parsing recurses once per
 /// nesting level of the source; this leaves room for tens of thousands of
-/// levels in debug builds. Untouched stack costs no memory.
-pub const ANALYSIS_STACK_BYTES: usize = 512 << 20;
+/// levels in debug builds. Untouched stack costs no memory. The same
+/// stack as the deobfuscator's, whose runner the analysis uses.
+pub const ANALYSIS_STACK_BYTES: usize = outflow_deobfuscate::nesting::STACK_BYTES;
 
 /// Limits and switches of an analysis.
 #[derive(Debug, Clone)]
