@@ -21,6 +21,7 @@
 use outflow_model::{Canary, CanaryKind};
 
 use super::decode::{Limits, expand};
+use super::search::Hit;
 
 /// How far from the card number (in bytes of decoded text) an expiry or
 /// security code still counts as sent with it.
@@ -28,19 +29,6 @@ pub const NEAR_CARD_BYTES: usize = 200;
 /// The fewest and most mask characters between the first six and last four
 /// digits of a masked card number.
 const MASK_RUN: (usize, usize) = (2, 12);
-
-/// A card value found in one haystack.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CardHit {
-    /// Index of the canary in the capture's canaries.
-    pub canary: usize,
-    /// The text that matched.
-    pub matched: String,
-    /// How it was sent: the decodings, outermost first, then how it was
-    /// recognised (`masked: first 6 and last 4 digits`, `next to the card
-    /// number`, `field cvc`).
-    pub encodings: Vec<String>,
-}
 
 /// The card's values as typed: what to look for.
 #[derive(Debug, Clone, Default)]
@@ -111,7 +99,7 @@ impl CardValues {
 
     /// The card number in its masked form, when the index did not find it
     /// (`card_found`), and the expiry and security code where they count.
-    pub fn search(&self, haystack: &[u8], card_found: bool) -> Vec<CardHit> {
+    pub fn search(&self, haystack: &[u8], card_found: bool) -> Vec<Hit> {
         let Some((card_index, card)) = &self.card else {
             return Vec::new();
         };
@@ -134,7 +122,7 @@ impl CardValues {
             let chain: Vec<String> = view.chain.iter().map(|s| s.to_string()).collect();
             let mut near: Vec<usize> = card_positions(&text, card);
             if masked && let Some((at, matched)) = masked_card(&text, card) {
-                hits.push(CardHit {
+                hits.push(Hit {
                     canary: *card_index,
                     matched,
                     encodings: with(&chain, "masked: first 6 and last 4 digits"),
@@ -147,7 +135,7 @@ impl CardValues {
                 && let Some((i, cvv)) = &self.cvv
                 && let Some(hit) = companion(&text, &near, std::slice::from_ref(cvv), CVV_KEYS)
             {
-                hits.push(CardHit {
+                hits.push(Hit {
                     canary: *i,
                     matched: hit.0,
                     encodings: with(&chain, &hit.1),
@@ -158,7 +146,7 @@ impl CardValues {
                 && let Some((i, month, year)) = self.expiry
                 && let Some(hit) = expiry(&text, &near, month, year)
             {
-                hits.push(CardHit {
+                hits.push(Hit {
                     canary: i,
                     matched: hit.0,
                     encodings: with(&chain, &hit.1),
@@ -352,7 +340,7 @@ mod tests {
         ])
     }
 
-    fn kinds(hits: &[CardHit]) -> Vec<usize> {
+    fn kinds(hits: &[Hit]) -> Vec<usize> {
         hits.iter().map(|h| h.canary).collect()
     }
 

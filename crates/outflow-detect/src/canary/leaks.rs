@@ -16,7 +16,7 @@ use outflow_model::{
 };
 use rayon::prelude::*;
 
-use super::search::CanaryIndex;
+use super::search::{CanaryIndex, Hit};
 use crate::facts::{Facts, host_of};
 
 /// How many pieces of evidence one finding lists.
@@ -41,6 +41,37 @@ pub(crate) struct Leak {
     pub write: bool,
     /// The evidence.
     pub evidence: Evidence,
+}
+
+impl Leak {
+    /// `hit`, found in `channel` of `request` to `host` sent at `time_ms`
+    /// by `script`.
+    pub(crate) fn in_request(
+        request: &Request,
+        host: &str,
+        script: Option<&str>,
+        channel: &Channel,
+        time_ms: u64,
+        hit: Hit,
+    ) -> Leak {
+        Leak {
+            canary: hit.canary,
+            host: host.to_string(),
+            time_ms: Some(time_ms),
+            script: script.map(str::to_string),
+            write: false,
+            evidence: Evidence::Request {
+                request_id: request.id.clone(),
+                url: request.url.clone(),
+                method: request.method.clone(),
+                time_ms,
+                channel: channel.clone(),
+                matched: hit.matched,
+                encodings: hit.encodings,
+                what: String::new(),
+            },
+        }
+    }
 }
 
 /// The index for the capture's canaries, shared by the rules that need it
@@ -128,23 +159,14 @@ fn request_leaks(facts: &Facts<'_>, index: &CanaryIndex, request: &Request) -> V
     let mut leaks = Vec::new();
     for (channel, bytes, time_ms) in haystacks {
         for hit in index.search(&bytes) {
-            leaks.push(Leak {
-                canary: hit.canary,
-                host: host.clone(),
-                time_ms: Some(time_ms),
-                script: script.clone(),
-                write: false,
-                evidence: Evidence::Request {
-                    request_id: request.id.clone(),
-                    url: request.url.clone(),
-                    method: request.method.clone(),
-                    time_ms,
-                    channel: channel.clone(),
-                    matched: hit.matched,
-                    encodings: hit.encodings,
-                    what: String::new(),
-                },
-            });
+            leaks.push(Leak::in_request(
+                request,
+                &host,
+                script.as_deref(),
+                &channel,
+                time_ms,
+                hit,
+            ));
         }
     }
     leaks

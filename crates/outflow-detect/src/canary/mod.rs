@@ -19,7 +19,7 @@ pub(crate) mod leaks;
 mod lzstring;
 mod search;
 
-pub use card::{CardHit, CardValues, NEAR_CARD_BYTES};
+pub use card::{CardValues, NEAR_CARD_BYTES};
 pub use decode::Limits;
 pub use search::{CanaryIndex, HASH_LAYERS, Hit, MIN_TERM_CHARS, TRUNCATED_HASH_LAYERS};
 

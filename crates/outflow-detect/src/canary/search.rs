@@ -100,7 +100,9 @@ pub struct Hit {
     /// that matched.
     pub matched: String,
     /// How the value was transformed, outermost first (empty for the plain
-    /// value).
+    /// value); for card values found by [`super::CardValues`], then how it
+    /// was recognised (`masked: first 6 and last 4 digits`, `next to the
+    /// card number`, `field cvc`).
     pub encodings: Vec<String>,
 }
 

@@ -139,23 +139,14 @@ fn companion_leaks(
             if out.iter().any(|l: &Leak| l.canary == hit.canary) {
                 continue;
             }
-            out.push(Leak {
-                canary: hit.canary,
-                host: host.clone(),
-                time_ms: Some(time_ms),
-                script: script.clone(),
-                write: false,
-                evidence: Evidence::Request {
-                    request_id: request.id.clone(),
-                    url: request.url.clone(),
-                    method: request.method.clone(),
-                    time_ms,
-                    channel: channel.clone(),
-                    matched: hit.matched,
-                    encodings: hit.encodings,
-                    what: String::new(),
-                },
-            });
+            out.push(Leak::in_request(
+                request,
+                &host,
+                script.as_deref(),
+                &channel,
+                time_ms,
+                hit,
+            ));
         }
     }
     out
